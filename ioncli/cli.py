@@ -1,0 +1,121 @@
+"""The root `ion` command: composes the subcommands and owns the one error boundary.
+
+Only light modules are imported here; pandas, numpy, grpc and google.cloud are imported
+inside the commands so that `ion --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ioncli import __version__
+from ioncli.commands import cost_report, dashboard, serve, tune_alerts
+from ioncli.commands._common import AppState
+from ioncli.errors import EXIT_UNEXPECTED, IonError
+
+app = typer.Typer(
+    name="ion",
+    help="Operations CLI for the ION Mentoring service on Cloud Run.",
+    epilog="Exit codes: 0 ok, 1 unexpected error, 2 usage, 3 configuration, "
+    "4 source unreachable or not enough data, 5 policy violation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ion {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: ./ion.toml, else \\[tool.ion] in pyproject.toml).",
+            envvar="ION_CONFIG",
+            dir_okay=False,
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Operations CLI for the ION Mentoring service on Cloud Run."""
+    state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
+    state.config_path = config
+    state.debug = state.debug or debug
+    ctx.obj = state
+
+
+app.command("serve", epilog=serve.EPILOG)(serve.serve)
+app.command("dashboard", epilog=dashboard.EPILOG)(dashboard.dashboard)
+app.command("tune-alerts", epilog=tune_alerts.EPILOG)(tune_alerts.tune_alerts)
+app.command("cost-report", epilog=cost_report.EPILOG)(cost_report.cost_report)
+
+
+def _error_line(message: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+    console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; every failure is mapped here and only here."""
+    args = sys.argv[1:] if argv is None else argv
+    state = AppState(debug="--debug" in args or bool(os.environ.get("ION_DEBUG")))
+    try:
+        # Standalone mode lets Typer print usage errors (exit 2), --help and --version
+        # itself and leave through SystemExit; everything else reaches the handlers below.
+        app(args=args, prog_name="ion", obj=state)
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    except IonError as exc:
+        _error_line(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        if state.debug:
+            traceback.print_exc()
+        else:
+            _error_line(
+                f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
+            )
+        return EXIT_UNEXPECTED
+    return 0
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return EXIT_UNEXPECTED
+
+
+def main() -> None:
+    """Entry point of the `ion` script."""
+    sys.exit(run())

@@ -1,0 +1,1 @@
+"""One module per subcommand. Commands only wire: settings -> source -> analysis -> renderer."""

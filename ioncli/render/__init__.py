@@ -1,0 +1,192 @@
+"""Output conventions shared by every report command: format, destination, step summary.
+
+A command builds one report object and hands it, with a `Renderers` bundle, to `emit`.
+Renderers are plain functions of the report; only this package knows where output goes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from io import StringIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ioncli.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+R = TypeVar("R")
+
+MARKDOWN_LIMIT = 65_536  # GitHub's limit for a PR comment body, in characters
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    format: Format = Format.TEXT
+    output: Path | None = None
+    step_summary: bool = False
+
+
+@dataclass(frozen=True)
+class Renderers(Generic[R]):
+    """One function per format; `text` may return a rich renderable or a string."""
+
+    text: Callable[[R], RenderableType]
+    json: Callable[[R], str]
+    markdown: Callable[[R], str]
+    html: Callable[[R], str]
+
+
+def make_console(*, stderr: bool = False, env: Mapping[str, str] | None = None) -> Console:
+    """A rich console: colour on a terminal only, never under NO_COLOR."""
+    from rich.console import Console
+
+    env = os.environ if env is None else env
+    return Console(stderr=stderr, no_color="NO_COLOR" in env, highlight=False)
+
+
+def render_plain(renderable: RenderableType, width: int = 100) -> str:
+    """Render a rich renderable to plain text (for files and pipes)."""
+    from rich.console import Console
+
+    buffer = StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    console.print(renderable)
+    return buffer.getvalue()
+
+
+def emit(
+    report: R,
+    renderers: Renderers[R],
+    options: OutputOptions,
+    *,
+    env: Mapping[str, str] | None = None,
+    console: Console | None = None,
+) -> None:
+    """Render `report` in the chosen format to `--output` (atomically) or stdout."""
+    env = os.environ if env is None else env
+    if options.format is Format.TEXT:
+        renderable = renderers.text(report)
+        if options.output is not None:
+            write_atomic(options.output, render_plain(renderable))
+        else:
+            (console or make_console(env=env)).print(renderable)
+    else:
+        text = getattr(renderers, options.format.value)(report)
+        if options.output is not None:
+            write_atomic(options.output, text)
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+    if options.step_summary:
+        append_step_summary(renderers.markdown(report), env)
+
+
+def append_step_summary(markdown: str, env: Mapping[str, str]) -> bool:
+    """Append to $GITHUB_STEP_SUMMARY when it is set; returns whether anything was written."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    try:
+        with Path(target).open("a", encoding="utf-8") as fh:
+            fh.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot append to GITHUB_STEP_SUMMARY {target}: {exc.strerror}") from None
+    return True
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temp file and a rename: never a partial file."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path()
+    if path.is_dir():
+        raise UsageError(f"cannot write --output {path}: it is a directory")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write --output {path}: folder {parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write --output {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"cannot write --output {path}: {exc.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def fit_markdown(text: str, limit: int = MARKDOWN_LIMIT) -> str:
+    """Cut Markdown at a line boundary so it fits a PR comment, saying what was left out."""
+    if len(text) <= limit:
+        return text
+    budget = limit - 300
+    cut = text.rfind("\n", 0, budget)
+    cut = budget if cut <= 0 else cut
+    dropped_lines = text.count("\n", cut) or 1
+    note = (
+        f"\n\n> **Truncated:** {len(text) - cut:,} characters ({dropped_lines:,} lines) were left "
+        f"out to stay under {limit:,} characters; use `--format html` or `--format json` "
+        "for the full report.\n"
+    )
+    return text[:cut] + note
+
+
+def to_plain(obj: Any) -> Any:
+    """Turn report objects into JSON-ready data: dataclasses, enums, datetimes, NaN -> null."""
+    import dataclasses
+    import math
+    from datetime import UTC, date, datetime
+    from enum import Enum
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, str | int | bool):
+        return obj
+    if isinstance(obj, datetime):
+        aware = obj if obj.tzinfo else obj.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return to_plain(obj.value)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    item = getattr(obj, "item", None)  # numpy and pandas scalars
+    if callable(item):
+        return to_plain(item())
+    isoformat = getattr(obj, "isoformat", None)  # pandas Timestamp
+    if callable(isoformat):
+        return to_plain(obj.to_pydatetime())
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
+
+
+def to_json(obj: Any) -> str:
+    """Stable JSON: sorted keys off (report order matters to readers), 2-space indent."""
+    import json
+
+    return json.dumps(to_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

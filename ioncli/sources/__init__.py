@@ -1,0 +1,35 @@
+"""Metric sources behind one seam: each turns a FetchRequest into a MetricFrame.
+
+Sources: `gcp` (Cloud Monitoring), `local` (a running `ion serve`), `file:PATH` (CSV or
+Parquet) and `sim[:SEED]` (a deterministic simulated fleet). Clients are passed in; nothing
+talks to the network at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ioncli.frame import MetricFrame
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """What to fetch: logical metric names (empty = the whole catalog) over [start, end)."""
+
+    start: datetime
+    end: datetime
+    metrics: tuple[str, ...] = ()
+    step_seconds: int = 60
+    regions: tuple[str, ...] = ()
+    service: str | None = None
+
+
+class MetricSource(Protocol):
+    """Anything with a name and a `fetch` that returns the canonical frame."""
+
+    name: str
+
+    def fetch(self, request: FetchRequest) -> MetricFrame: ...
