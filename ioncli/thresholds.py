@@ -14,6 +14,7 @@ Only the keys above are read here; tune-alerts owns the rest of the file.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -44,7 +45,7 @@ class Threshold:
     origin: str  # where the numbers came from, shown to the user
 
     def status(self, value: float | None) -> Status:
-        if value is None or value != value:  # None or NaN
+        if value is None or math.isnan(value):
             return Status.UNKNOWN
         for level, status in ((self.critical, Status.CRITICAL), (self.warning, Status.WARNING)):
             if level is None:
