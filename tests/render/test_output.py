@@ -1,0 +1,118 @@
+"""The output conventions every report command shares (ioncli.render)."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from ioncli.errors import UsageError
+from ioncli.render import (
+    MARKDOWN_LIMIT,
+    Format,
+    OutputOptions,
+    Renderers,
+    append_step_summary,
+    emit,
+    fit_markdown,
+    to_json,
+    write_atomic,
+)
+
+SAMPLE = {"title": "hello", "value": 1.5}
+RENDERERS: Renderers[dict[str, object]] = Renderers(
+    text=lambda r: f"[bold]{r['title']}[/bold] {r['value']}",
+    json=to_json,
+    markdown=lambda r: f"# {r['title']}\n\nvalue: {r['value']}\n",
+    html=lambda r: f"<h1>{r['title']}</h1>",
+)
+
+
+def test_write_atomic_replaces_the_file_whole(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    target.write_text("old")
+    write_atomic(target, "new content")
+    assert target.read_text() == "new content"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temp file left behind
+
+
+def test_write_atomic_into_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        write_atomic(tmp_path / "nope" / "report.md", "x")
+
+
+def test_write_atomic_onto_a_directory_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="is a directory"):
+        write_atomic(tmp_path, "x")
+
+
+def test_a_failing_write_leaves_the_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+
+    def broken_replace(self: Path, other: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", broken_replace)
+    with pytest.raises(UsageError, match="No space left"):
+        write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_fit_markdown_keeps_short_text_and_cuts_long_text_with_a_note() -> None:
+    assert fit_markdown("# short\n") == "# short\n"
+    long = "".join(f"| row {i} | {'x' * 80} |\n" for i in range(2000))
+    cut = fit_markdown(long)
+    assert len(cut) <= MARKDOWN_LIMIT
+    assert "Truncated" in cut
+    body = cut.split("\n\n> **Truncated:**")[0]
+    assert long.startswith(body)
+    assert body.endswith("|")  # cut at a line boundary, never mid-row
+
+
+def test_to_json_uses_iso_utc_and_null_for_nan() -> None:
+    moment = datetime(2026, 11, 28, 19, 0, tzinfo=timezone(timedelta(hours=9)))
+    data = json.loads(to_json({"t": moment, "x": math.nan, "y": 2, "f": Format.JSON}))
+    assert data == {"t": "2026-11-28T10:00:00Z", "x": None, "y": 2, "f": "json"}
+
+
+def test_to_json_treats_naive_datetimes_as_utc() -> None:
+    assert json.loads(to_json([datetime(2026, 1, 1, 12)])) == ["2026-01-01T12:00:00Z"]
+    assert json.loads(to_json([datetime(2026, 1, 1, 12, tzinfo=UTC)])) == ["2026-01-01T12:00:00Z"]
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_emit_writes_each_format_to_the_output_file(tmp_path: Path, fmt: Format) -> None:
+    target = tmp_path / f"out.{fmt.value}"
+    emit(SAMPLE, RENDERERS, OutputOptions(fmt, target), env={})
+    text = target.read_text()
+    assert "hello" in text
+    assert "\x1b[" not in text  # files never get terminal colour codes
+
+
+def test_emit_text_to_a_pipe_is_plain(capsys: pytest.CaptureFixture[str]) -> None:
+    emit(SAMPLE, RENDERERS, OutputOptions(Format.TEXT), env={})
+    out = capsys.readouterr().out
+    assert out.strip() == "hello 1.5"
+
+
+def test_step_summary_appends_markdown_when_the_variable_is_set(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    emit(
+        SAMPLE,
+        RENDERERS,
+        OutputOptions(Format.JSON, tmp_path / "r.json", step_summary=True),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert summary.read_text() == "earlier step\n# hello\n\nvalue: 1.5\n"
+
+
+def test_step_summary_without_the_variable_writes_nothing() -> None:
+    assert append_step_summary("# x", env={}) is False

@@ -1,0 +1,120 @@
+"""Configuration: file discovery, precedence, validation errors (exit code 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ioncli.config import Settings, load_settings
+from ioncli.errors import ConfigError
+from tests.helpers import ROOT
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    settings = load_settings(env={}, cwd=tmp_path)
+    assert settings == Settings()
+    assert settings.source == "local"
+    assert settings.source_file is None
+
+
+def test_ion_toml_in_the_working_directory(tmp_path: Path) -> None:
+    write(tmp_path, "ion.toml", 'service = "svc"\nregions = ["us-central1"]\n[alerts]\n'
+          "max_alerts_per_week = 2\n")
+    settings = load_settings(env={}, cwd=tmp_path)
+    assert settings.service == "svc"
+    assert settings.regions == ("us-central1",)
+    assert settings.alerts.max_alerts_per_week == 2.0
+    assert settings.source_file == str(tmp_path / "ion.toml")
+
+
+def test_tool_ion_in_pyproject(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n[tool.ion]\nproject = "p-1"\n')
+    assert load_settings(env={}, cwd=tmp_path).project == "p-1"
+
+
+def test_pyproject_without_tool_ion_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "x"\n[tool.ruff]\nline-length = 1\n')
+    assert load_settings(env={}, cwd=tmp_path) == Settings()
+
+
+def test_explicit_path_beats_ion_config_beats_working_directory(tmp_path: Path) -> None:
+    write(tmp_path, "ion.toml", 'service = "cwd"\n')
+    from_env = write(tmp_path, "env.toml", 'service = "env"\n')
+    explicit = write(tmp_path, "flag.toml", 'service = "flag"\n')
+    assert load_settings(env={}, cwd=tmp_path).service == "cwd"
+    assert load_settings(env={"ION_CONFIG": str(from_env)}, cwd=tmp_path).service == "env"
+    env = {"ION_CONFIG": str(from_env)}
+    assert load_settings(explicit, env=env, cwd=tmp_path).service == "flag"
+
+
+def test_environment_overrides_the_file_and_flags_override_both(tmp_path: Path) -> None:
+    write(tmp_path, "ion.toml", 'project = "from-file"\nsource = "sim"\n')
+    env = {
+        "GOOGLE_CLOUD_PROJECT": "from-env",
+        "ION_MONITORING_EMULATOR_HOST": "127.0.0.1:9999",
+        "ION_RUN_EMULATOR_HOST": "127.0.0.1:9998",
+        "ION_REDIS_URL": "redis://127.0.0.1:6390/0",
+    }
+    settings = load_settings(env=env, cwd=tmp_path)
+    assert settings.project == "from-env"
+    assert settings.monitoring_emulator_host == "127.0.0.1:9999"
+    assert settings.run_emulator_host == "127.0.0.1:9998"
+    assert settings.serve.redis_url == "redis://127.0.0.1:6390/0"
+    assert settings.override(project="from-flag", source=None).project == "from-flag"
+    assert settings.override(source=None).source == "sim"
+
+
+def test_cloud_run_port_listens_on_every_interface(tmp_path: Path) -> None:
+    settings = load_settings(env={"PORT": "9090"}, cwd=tmp_path)
+    assert (settings.serve.host, settings.serve.port) == ("0.0.0.0", 9090)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('servce = "x"\n', "unknown key 'servce'"),
+        ("[serve]\nprot = 1\n", "unknown key 'serve.prot'"),
+        ('[serve]\nport = "8080"\n', "key 'serve.port' expects an integer, found string '8080'"),
+        ('regions = "us-central1"\n', "key 'regions' expects a list of a string, found string"),
+        ("regions = [1]\n", "key 'regions[0]' expects a string, found integer 1"),
+        ("[alerts]\nmax_alerts_per_week = true\n", "expects a number, found boolean True"),
+        ('serve = "x"\n', "key 'serve' expects a table, found string 'x'"),
+        ('monitoring_emulator_host = "x"\n', "unknown key 'monitoring_emulator_host'"),
+        ("x = [\n", "malformed TOML"),
+    ],
+)
+def test_bad_files_name_the_file_the_key_and_what_was_found(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, "ion.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={}, cwd=tmp_path)
+    assert info.value.exit_code == 3
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_explicit_file_and_missing_ion_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="from ION_CONFIG"):
+        load_settings(env={"ION_CONFIG": str(tmp_path / "nope.toml")}, cwd=tmp_path)
+
+
+def test_bad_port_in_the_environment(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="environment PORT"):
+        load_settings(env={"PORT": "eighty"}, cwd=tmp_path)
+
+
+def test_the_shipped_example_config_is_valid(tmp_path: Path) -> None:
+    example = ROOT / "ion.example.toml"
+    settings = load_settings(example, env={}, cwd=tmp_path)
+    assert settings.source_file == str(example)
