@@ -35,14 +35,21 @@ def number(value: Any, digits: int = 2) -> str:
     return f"{f:,.{digits}f}"
 
 
+def autoescapes(name: str | None) -> bool:
+    """HTML-like templates escape every value; `report.html.j2` counts as HTML, too."""
+    if name is None:
+        return False
+    return name.removesuffix(".j2").endswith((".html", ".htm", ".xml", ".svg"))
+
+
 @cache
 def environment() -> Environment:
-    """The shared environment: autoescape for .html templates, strict undefined everywhere."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    """The shared environment: autoescape for HTML templates, strict undefined everywhere."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
         loader=FileSystemLoader(str(templates_dir())),
-        autoescape=select_autoescape(["html", "htm", "xml", "svg"]),
+        autoescape=autoescapes,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
