@@ -7,9 +7,7 @@ import pytest
 from ioncli.render.jinja import autoescapes, environment, md_cell, number
 from ioncli.resources import templates_dir
 
-TEMPLATES = sorted(
-    str(p.relative_to(templates_dir())) for p in templates_dir().rglob("*.j2")
-)
+TEMPLATES = sorted(str(p.relative_to(templates_dir())) for p in templates_dir().rglob("*.j2"))
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
