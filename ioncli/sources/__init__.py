@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ioncli.errors import UsageError
 
 if TYPE_CHECKING:
+    from ioncli.config import Settings
     from ioncli.frame import MetricFrame
 
 
@@ -33,3 +37,48 @@ class MetricSource(Protocol):
     name: str
 
     def fetch(self, request: FetchRequest) -> MetricFrame: ...
+
+
+SOURCE_SPECS = "gcp, local, file:PATH or sim[:SEED]"
+
+
+def open_source(spec: str, settings: Settings, *, client: Any = None) -> MetricSource:
+    """The source a `--source` value names: `gcp`, `local`, `file:PATH` or `sim[:SEED]`.
+
+    `client` is a ready `MetricServiceClient` for `gcp` (tests pass one bound to a fake);
+    without it the command's default client is built through ioncli.gcp.
+    """
+    text = spec.strip()
+    kind, _, arg = text.partition(":")
+    kind = kind.lower()
+    if kind == "sim":
+        from ioncli.sources.sim import DEFAULT_SEED, SimSource
+
+        if not arg:
+            return SimSource(DEFAULT_SEED, settings.service)
+        try:
+            seed = int(arg)
+        except ValueError:
+            raise UsageError(
+                f"source {spec!r}: the seed must be a whole number (like sim:42)"
+            ) from None
+        return SimSource(seed, settings.service)
+    if kind == "file":
+        if not arg:
+            raise UsageError(f"source {spec!r}: give the file, like file:metrics.parquet")
+        from ioncli.sources.files import FileSource
+
+        return FileSource(Path(arg).expanduser())
+    if kind == "local" and not arg:
+        from ioncli.sources.local import LocalSource
+
+        return LocalSource(settings.local_url, settings.service)
+    if kind == "gcp" and not arg:
+        from ioncli.sources.cloud_monitoring import CloudMonitoringSource
+
+        if client is None:
+            from ioncli.gcp import metric_client
+
+            client = metric_client(settings)
+        return CloudMonitoringSource(client, settings)
+    raise UsageError(f"unknown source {spec!r} (expected {SOURCE_SPECS})")

@@ -7,6 +7,12 @@ Cloud Monitoring query and local-service name, and user entries from `ion.toml`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ioncli.errors import DataError
+
+if TYPE_CHECKING:
+    from ioncli.config import Settings
 
 
 @dataclass(frozen=True)
@@ -47,3 +53,20 @@ DEFAULT_METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("persona_share_nana", "ratio", "pipeline", bad_direction="both"),
     MetricSpec("replica_lag", "s", "database"),
 )
+
+
+def known_names(settings: Settings | None = None) -> tuple[str, ...]:
+    """Every metric name the catalog knows: the defaults plus the user's `[metrics]` entries."""
+    names = [spec.name for spec in DEFAULT_METRICS]
+    if settings is not None:
+        names.extend(n for n in settings.metrics if n not in names)
+    return tuple(names)
+
+
+def check_metrics(names: tuple[str, ...], settings: Settings | None = None) -> tuple[str, ...]:
+    """The names, validated: an unknown one is a DataError that lists the known ones."""
+    known = known_names(settings)
+    for name in names:
+        if name not in known:
+            raise DataError(f"unknown metric {name!r} (known metrics: {', '.join(known)})")
+    return tuple(dict.fromkeys(names))

@@ -1,0 +1,156 @@
+"""The source and time-window options every report command shares, and one way to get a frame.
+
+Commands declare `--source/--since/--until/--step/--region/--service` with these aliases and
+call `load_frame`; nothing else in a command knows how sources are opened or windows parsed.
+Only light modules are imported at the top: pandas and the cloud clients load inside
+`load_frame`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ioncli.errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from ioncli.config import Settings
+    from ioncli.frame import MetricFrame
+
+SourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        "-s",
+        help="Where metrics come from: gcp, local, file:PATH or sim[:SEED] "
+        "(default: `source` in ion.toml, else local).",
+        show_default=False,
+    ),
+]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Start of the range: a duration back from --until (90m, 24h, 7d, 2w) or an ISO "
+        "time. Default 24h (a file: its whole range).",
+        show_default=False,
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="End of the range (ISO time; no zone means UTC). Default now, minus the 4 minute "
+        "data lag for gcp.",
+        show_default=False,
+    ),
+]
+StepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--step",
+        help="Spacing of points: seconds or 1m, 5m, 1h (at least 60 s for gcp). Default 1m.",
+        show_default=False,
+    ),
+]
+RegionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--region",
+        "-r",
+        help="Only this region (repeatable). Default: `regions` in ion.toml.",
+        show_default=False,
+    ),
+]
+ServiceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service",
+        help="Cloud Run service name (default: `service` in ion.toml, else ion-mentoring).",
+        show_default=False,
+    ),
+]
+
+DEFAULT_SINCE = "24h"
+
+
+def load_frame(  # noqa: PLR0917 (the shared signature other commands call positionally)
+    settings: Settings,
+    source: str | None,
+    since: str | None,
+    until: str | None,
+    step: str | None,
+    metrics: tuple[str, ...] | list[str] = (),
+    regions: tuple[str, ...] | list[str] | None = (),
+    *,
+    now: datetime | None = None,
+    client: Any = None,
+) -> MetricFrame:
+    """Open the source, fetch [since, until) at `step` and return a non-empty frame.
+
+    Raises UsageError (2) for bad flags, ConfigError (3) for a bad configured source,
+    DataError/SourceError (4) for an unknown metric, an empty range or an empty result.
+    `now` and `client` exist for tests (a fixed clock, a client bound to a fake server).
+    """
+    from ioncli.errors import ConfigError
+    from ioncli.sources import FetchRequest, open_source
+    from ioncli.sources.catalog import check_metrics
+    from ioncli.sources.window import GCP_DATA_LAG, resolve_window
+
+    spec = source if source else settings.source
+    try:
+        src = open_source(spec, settings, client=client)
+    except UsageError as exc:
+        if source:
+            raise
+        where = settings.source_file or "ION_SOURCE"
+        raise ConfigError(f"{where}: key 'source': {exc.message}") from None
+    wanted = check_metrics(tuple(metrics), settings)
+    kind = spec.strip().split(":", 1)[0].lower()
+    clock = (now or datetime.now(UTC)).astimezone(UTC)
+    is_gcp = kind == "gcp"
+    if kind == "file" and since is None and until is None:
+        # A file is read whole unless a range was asked for: its data may be years old.
+        frame = _read_whole_file(src, wanted, tuple(regions or ()))
+    else:
+        window = resolve_window(
+            since,
+            until,
+            step,
+            now=clock,
+            lag=GCP_DATA_LAG if is_gcp else GCP_DATA_LAG * 0,
+            default_since=DEFAULT_SINCE,
+            min_step=60 if is_gcp else 1,
+        )
+        if window.start >= clock:
+            raise DataError(
+                f"the range {window.start.isoformat()} .. {window.end.isoformat()} is in the "
+                "future: there is no data yet"
+            )
+        end = min(window.end, clock)
+        chosen = tuple(regions or ())
+        if not chosen and kind in ("gcp", "sim"):
+            chosen = tuple(settings.regions)
+        request = FetchRequest(
+            start=window.start,
+            end=end,
+            metrics=wanted,
+            step_seconds=window.step_seconds,
+            regions=chosen,
+            service=settings.service,
+        )
+        frame = src.fetch(request)
+    if frame.data.shape[1] == 0 or len(frame.data.index) == 0:
+        raise DataError(f"source {src.name} returned no data for the range asked for")
+    if bool(frame.data.isna().all().all()):
+        raise DataError(f"source {src.name} returned only gaps (no values) for the range")
+    return frame
+
+
+def _read_whole_file(src: Any, metrics: tuple[str, ...], regions: tuple[str, ...]) -> MetricFrame:
+    from ioncli.sources.files import select
+
+    frame: MetricFrame = src.read()
+    return select(frame, metrics, regions)

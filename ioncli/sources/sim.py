@@ -1,0 +1,382 @@
+"""Source `sim[:SEED]`: a deterministic simulated 3-region fleet for demos, docs and tests.
+
+Every value is a pure function of (seed, series, timestamp): noise comes from a counter-based
+hash (splitmix64) instead of a stateful generator, and incidents are scheduled on a fixed
+grid of absolute time. So a 24 h window and a 7 day window of the same seed agree where they
+overlap, and a test can ask for any range without replaying history.
+
+The model, per region, in the region's local time:
+- traffic follows a daily cycle (quiet around 04:00, busy mid-afternoon) and a weekly one
+  (weekends lighter); instances follow traffic, billable time follows instances;
+- latency grows with load and with cache misses; errors grow a little with load;
+- incidents are real anomalies: latency spikes, 5xx bursts, L2 cache outages (hit ratio
+  drops and latency rises) and lasting level shifts (a slow release), each recorded in
+  `MetricFrame.incidents` with the series it touches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from ioncli.frame import Incident, MetricFrame, SeriesKey
+from ioncli.sources import FetchRequest
+from ioncli.sources.catalog import DEFAULT_METRICS
+
+DEFAULT_SEED = 7
+ENDPOINT = "/api/v2/process"
+
+
+@dataclass(frozen=True)
+class RegionModel:
+    name: str
+    tz: str
+    peak_rps: float
+    min_instances: float
+
+
+REGIONS: dict[str, RegionModel] = {
+    "us-central1": RegionModel("us-central1", "America/Chicago", 140.0, 1.0),
+    "europe-west1": RegionModel("europe-west1", "Europe/Brussels", 100.0, 1.0),
+    "asia-southeast1": RegionModel("asia-southeast1", "Asia/Singapore", 60.0, 0.0),
+}
+
+# Incident grid: every 8 h slot of every region may hold one short incident; every 7 day
+# block may hold one lasting level shift.
+_SLOT = 8 * 3600
+_INCIDENT_PROBABILITY = 0.15
+_WEEK = 7 * 86400
+_SHIFT_PROBABILITY = 0.5
+_KINDS = ("latency_spike", "error_burst", "cache_drop")
+_DURATIONS = {"latency_spike": (15, 45), "error_burst": (5, 20), "cache_drop": (30, 90)}
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _salt(*parts: object) -> int:
+    """A stable 64-bit salt for a name (Python's hash() is randomised per process)."""
+    value = 1469598103934665603
+    for ch in "|".join(str(p) for p in parts).encode():
+        value = ((value ^ ch) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return value
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    out: np.ndarray = z ^ (z >> np.uint64(31))
+    return out
+
+
+def _uniform(keys: np.ndarray, salt: int) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        z = _mix(keys.astype(np.uint64) ^ np.uint64(salt))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def _normal(keys: np.ndarray, salt: int) -> np.ndarray:
+    u1 = np.maximum(_uniform(keys, salt), 1e-12)
+    u2 = _uniform(keys, salt ^ 0x5DEECE66D)
+    out: np.ndarray = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+    return out
+
+
+def _scalar(seed: int, *parts: object) -> float:
+    return float(_uniform(np.array([_salt(seed, *parts)], dtype=np.uint64), _salt("s"))[0])
+
+
+class SimSource:
+    """A MetricSource over the simulated fleet."""
+
+    def __init__(self, seed: int = DEFAULT_SEED, service: str = "ion-mentoring") -> None:
+        self.seed = seed
+        self.service = service
+        self.name = f"sim:{seed}"
+
+    def fetch(self, request: FetchRequest) -> MetricFrame:
+        return simulate(
+            request.start,
+            request.end,
+            step_seconds=request.step_seconds,
+            seed=self.seed,
+            regions=request.regions,
+            metrics=request.metrics,
+        )
+
+
+def _utc(moment: datetime) -> pd.Timestamp:
+    ts = pd.Timestamp(moment)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def simulate(
+    start: datetime,
+    end: datetime,
+    *,
+    step_seconds: int = 60,
+    seed: int = DEFAULT_SEED,
+    regions: tuple[str, ...] = (),
+    metrics: tuple[str, ...] = (),
+) -> MetricFrame:
+    """The simulated fleet over [start, end), points on multiples of `step_seconds`."""
+    step = max(1, int(step_seconds))
+    t0 = int(_utc(start).timestamp())
+    t1 = int(_utc(end).timestamp())
+    first = -(-t0 // step) * step
+    seconds = np.arange(first, t1, step, dtype=np.int64)
+    index = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True), name="time")
+    wanted_regions = [r for r in (regions or tuple(REGIONS)) if r]
+    units = {spec.name: spec.unit for spec in DEFAULT_METRICS}
+    columns: dict[str, np.ndarray] = {}
+    incidents: list[Incident] = []
+    for region in wanted_regions:
+        model = REGIONS.get(region) or RegionModel(region, "UTC", 80.0, 1.0)
+        values, found = _region(model, seconds, seed, step)
+        for metric, array in values.items():
+            if metrics and metric not in metrics:
+                continue
+            labels = {"region": region}
+            if metric == "pipeline_latency_p95":
+                labels["endpoint"] = ENDPOINT
+            columns[SeriesKey.of(metric, labels).id] = array
+        incidents.extend(found)
+    data = pd.DataFrame(columns, index=index)
+    incidents.sort(key=lambda i: (i.start, i.name))
+    frame_units = {c: units[SeriesKey.parse(c).metric] for c in data.columns}
+    return MetricFrame(
+        data,
+        frame_units,
+        source=f"sim:{seed}",
+        step_seconds=step,
+        simulated=True,
+        incidents=incidents,
+    )
+
+
+def _region(
+    model: RegionModel, seconds: np.ndarray, seed: int, step: int
+) -> tuple[dict[str, np.ndarray], list[Incident]]:
+    n = len(seconds)
+    load, hour, weekday = _load(model, seconds, seed)
+
+    def noise(metric: str) -> np.ndarray:
+        return _normal(seconds, _salt(seed, model.name, metric))
+
+    rate = model.peak_rps * load * (1.0 + 0.04 * noise("request_rate"))
+    rate = np.clip(rate, 0.0, None)
+    u = np.clip(load, 0.0, 1.2)
+
+    effects = _Effects(n)
+    incidents = _incidents(model.name, seconds, seed, step, effects)
+
+    l1 = np.clip(0.52 + 0.12 * u + 0.015 * noise("cache_hit_ratio_l1"), 0.0, 1.0)
+    l2 = np.clip((0.62 + 0.02 * noise("cache_hit_ratio_l2")) * effects.l2_factor, 0.0, 1.0)
+    hit = l1 + (1.0 - l1) * l2
+    miss = 1.0 - hit
+    evictions = np.clip(0.015 * rate * (1.0 - l1) * (1.0 + 0.1 * noise("cache_evictions")), 0, None)
+
+    p50 = (22.0 + 10.0 * u**2 + 45.0 * miss) * effects.latency_factor
+    p50 = p50 * (1.0 + 0.04 * noise("latency_p50"))
+    p95 = p50 * (2.0 + 0.08 * noise("latency_p95"))
+    p99 = p50 * (3.2 + 0.2 * noise("latency_p99"))
+    pipeline = (p95 * 0.85 + 4.0) * (1.0 + 0.05 * noise("pipeline_latency_p95"))
+
+    err5 = 0.0006 * (1.0 + 0.8 * u) * np.exp(0.35 * noise("error_ratio_5xx"))
+    err5 = np.clip(err5 + effects.error_add, 0.0, 1.0)
+    err4 = np.clip(0.021 + 0.003 * noise("error_ratio_4xx"), 0.0, 1.0)
+    availability = 1.0 - err5
+
+    # About 18 req/s per instance; slow requests hold instances longer.
+    active = rate / 18.0 * (effects.latency_factor**0.5) * (1.0 + 0.05 * noise("instances_active"))
+    active = np.clip(active, 0.0, None)
+    idle = np.maximum(model.min_instances - active, 0.0) + 0.22 * active * (
+        1.0 + 0.1 * noise("instances_idle")
+    )
+    idle = np.clip(idle, 0.0, None)
+    # Billed while starting or serving, rounded up to 100 ms per request.
+    billable = active * 1.04 + 0.02 * np.clip(noise("billable_instance_time"), 0, None)
+    cpu = np.clip(0.18 + 0.42 * u * effects.latency_factor**0.3 + 0.02 * noise("cpu"), 0, 1)
+    memory = np.clip(
+        0.46 + 0.08 * u + 0.04 * np.sin(2 * np.pi * seconds / 86400.0 / 7.0) + 0.01 * noise("mem"),
+        0,
+        1,
+    )
+    # Cold starts are slower while traffic ramps up (many instances start at once).
+    earlier, _, _ = _load(model, seconds - 600, seed)
+    ramp = np.clip((load - earlier) * 24.0, 0.0, 1.0)
+    startup = (1650.0 + 500.0 * ramp) * np.exp(0.06 * noise("startup_latency_p95"))
+    concurrency = np.clip(rate / np.maximum(active, 0.05) * p50 / 1000.0 * 2.4 + 1.0, 1.0, 80.0) * (
+        1.0 + 0.05 * noise("max_concurrency_p95")
+    )
+    confidence = np.clip(0.71 + 0.015 * noise("routing_confidence_mean"), 0.0, 1.0)
+
+    # Elro (focused work) leads during working hours, Lua (warm, reflective) in the evening.
+    work = np.clip(np.sin(np.pi * (hour - 8.0) / 10.0), 0.0, None) * (weekday < 5)
+    raw_shares = {
+        "lua": 0.30 + 0.08 * (1.0 - work) + 0.01 * noise("lua"),
+        "elro": 0.22 + 0.10 * work + 0.01 * noise("elro"),
+        "riri": 0.24 + 0.03 * work + 0.01 * noise("riri"),
+        "nana": 0.22 + 0.01 * noise("nana"),
+    }
+    total = sum(raw_shares.values())
+    lag = np.clip(0.06 + 0.14 * u + 0.02 * noise("replica_lag"), 0.0, None) + effects.lag_add
+
+    values: dict[str, np.ndarray] = {
+        "request_rate": rate,
+        "latency_p50": p50,
+        "latency_p95": p95,
+        "latency_p99": p99,
+        "error_ratio_5xx": err5,
+        "error_ratio_4xx": err4,
+        "availability": availability,
+        "instances_active": active,
+        "instances_idle": idle,
+        "cpu_utilization": cpu,
+        "memory_utilization": memory,
+        "billable_instance_time": billable,
+        "startup_latency_p95": startup,
+        "max_concurrency_p95": concurrency,
+        "cache_hit_ratio_l1": l1,
+        "cache_hit_ratio_l2": l2,
+        "cache_hit_ratio": hit,
+        "cache_evictions": evictions,
+        "pipeline_latency_p95": pipeline,
+        "routing_confidence_mean": confidence,
+        "persona_share_lua": raw_shares["lua"] / total,
+        "persona_share_elro": raw_shares["elro"] / total,
+        "persona_share_riri": raw_shares["riri"] / total,
+        "persona_share_nana": raw_shares["nana"] / total,
+        "replica_lag": lag,
+    }
+    return values, incidents
+
+
+def _load(
+    model: RegionModel, seconds: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Traffic relative to the region's peak, with the local hour and weekday it came from."""
+    index = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True))
+    local = index.tz_convert(model.tz)
+    hour = np.asarray(local.hour, dtype=np.float64) + np.asarray(local.minute) / 60.0
+    weekday = np.asarray(local.day_of_week)
+    # Daily cycle: trough near 04:00, peak mid-afternoon; a second harmonic gives the
+    # evening shoulder. Weekends carry 60% of a weekday's traffic.
+    angle = 2.0 * np.pi * (hour - 4.0) / 24.0
+    daily = 0.55 - 0.45 * np.cos(angle) + 0.06 * np.sin(2.0 * angle)
+    weekly = np.where(weekday >= 5, 0.6, 1.0)
+    # A slow wobble so that days are not identical copies.
+    phase = _scalar(seed, model.name, "w")
+    wobble = 1.0 + 0.08 * np.sin(2 * np.pi * (seconds / 86400.0 / 3.1 + phase))
+    return np.clip(daily * weekly * wobble, 0.03, None), hour, weekday
+
+
+class _Effects:
+    """Multipliers and offsets that incidents apply on top of the healthy model."""
+
+    def __init__(self, n: int) -> None:
+        self.latency_factor = np.ones(n)
+        self.l2_factor = np.ones(n)
+        self.error_add = np.zeros(n)
+        self.lag_add = np.zeros(n)
+
+
+_AFFECTED = {
+    "latency_spike": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
+    "error_burst": ("error_ratio_5xx", "availability"),
+    "cache_drop": (
+        "cache_hit_ratio_l2",
+        "cache_hit_ratio",
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+        "pipeline_latency_p95",
+    ),
+    "level_shift": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
+}
+
+
+def _series_ids(kind: str, region: str) -> tuple[str, ...]:
+    ids = []
+    for metric in _AFFECTED[kind]:
+        labels = {"region": region}
+        if metric == "pipeline_latency_p95":
+            labels["endpoint"] = ENDPOINT
+        ids.append(SeriesKey.of(metric, labels).id)
+    return tuple(ids)
+
+
+def _incidents(
+    region: str, seconds: np.ndarray, seed: int, step: int, effects: _Effects
+) -> list[Incident]:
+    """Place incidents on the absolute-time grid and apply their effects; return them."""
+    if len(seconds) == 0:
+        return []
+    lo, hi = int(seconds[0]), int(seconds[-1]) + step
+    found: list[Incident] = []
+
+    def apply(kind: str, start: int, end: int, action: Callable[[slice], None]) -> None:
+        if end <= lo or start >= hi:
+            return
+        a, b = np.searchsorted(seconds, [start, end], side="left")
+        action(slice(int(a), int(b)))
+        found.append(
+            Incident(
+                datetime.fromtimestamp(start, UTC),
+                datetime.fromtimestamp(end, UTC),
+                f"{kind.replace('_', ' ')} in {region}",
+                _series_ids(kind, region),
+            )
+        )
+
+    for slot in range(lo // _SLOT - 1, hi // _SLOT + 1):
+        if _scalar(seed, region, "slot", slot) >= _INCIDENT_PROBABILITY:
+            continue
+        kind = _KINDS[int(_scalar(seed, region, "kind", slot) * len(_KINDS))]
+        low, high = _DURATIONS[kind]
+        minutes = low + int(_scalar(seed, region, "dur", slot) * (high - low + 1))
+        start = slot * _SLOT + int(_scalar(seed, region, "at", slot) * (_SLOT - minutes * 60))
+        start -= start % 60
+        end = start + minutes * 60
+        severity = _scalar(seed, region, "sev", slot)
+        if kind == "latency_spike":
+            factor = 2.5 + 2.5 * severity
+
+            def spike(s: slice, f: float = factor) -> None:
+                effects.latency_factor[s] *= f
+
+            apply(kind, start, end, spike)
+        elif kind == "error_burst":
+            extra = 0.02 + 0.12 * severity
+
+            def burst(s: slice, e: float = extra) -> None:
+                effects.error_add[s] += e
+                effects.lag_add[s] += 0.4
+
+            apply(kind, start, end, burst)
+        else:
+            keep = 0.05 + 0.15 * severity
+
+            def drop(s: slice, k: float = keep) -> None:
+                effects.l2_factor[s] *= k
+
+            apply(kind, start, end, drop)
+
+    for week in range(lo // _WEEK - 1, hi // _WEEK + 1):
+        if _scalar(seed, region, "shift", week) >= _SHIFT_PROBABILITY:
+            continue
+        hours = 18 + int(_scalar(seed, region, "shift-h", week) * 31)
+        start = week * _WEEK + int(_scalar(seed, region, "shift-at", week) * (_WEEK - hours * 3600))
+        start -= start % 3600
+
+        def shift(s: slice) -> None:
+            effects.latency_factor[s] *= 1.4
+
+        apply("level_shift", start, start + hours * 3600, shift)
+    return found
