@@ -60,6 +60,12 @@ class CostSettings:
     budget: float | None = None
     min_instance_floor: int = 0
     pricing: Mapping[str, float] = field(default_factory=dict)
+    rates_file: str | None = None
+    commitment: str = "none"
+    free_tier: bool = True
+    cold_start_budget: float = 20.0
+    service: Mapping[str, Any] = field(default_factory=dict)
+    regions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Cloud Run cost: pricing, usage, recommendations and the one module that changes min instances."""
