@@ -42,6 +42,16 @@ class ServeSettings:
     responder_url: str | None = None
     responder_model: str | None = None
     responder_api_key_env: str = "ION_RESPONDER_API_KEY"
+    responder_timeout_seconds: float = 10.0
+    responder_max_retries: int = 2
+    max_body_bytes: int = 262_144
+    trust_forwarded_for: bool = False
+    redis_key_prefix: str = "ion:"
+    redis_timeout_seconds: float = 0.25
+    l2_response_ttl_seconds: float = 600.0
+    history: bool = True
+    history_retention_days: float = 8.0
+    warm_up: int = 0
 
 
 @dataclass(frozen=True)
