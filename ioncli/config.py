@@ -73,7 +73,7 @@ class CostSettings:
     rates_file: str | None = None
     commitment: str = "none"
     free_tier: bool = True
-    cold_start_budget: float = 20.0
+    max_cold_start_share: float = 0.0001
     service: Mapping[str, Any] = field(default_factory=dict)
     regions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 

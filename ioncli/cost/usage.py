@@ -1,0 +1,142 @@
+"""Usage per region from the canonical frame: busy instances, observed idle instances,
+requests, utilisation and start-up latency, with how much of the range each metric covers.
+
+A region needs `billable_instance_time` (or `instances_active`) and `request_rate`; other
+metrics are optional. Gaps inside the range are bridged for the cold-start model and
+reported as coverage, never silently: a metric missing for part of the range is a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ioncli.errors import DataError
+from ioncli.frame import MetricFrame
+
+METRICS = (
+    "billable_instance_time",
+    "instances_active",
+    "instances_idle",
+    "request_rate",
+    "cpu_utilization",
+    "memory_utilization",
+    "startup_latency_p95",
+)
+DEFAULT_STARTUP_MS = 2000.0  # used, and said, when the frame has no start-up latency
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    """What the report shows about one region's usage over the range."""
+
+    busy_instances_mean: float  # average billable instances (s/s)
+    busy_instances_peak: float
+    idle_instances_mean: float | None  # observed, when the metric exists
+    requests_per_second: float
+    requests_per_month: float
+    cpu_utilization: float | None
+    memory_utilization: float | None
+    startup_p95_ms: float
+    coverage: float  # share of the range with billable time (or active instances)
+
+
+@dataclass(frozen=True)
+class RegionSeries:
+    """Aligned per-step arrays for one region; gaps bridged, coverage kept."""
+
+    region: str
+    times: pd.DatetimeIndex
+    step_seconds: int
+    busy: np.ndarray  # billable instance-seconds per second
+    idle: np.ndarray | None  # observed idle instances
+    requests: np.ndarray  # requests per second
+    startup_ms: float
+    summary: UsageSummary
+
+
+def _column(frame: MetricFrame, metric: str, region: str) -> pd.Series | None:
+    sub = frame.select(metric, region=region)
+    if sub.shape[1] == 0:
+        return None
+    series: pd.Series = sub.iloc[:, 0] if sub.shape[1] == 1 else sub.sum(axis=1, min_count=1)
+    if bool(series.isna().all()):
+        return None
+    return series
+
+
+def _mean(series: pd.Series | None) -> float | None:
+    return None if series is None else float(series.mean())
+
+
+def _bridge(series: pd.Series) -> np.ndarray:
+    filled = series.interpolate(limit_direction="both")
+    return np.asarray(filled.fillna(0.0).to_numpy(dtype=np.float64))
+
+
+def extract(
+    frame: MetricFrame, regions: tuple[str, ...], month_seconds: float
+) -> tuple[dict[str, RegionSeries], list[str]]:
+    """Per-region series for the cost model, plus warnings about partial data."""
+    warnings: list[str] = []
+    out: dict[str, RegionSeries] = {}
+    n = len(frame.data.index)
+    if n == 0:
+        raise DataError(f"source {frame.source} returned no data for the range")
+    for region in regions:
+        busy = _column(frame, "billable_instance_time", region)
+        if busy is None:
+            busy = _column(frame, "instances_active", region)
+            if busy is not None:
+                warnings.append(
+                    f"{region}: no billable_instance_time; active instances used instead"
+                )
+        requests = _column(frame, "request_rate", region)
+        if busy is None or requests is None:
+            missing = "billable_instance_time" if busy is None else "request_rate"
+            raise DataError(
+                f"no {missing} for region {region} in source {frame.source} "
+                f"({frame.start} .. {frame.end}): cannot estimate its cost",
+                hint="check --region and the source's metrics",
+            )
+        for name, series in (("billable instance time", busy), ("request_rate", requests)):
+            share = float(series.notna().mean())
+            if share < 1.0:
+                warnings.append(
+                    f"{region}: {name} has data for {share:.0%} of the range; the cost is "
+                    "extrapolated from the covered part"
+                )
+        idle = _column(frame, "instances_idle", region)
+        startup = _column(frame, "startup_latency_p95", region)
+        startup_ms = float(startup.median()) if startup is not None else DEFAULT_STARTUP_MS
+        if startup is None:
+            warnings.append(
+                f"{region}: no startup_latency_p95; cold starts priced at {DEFAULT_STARTUP_MS:g} ms"
+            )
+        rps = float(requests.mean())
+        summary = UsageSummary(
+            busy_instances_mean=float(busy.mean()),
+            busy_instances_peak=float(busy.max()),
+            idle_instances_mean=_mean(idle),
+            requests_per_second=rps,
+            requests_per_month=rps * month_seconds,
+            cpu_utilization=_mean(_column(frame, "cpu_utilization", region)),
+            memory_utilization=_mean(_column(frame, "memory_utilization", region)),
+            startup_p95_ms=startup_ms,
+            coverage=float(busy.notna().mean()),
+        )
+        index = frame.data.index
+        assert isinstance(index, pd.DatetimeIndex)
+        out[region] = RegionSeries(
+            region=region,
+            times=index,
+            step_seconds=frame.step_seconds,
+            busy=np.clip(_bridge(busy), 0.0, None),
+            idle=None if idle is None else np.clip(_bridge(idle), 0.0, None),
+            requests=np.clip(_bridge(requests), 0.0, None),
+            startup_ms=startup_ms,
+            summary=summary,
+        )
+    return out, warnings
