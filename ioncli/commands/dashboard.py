@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, state_of
-from ioncli.errors import NotBuiltError
+from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
+from ioncli.commands._source import (
+    RegionOpt,
+    ServiceOpt,
+    SinceOpt,
+    SourceOpt,
+    StepOpt,
+    UntilOpt,
+)
+from ioncli.errors import PolicyViolation, UsageError
 from ioncli.render import Format
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ioncli.dashboards.model import DashboardReport
 
 EPILOG = """[b]Examples[/b]
 
@@ -15,15 +31,169 @@ EPILOG = """[b]Examples[/b]
   ion dashboard all --format markdown --step-summary
 
   ion dashboard performance --since 24h --format html -o dash.html
+
+  ion dashboard --watch 30 --source sim
+
+  ion dashboard all --format json --fail-on critical
 """
 
 
-def dashboard(
+class Board(StrEnum):
+    OVERVIEW = "overview"
+    PERFORMANCE = "performance"
+    RELIABILITY = "reliability"
+    CACHE = "cache"
+    INFRASTRUCTURE = "infrastructure"
+    ALL = "all"
+
+
+class FailOn(StrEnum):
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+BoardsArg = Annotated[
+    list[Board] | None,
+    typer.Argument(
+        help="Dashboards to show (several allowed): overview, performance, reliability, "
+        "cache, infrastructure or all. Default: overview.",
+        show_default=False,
+        case_sensitive=False,
+    ),
+]
+WatchOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--watch",
+        metavar="SECONDS",
+        min=1.0,
+        help="Refresh the terminal view in place every SECONDS until Ctrl-C (text format only).",
+        show_default=False,
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 5 after the report when any value is at or above this status (a CI gate).",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+
+
+def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     ctx: typer.Context,
+    boards: BoardsArg = None,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    step: StepOpt = None,
+    region: RegionOpt = None,
+    service: ServiceOpt = None,
+    watch: WatchOpt = None,
+    fail_on: FailOnOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
 ) -> None:
     """Show the service's health: overview, performance, reliability, cache, infrastructure."""
-    state_of(ctx).settings()  # surface configuration errors before anything else
-    raise NotBuiltError("`ion dashboard` is not built yet; nothing was produced")
+    settings = state_of(ctx).settings().override(service=service)
+    if watch is not None and (fmt is not Format.TEXT or output is not None):
+        raise UsageError("--watch refreshes the terminal view: use it with --format text, no -o")
+    if watch is not None and fail_on is not None:
+        raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
+
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from ioncli.commands._source import load_frame
+    from ioncli.dashboards import definitions
+    from ioncli.dashboards.analysis import build_report
+    from ioncli.dashboards.render import RENDERERS
+    from ioncli.render import emit
+    from ioncli.thresholds import load_thresholds
+
+    specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
+    thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
+    metrics = definitions.metrics_of(specs)
+    if any(s.name == "overview" for s in specs):
+        # Active alerts watch every thresholded metric, not only the ones on screen.
+        metrics |= set(thresholds.by_metric)
+        metrics |= {sid.split("{", 1)[0] for sid in thresholds.by_series}
+    regions = tuple(region or ())
+
+    def build() -> DashboardReport:
+        frame = load_frame(settings, source, since, until, step, tuple(sorted(metrics)), regions)
+        return build_report(
+            frame,
+            thresholds,
+            specs,
+            service=settings.service,
+            generated_at=datetime.now(UTC),
+            regions=regions,
+        )
+
+    report = build()
+    if watch is not None:
+        _watch(report, build, watch)
+        return
+    emit(report, RENDERERS, output_options(fmt, output, step_summary))
+    if fail_on is not None:
+        _gate(report, fail_on)
+
+
+def _gate(report: DashboardReport, fail_on: FailOn) -> None:
+    from ioncli.dashboards.model import AlertList, Level
+
+    floor = Level(fail_on.value).rank
+    alerts = [
+        a
+        for d in report.dashboards
+        for w in d.widgets
+        if isinstance(w, AlertList)
+        for a in w.alerts
+    ]
+    hits = sorted(
+        {", ".join(r.series) or r.label for r in report.readings() if r.status.rank >= floor}
+        | {a.series for a in alerts if a.status.rank >= floor}
+    )
+    if hits:
+        shown = "; ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+        raise PolicyViolation(
+            f"{len(hits)} value(s) at or above {fail_on.value} (--fail-on): {shown}"
+        )
+
+
+def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds: float) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    from rich.console import Group
+    from rich.live import Live
+    from rich.text import Text
+
+    from ioncli.dashboards.text import render_text
+    from ioncli.errors import IonError
+    from ioncli.render import make_console
+
+    def view(report: DashboardReport, problem: str = "") -> Group:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        line = Text(f"refreshed {stamp} UTC, every {seconds:g} s; Ctrl-C to stop", style="dim")
+        if problem:
+            line = Text(f"refresh failed at {stamp} UTC: {problem}; showing the last data", "red")
+        return Group(line, render_text(report))
+
+    report = first
+    with Live(view(report), console=make_console(), auto_refresh=False) as live:
+        try:
+            while True:
+                time.sleep(seconds)
+                try:
+                    report = build()
+                    live.update(view(report), refresh=True)
+                except IonError as exc:
+                    # A source hiccup should not end a long watch; the next refresh may work.
+                    live.update(view(report, str(exc)), refresh=True)
+        except KeyboardInterrupt:
+            return

@@ -1,0 +1,411 @@
+"""Frame + thresholds -> DashboardReport. Pure: nothing here reads files, clocks or the network.
+
+Conventions a reader of any format relies on:
+- a value's *current* level is the mean of the last 5 minutes of its series (the window the
+  default rules judge), its status comes from that series' threshold (baselines first, else
+  the default rule for its metric); no threshold -> `unknown`, no data -> `missing`;
+- a fleet value combines series (sum for rates, request-weighted mean for ratios, worst region
+  for percentiles) and its status is the worst of the series it combines;
+- chart points keep the worst value of each bucket, so a short spike stays visible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from ioncli.dashboards import definitions as defs
+from ioncli.dashboards import series as S
+from ioncli.dashboards.model import (
+    Alert,
+    AlertList,
+    Anomaly,
+    AnomalyList,
+    Chart,
+    Column,
+    Dashboard,
+    DashboardReport,
+    Level,
+    Line,
+    Reading,
+    Row,
+    Stat,
+    Table,
+    ThresholdInfo,
+    Thresholds,
+    Widget,
+    dashboard_readings,
+    worst,
+)
+from ioncli.errors import DataError
+from ioncli.frame import MetricFrame, SeriesKey
+from ioncli.sources.catalog import DEFAULT_METRICS
+from ioncli.thresholds import Threshold, ThresholdSet, default_thresholds
+
+CHART_POINTS = 160
+SPARK_POINTS = 24
+MAX_ANOMALIES = 20
+ANOMALY_SIGMAS = 5.0
+
+_UNITS = {m.name: m.unit for m in DEFAULT_METRICS}
+_BAD = {m.name: m.bad_direction for m in DEFAULT_METRICS}
+
+
+def bucket_reduce(metric: str) -> str:
+    return {"high": "max", "low": "min"}.get(_BAD.get(metric, "both"), "mean")
+
+
+@dataclass
+class _Ctx:
+    """The frame as numpy columns, with per-column lookups computed once."""
+
+    frame: MetricFrame
+    thresholds: ThresholdSet
+    keys: list[SeriesKey]
+    matrix: S.Array
+    index: pd.DatetimeIndex
+    step: int
+    by_metric: dict[str, list[int]] = field(default_factory=dict)
+    _current: dict[int, tuple[float | None, int | None]] = field(default_factory=dict)
+
+    def time(self, i: int) -> datetime:
+        return self.index[i].to_pydatetime()  # type: ignore[no-any-return]
+
+    @property
+    def n(self) -> int:
+        return int(self.matrix.shape[0])
+
+    def unit(self, metric: str, col: int | None = None) -> str:
+        if col is not None:
+            found = self.frame.units.get(self.keys[col].id)
+            if found:
+                return found
+        return self.frame.units.get(metric) or _UNITS.get(metric, "")
+
+    def threshold(self, col: int) -> Threshold | None:
+        key = self.keys[col]
+        return self.thresholds.for_series(key.id, key.metric)
+
+    def current(self, col: int) -> tuple[float | None, int | None]:
+        if col not in self._current:
+            self._current[col] = S.current(self.matrix[:, col], self.step)
+        return self._current[col]
+
+    def level(self, col: int) -> Level:
+        value, _ = self.current(col)
+        if value is None:
+            return Level.MISSING
+        rule = self.threshold(col)
+        return Level.UNKNOWN if rule is None else Level(rule.status(value).value)
+
+    def weights(self, cols: list[int]) -> S.Array | None:
+        """Each column's request rate in the same region, or None when none is known."""
+        rate = {self.keys[c].label("region"): c for c in self.by_metric.get(defs.WEIGHT_METRIC, [])}
+        picked = [rate.get(self.keys[c].label("region")) for c in cols]
+        if all(p is None for p in picked):
+            return None
+        nan = np.full(self.n, np.nan)
+        return np.column_stack([nan if p is None else self.matrix[:, p] for p in picked])
+
+
+def _info(rule: Threshold | None) -> ThresholdInfo | None:
+    if rule is None:
+        return None
+    return ThresholdInfo(
+        rule.direction, rule.warning, rule.critical, rule.duration_seconds, rule.origin
+    )
+
+
+def describe(key: SeriesKey, skip: Sequence[str] = ()) -> str:
+    """A short human label for a series: its label values (all of them when none remain)."""
+    parts = [v for k, v in key.labels if k not in skip]
+    return " / ".join(parts) if parts else key.metric
+
+
+def _reading(ctx: _Ctx, metric: str, cols: list[int], label: str) -> Reading:
+    unit = ctx.unit(metric, cols[0] if len(cols) == 1 else None)
+    if not cols:
+        return Reading(label, metric, unit, None, Level.MISSING, note="not in this source")
+    ids = tuple(ctx.keys[c].id for c in cols)
+    how = defs.aggregate_of(metric)
+    weights = ctx.weights(cols) if how == "weighted" and len(cols) > 1 else None
+    fleet = S.combine(ctx.matrix[:, cols], how, weights)
+    value, _ = S.current(fleet, ctx.step)
+    spark = S.downsample(fleet, S.buckets(ctx.n, SPARK_POINTS), bucket_reduce(metric))
+    levels = [ctx.level(c) for c in cols]
+    status = worst(levels) if value is not None else Level.MISSING
+    ranked = max(range(len(cols)), key=lambda i: levels[i].rank)
+    rule = ctx.threshold(cols[ranked]) or ctx.thresholds.by_metric.get(metric)
+    note = ""
+    if len(cols) > 1 and status in (Level.WARNING, Level.CRITICAL):
+        note = f"worst: {describe(ctx.keys[cols[ranked]])}"
+    elif value is None:
+        note = "no points in the time range"
+    return Reading(label, metric, unit, value, status, ids, _info(rule), S.to_tuple(spark), note)
+
+
+def _stat(ctx: _Ctx, spec: defs.StatSpec) -> Stat:
+    cols = ctx.by_metric.get(spec.metric, [])
+    title = spec.title or defs.title_of(spec.metric)
+    return Stat(title, _reading(ctx, spec.metric, cols, title))
+
+
+def _table(ctx: _Ctx, spec: defs.TableSpec) -> Table:
+    present = [m for m in spec.metrics if ctx.by_metric.get(m) or m not in spec.optional]
+    groups: dict[tuple[str, ...], dict[str, list[int]]] = {}
+    unlabelled = False
+    for metric in present:
+        for col in ctx.by_metric.get(metric, []):
+            values = tuple(ctx.keys[col].label(k) or "" for k in spec.group_by)
+            if not all(values):
+                unlabelled = True
+                continue
+            groups.setdefault(values, {}).setdefault(metric, []).append(col)
+    columns = tuple(Column(m, defs.title_of(m), ctx.unit(m)) for m in present)
+    rows = []
+    for values in sorted(groups):
+        label = " / ".join(values)
+        cells = tuple(_reading(ctx, m, groups[values].get(m, []), label) for m in present)
+        rows.append(Row(label, dict(zip(spec.group_by, values, strict=True)), cells))
+    note = ""
+    if not rows and unlabelled:
+        note = f"no series here carry the label {', '.join(spec.group_by)}"
+    elif not rows:
+        rows.append(Row("–", {}, tuple(_reading(ctx, m, [], "–") for m in present)))
+    absent = [m for m in spec.optional if m not in present]
+    if absent:
+        note = "; ".join(filter(None, [note, f"not configured: {', '.join(absent)}"]))
+    return Table(spec.title, spec.group_by, columns, tuple(rows), note)
+
+
+def _chart(ctx: _Ctx, spec: defs.ChartSpec) -> Chart | None:
+    size = S.buckets(ctx.n, CHART_POINTS)
+    times = tuple(t.to_pydatetime() for t in ctx.index[::size])
+    unit = ctx.unit(spec.metrics[0])
+    reduce = bucket_reduce(spec.metrics[0])
+    lines: list[Line] = []
+    rules: list[Threshold | None] = []
+    for metric in spec.metrics:
+        cols = ctx.by_metric.get(metric, [])
+        if spec.split:
+            for col in cols:
+                values = S.downsample(ctx.matrix[:, col], size, reduce)
+                name = describe(ctx.keys[col])
+                ids = (ctx.keys[col].id,)
+                lines.append(Line(name, ids, S.to_tuple(values), ctx.level(col)))
+                rules.append(ctx.threshold(col))
+        elif cols:
+            reading = _reading(ctx, metric, cols, defs.title_of(metric))
+            weights = ctx.weights(cols) if defs.aggregate_of(metric) == "weighted" else None
+            fleet = S.combine(ctx.matrix[:, cols], defs.aggregate_of(metric), weights)
+            values = S.downsample(fleet, size, reduce)
+            lines.append(Line(reading.label, reading.series, S.to_tuple(values), reading.status))
+            rules.append(ctx.thresholds.by_metric.get(metric))
+    if not lines and spec.optional:
+        return None
+    note = "" if lines else "missing: not in this source"
+    shared = {_info(r) for r in rules}
+    threshold = shared.pop() if len(shared) == 1 else None
+    if len(shared) > 1:
+        note = "thresholds differ per series; the tables show each one's"
+    return Chart(spec.title, unit, times, tuple(lines), size * ctx.step, reduce, threshold, note)
+
+
+def _alerts(ctx: _Ctx, spec: defs.AlertsSpec) -> AlertList:
+    found: list[Alert] = []
+    for col, key in enumerate(ctx.keys):
+        rule = ctx.threshold(col)
+        status = ctx.level(col)
+        if rule is None or status not in (Level.WARNING, Level.CRITICAL):
+            continue
+        value, last = ctx.current(col)
+        assert value is not None and last is not None
+        found.append(
+            Alert(
+                key.id,
+                key.metric,
+                dict(key.labels),
+                ctx.unit(key.metric, col),
+                value,
+                status,
+                _info(rule),  # type: ignore[arg-type]
+                _since(ctx, col, rule, status, last),
+            )
+        )
+    found.sort(key=lambda a: (-a.status.rank, a.series))
+    return AlertList(spec.title, tuple(found))
+
+
+def _since(ctx: _Ctx, col: int, rule: Threshold, status: Level, last: int) -> datetime | None:
+    level = rule.critical if status is Level.CRITICAL else rule.warning
+    if level is None:
+        return None
+    values = ctx.matrix[: last + 1, col]
+    with np.errstate(invalid="ignore"):
+        bad = values > level if rule.direction == "high" else values < level
+    hits = np.flatnonzero(bad)
+    if hits.size == 0:
+        return None
+    return ctx.time(S.trailing_run_start(bad, int(hits[-1])))
+
+
+def _anomalies(ctx: _Ctx, spec: defs.AnomaliesSpec) -> AnomalyList:
+    window = max(10, round(3600 / max(ctx.step, 1)))
+    method = (
+        f"points more than {ANOMALY_SIGMAS:g} robust standard deviations from the median of "
+        f"the preceding {window * ctx.step // 60} minutes, in the metric's bad direction, "
+        f"for at least {_min_run(ctx.step)} consecutive points"
+    )
+    cols = [c for m in spec.metrics for c in ctx.by_metric.get(m, [])]
+    if not cols or ctx.n < window + 3:
+        return AnomalyList(spec.title, method + " (not enough history)", (), 0)
+    sub = ctx.matrix[:, cols]
+    median = S.rolling_median(sub, window)
+    deviation = sub - median
+    scale = S.robust_scale(deviation)
+    with np.errstate(invalid="ignore"):
+        level = np.nanmedian(np.abs(sub), axis=0) if sub.size else np.zeros(len(cols))
+    scale = np.maximum(np.nan_to_num(scale), np.maximum(np.nan_to_num(level) * 0.01, 1e-9))
+    z = deviation / scale
+    found: list[Anomaly] = []
+    for i, col in enumerate(cols):
+        key = ctx.keys[col]
+        bad = _BAD.get(key.metric, "both")
+        zi = np.nan_to_num(z[:, i])
+        flags = zi > ANOMALY_SIGMAS if bad == "high" else zi < -ANOMALY_SIGMAS
+        if bad == "both":
+            flags = np.abs(zi) > ANOMALY_SIGMAS
+        for start, end in S.runs(flags, _min_run(ctx.step)):
+            seg = np.abs(zi[start : end + 1])
+            peak = start + int(np.argmax(seg))
+            found.append(
+                Anomaly(
+                    key.id,
+                    key.metric,
+                    dict(key.labels),
+                    ctx.unit(key.metric, col),
+                    ctx.time(start),
+                    ctx.time(end),
+                    float(sub[peak, i]),
+                    float(median[peak, i]),
+                    round(float(zi[peak]), 1),
+                    "above" if zi[peak] > 0 else "below",
+                    _incident(ctx, key.id, ctx.time(start), ctx.time(end)),
+                )
+            )
+    found.sort(key=lambda a: (-abs(a.score), a.series, a.start))
+    return AnomalyList(spec.title, method, tuple(found[:MAX_ANOMALIES]), len(found))
+
+
+def _min_run(step: int) -> int:
+    return max(2, math.ceil(180 / max(step, 1)))
+
+
+def _incident(ctx: _Ctx, series_id: str, start: datetime, end: datetime) -> str:
+    for incident in ctx.frame.incidents:
+        if incident.series and series_id not in incident.series:
+            continue
+        if incident.start <= end and incident.end >= start:
+            return incident.name or "labelled incident"
+    return ""
+
+
+def _widget(ctx: _Ctx, spec: defs.WidgetSpec) -> Widget | None:
+    if isinstance(spec, defs.StatSpec):
+        return _stat(ctx, spec)
+    if isinstance(spec, defs.TableSpec):
+        return _table(ctx, spec)
+    if isinstance(spec, defs.ChartSpec):
+        return _chart(ctx, spec)
+    if isinstance(spec, defs.AlertsSpec):
+        return _alerts(ctx, spec)
+    return _anomalies(ctx, spec)
+
+
+def _dashboard(ctx: _Ctx, spec: defs.DashboardSpec) -> Dashboard:
+    widgets = tuple(w for w in (_widget(ctx, s) for s in spec.widgets) if w is not None)
+    board = Dashboard(spec.name, spec.title, spec.description, Level.MISSING, widgets)
+    levels = [r.status for r in dashboard_readings(board)]
+    levels += [a.status for w in widgets if isinstance(w, AlertList) for a in w.alerts]
+    notes = tuple(
+        f"{w.title}: {w.note}" for w in widgets if isinstance(w, Table | Chart) and w.note
+    )
+    return Dashboard(spec.name, spec.title, spec.description, worst(levels), widgets, notes)
+
+
+def build_report(
+    frame: MetricFrame,
+    thresholds: ThresholdSet,
+    specs: Sequence[defs.DashboardSpec],
+    *,
+    service: str,
+    generated_at: datetime,
+    regions: Sequence[str] = (),
+) -> DashboardReport:
+    """The report for `specs` over the whole frame; DataError when the frame holds no points."""
+    data = frame.data
+    if regions:
+        keep = [c for c in data.columns if SeriesKey.parse(c).label("region") in (None, *regions)]
+        data = data[keep]
+    start, end = frame.start, frame.end
+    if start is None or end is None or data.empty or not data.notna().to_numpy().any():
+        raise DataError(f"no data points in the time range from source {frame.source}")
+    keys = [SeriesKey.parse(c) for c in data.columns]
+    ctx = _Ctx(
+        frame,
+        thresholds,
+        keys,
+        data.to_numpy(dtype=np.float64),
+        data.index,  # type: ignore[arg-type]
+        frame.step_seconds,
+    )
+    for col, key in enumerate(keys):
+        ctx.by_metric.setdefault(key.metric, []).append(col)
+    dashboards = tuple(_dashboard(ctx, s) for s in specs)
+    readings = [r for d in dashboards for r in dashboard_readings(d)]
+    alerts = [
+        a for d in dashboards for w in d.widgets if isinstance(w, AlertList) for a in w.alerts
+    ]
+    counts = {lv.value: sum(r.status is lv for r in readings) for lv in Level}
+    counts["alerts"] = len(alerts)
+    status = worst([r.status for r in readings] + [a.status for a in alerts])
+    kind = "defaults" if thresholds.origin == default_thresholds().origin else "baselines"
+    found_regions = sorted({r for k in keys if (r := k.label("region"))})
+    end_dt = end.to_pydatetime() + timedelta(seconds=frame.step_seconds)
+    report = DashboardReport(
+        service=service,
+        source=frame.source,
+        simulated=frame.simulated,
+        generated_at=generated_at,
+        start=start.to_pydatetime(),
+        end=end_dt,
+        step_seconds=frame.step_seconds,
+        thresholds=Thresholds(kind, thresholds.origin),
+        status=status,
+        counts=counts,
+        summary="",
+        dashboards=dashboards,
+        warnings=tuple(frame.warnings),
+        regions=tuple(found_regions),
+    )
+    return _with_summary(report)
+
+
+def _with_summary(report: DashboardReport) -> DashboardReport:
+    c = report.counts
+    parts = [f"{c['critical']} critical", f"{c['warning']} warning", f"{c['ok']} ok"]
+    if c["missing"]:
+        parts.append(f"{c['missing']} missing")
+    if any(d.name == "overview" for d in report.dashboards):
+        parts.append(f"{c['alerts']} active alert{'s' if c['alerts'] != 1 else ''}")
+    span = f"{report.start:%Y-%m-%d %H:%M} to {report.end:%Y-%m-%d %H:%M} UTC"
+    judged = "baselines" if report.thresholds.kind == "baselines" else "default rules"
+    summary = (
+        f"{report.service} is {report.status.value.upper()}: {', '.join(parts)} ({span}, {judged})"
+    )
+    return replace(report, summary=summary)
