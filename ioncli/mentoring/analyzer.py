@@ -6,9 +6,10 @@ Rules (English and Korean), deterministic and cheap:
   exclamation ratios = marks per sentence (capped at 1).
 - Tone: each keyword hit scores 1; "!!" adds 1 to urgent, "??" or "?!" adds 1 to confused, a
   question adds 0.5 to curious. Highest score wins; ties go by TONE_ORDER; no signal is calm.
-- Pace: burst (short punctuated sentences or "!!"), contemplative (long sentences, or a
-  trailing "..."), flowing (three or more sentences of middling length), else medium. Korean
-  words carry more meaning per space-separated word, so its lengths count 1.5x.
+- Pace, first rule that holds: burst ("!!" in short sentences); contemplative (an ellipsis);
+  burst (under 5 words a sentence with dense punctuation or exclamations); contemplative (14+
+  words a sentence); flowing (3+ sentences of 6+ words); else medium. Korean packs more into
+  each space-separated word, so its sentence lengths count 1.5x.
 - Intent: keyword hits, ties by INTENT_ORDER; none: seek_advice when the tone is emotional
   (frustrated, anxious, confused), else learning.
 """
@@ -44,12 +45,17 @@ INTENT_ORDER: tuple[Intent, ...] = (
 )
 _EMOTIONAL = frozenset({Tone.FRUSTRATED, Tone.ANXIOUS, Tone.CONFUSED})
 
-_TONES = Lexicon(TONE_KEYWORDS)
-_INTENTS = Lexicon(INTENT_KEYWORDS)
+# One lexicon for both, so a message is tokenised once; categories read "tone:x" / "intent:y".
+_LEXICON = Lexicon(
+    {f"tone:{k}": v for k, v in TONE_KEYWORDS.items()}
+    | {f"intent:{k}": v for k, v in INTENT_KEYWORDS.items()}
+)
+_TONE_CATEGORIES = tuple((t, f"tone:{t.value}") for t in TONE_ORDER)
+_INTENT_CATEGORIES = tuple((i, f"intent:{i.value}") for i in INTENT_ORDER)
 _SENTENCE_SPLIT = re.compile(r"[.!?。！？\n]+")
 _QUESTIONS = re.compile(r"[?？]+")
 _EXCLAMATIONS = re.compile(r"[!！]+")
-_PUNCTUATION = ".,!?;:"
+_NOT_PUNCTUATION = str.maketrans("", "", ".,!?;:？！。")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -71,12 +77,12 @@ def _pace(
 ) -> tuple[Pace, str]:
     if "!!" in text and avg < 8:
         return Pace.BURST, "repeated exclamation marks in short sentences"
+    if "..." in text or "…" in text:
+        return Pace.CONTEMPLATIVE, "trailing off with an ellipsis"
     if avg < 5 and (density > 0.06 or exclaim >= 0.5):
         return Pace.BURST, f"short sentences ({avg:.1f} words) with dense punctuation"
     if avg >= 14:
         return Pace.CONTEMPLATIVE, f"long sentences ({avg:.1f} words on average)"
-    if sentences >= 2 and (text.rstrip().endswith(("...", "…")) or "..." in text):
-        return Pace.CONTEMPLATIVE, "trailing ellipses"
     if sentences >= 3 and avg >= 6:
         return Pace.FLOWING, f"{sentences} sentences of {avg:.1f} words on average"
     return Pace.MEDIUM, f"{sentences} sentence(s) of {avg:.1f} words on average"
@@ -91,16 +97,15 @@ def analyze(text: str) -> TextAnalysis:
     language = _language(stripped)
     avg = words / sentences
     effective_avg = avg * KOREAN_LENGTH_FACTOR if language == "ko" else avg
-    punctuation = sum(stripped.count(c) for c in _PUNCTUATION)
-    punctuation += stripped.count("？") + stripped.count("！") + stripped.count("。")
+    punctuation = len(stripped) - len(stripped.translate(_NOT_PUNCTUATION))
     density = min(1.0, punctuation / length)
     questions = len(_QUESTIONS.findall(stripped))
     exclamations = len(_EXCLAMATIONS.findall(stripped))
     question_ratio = min(1.0, questions / sentences)
     exclamation_ratio = min(1.0, exclamations / sentences)
 
-    tone_hits = _TONES.match(lower)
-    scores = {tone: float(len(tone_hits.get(tone.value, ()))) for tone in TONE_ORDER}
+    matched = _LEXICON.match(lower)
+    scores = {tone: float(len(matched.get(category, ()))) for tone, category in _TONE_CATEGORIES}
     signals: list[str] = []
     if "!!" in stripped or "！！" in stripped:
         scores[Tone.URGENT] += 1
@@ -111,30 +116,25 @@ def analyze(text: str) -> TextAnalysis:
     if questions:
         scores[Tone.CURIOUS] += 0.5
         signals.append("?")
-    ranked = sorted(TONE_ORDER, key=lambda t: -scores[t])  # stable: TONE_ORDER breaks ties
-    top, runner_up = ranked[0], ranked[1]
-    if scores[top] <= 0:
+    if signals:
+        matched["signals"] = signals
+    tone = max(TONE_ORDER, key=scores.__getitem__)  # max keeps the first: TONE_ORDER breaks ties
+    top = scores[tone]
+    if top <= 0:
         tone, tone_confidence = Tone.CALM, 0.5
     else:
-        tone = top
-        margin = scores[top] - scores[runner_up]
-        tone_confidence = round(min(0.95, 0.55 + 0.1 * scores[top] + 0.1 * margin), 2)
+        runner_up = max(scores[t] for t in TONE_ORDER if t is not tone)
+        tone_confidence = round(min(0.95, 0.55 + 0.1 * top + 0.1 * (top - runner_up)), 2)
 
     pace, pace_reason = _pace(effective_avg, sentences, density, exclamation_ratio, stripped)
 
-    intent_hits = _INTENTS.match(lower)
-    intent_scores = {i: len(intent_hits.get(i.value, ())) for i in INTENT_ORDER}
-    best_intent = max(INTENT_ORDER, key=lambda i: intent_scores[i])  # max keeps the first
-    if intent_scores[best_intent] == 0:
+    best_intent, best_hits = Intent.LEARNING, 0
+    for intent, category in _INTENT_CATEGORIES:
+        hits = len(matched.get(category, ()))
+        if hits > best_hits:
+            best_intent, best_hits = intent, hits
+    if best_hits == 0:
         best_intent = Intent.SEEK_ADVICE if tone in _EMOTIONAL else Intent.LEARNING
-
-    matched: dict[str, tuple[str, ...]] = {}
-    for name, hits in tone_hits.items():
-        matched[f"tone:{name}"] = tuple(hits)
-    if signals:
-        matched["signals"] = tuple(signals)
-    for name, hits in intent_hits.items():
-        matched[f"intent:{name}"] = tuple(hits)
 
     return TextAnalysis(
         tone=tone,
@@ -147,6 +147,6 @@ def analyze(text: str) -> TextAnalysis:
         punctuation_density=round(density, 4),
         question_ratio=round(question_ratio, 4),
         exclamation_ratio=round(exclamation_ratio, 4),
-        matched_keywords=MappingProxyType(matched),
+        matched_keywords=MappingProxyType({k: tuple(v) for k, v in matched.items()}),
         pace_reason=pace_reason,
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ioncli.mentoring.models import (
     PROMPT_MODES,
     ChatContext,
+    Intent,
     InvalidInput,
     Persona,
     Prompt,
@@ -30,6 +31,14 @@ STANDARD_MESSAGE_CHARS = 100
 LIGHT_HISTORY = 2
 LIGHT_MESSAGE_CHARS = 120
 
+INTENT_WORDS = {
+    Intent.SEEK_ADVICE: "advice",
+    Intent.PROBLEM_SOLVING: "to solve a problem",
+    Intent.LEARNING: "to learn",
+    Intent.VALIDATION: "their thinking checked",
+    Intent.PLANNING: "to plan",
+    Intent.REFLECTION: "to reflect",
+}
 _ROLE_LABELS = {"user": "User", "assistant": "Assistant"}
 
 
@@ -75,9 +84,12 @@ class TemplatePromptBuilder:
         if template is None:
             raise InvalidInput("prompt_mode", f"unknown prompt mode {mode!r}", PROMPT_MODES)
         variables: dict[str, Any] = {
-            "persona": self.persona,
+            "persona_name": self.persona.name,
             "user_input": user_input,
-            "key": key,
+            "tone": key.tone.value,
+            "pace": key.pace.value,
+            "intent": key.intent.value,
+            "intent_words": INTENT_WORDS[key.intent],
             "context": context,
         }
         if mode == "summary_light":
