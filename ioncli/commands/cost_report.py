@@ -1,29 +1,304 @@
-"""`ion cost-report`: what Cloud Run costs and what min instances should be."""
+"""`ion cost-report`: what Cloud Run costs, what min instances should be, and applying them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
-from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, state_of
-from ioncli.errors import NotBuiltError
+from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
+from ioncli.commands._source import (
+    RegionOpt,
+    ServiceOpt,
+    SinceOpt,
+    SourceOpt,
+    StepOpt,
+    UntilOpt,
+)
+from ioncli.errors import UsageError
 from ioncli.render import Format
+
+if TYPE_CHECKING:
+    from ioncli.config import Settings
+    from ioncli.cost.service_config import FleetConfig
 
 EPILOG = """[b]Examples[/b]
 
   ion cost-report --source sim
 
-  ion cost-report --budget 250 --format markdown --step-summary
+  ion cost-report --source sim --budget 250 --format markdown --step-summary
 
-  ion cost-report --apply --yes
+  ion cost-report --format json -o cost.json; ion cost-report --compare-to cost.json
+
+  ion cost-report --apply                      (dry run: the plan)
+
+  ion cost-report --apply --yes --set us-central1=2
 """
 
+DEFAULT_SINCE = "7d"  # a week gives every hour of the week one sample
 
-def cost_report(
+BudgetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--budget",
+        metavar="DOLLARS",
+        help="Monthly budget; exit 5 after the report when the projected month is over it. "
+        "Default: [cost] budget.",
+        show_default=False,
+    ),
+]
+CompareOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--compare-to",
+        metavar="JSON",
+        help="A previous `ion cost-report --format json`: show what changed.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet-unless-increase",
+        help="With --compare-to: print nothing (exit 0) unless the monthly cost went up.",
+    ),
+]
+ServiceConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--service-config",
+        metavar="FILE",
+        help="Read the service configuration from this JSON/TOML file instead of Cloud Run.",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+ApplyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--apply", help="Plan setting the service-level min instances (a dry run without --yes)."
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", help="With --apply: make the change.")]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="With --apply: allow going below [cost] min_instance_floor.")
+]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="REGION=N",
+        help="With --apply: this min instead of the recommendation (repeatable).",
+        show_default=False,
+    ),
+]
+CommitmentOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--commitment",
+        metavar="none|1y|3y",
+        help="Price with a committed-use discount. Default: [cost] commitment (none).",
+        show_default=False,
+    ),
+]
+FreeTierOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--free-tier/--no-free-tier",
+        help="Apply the monthly free tier (once per billing account). Default: [cost] free_tier.",
+        show_default=False,
+    ),
+]
+
+
+def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     ctx: typer.Context,
+    source: SourceOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    step: StepOpt = None,
+    region: RegionOpt = None,
+    service: ServiceOpt = None,
+    budget: BudgetOpt = None,
+    compare_to: CompareOpt = None,
+    quiet_unless_increase: QuietOpt = False,
+    service_config: ServiceConfigOpt = None,
+    commitment: CommitmentOpt = None,
+    free_tier: FreeTierOpt = None,
+    apply: ApplyOpt = False,
+    yes: YesOpt = False,
+    force: ForceOpt = False,
+    set_: SetOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
 ) -> None:
     """Show what Cloud Run costs, where the money goes and what min instances should be."""
-    state_of(ctx).settings()  # surface configuration errors before anything else
-    raise NotBuiltError("`ion cost-report` is not built yet; nothing was produced")
+    settings = state_of(ctx).settings().override(service=service)
+    money = _budget(budget, settings.cost.budget)
+    targets = _targets(set_ or [])
+    if (yes or force or targets) and not apply:
+        raise UsageError("--yes, --force and --set only work with --apply")
+    if quiet_unless_increase and compare_to is None:
+        raise UsageError("--quiet-unless-increase needs --compare-to PREVIOUS.json")
+    commit = commitment if commitment is not None else settings.cost.commitment
+
+    import sys
+    from datetime import UTC, datetime
+
+    from ioncli import __version__
+    from ioncli.commands._source import load_frame
+    from ioncli.cost import pricing
+    from ioncli.cost.render import RENDERERS
+    from ioncli.cost.report import METRICS, Options, build_report, compare, with_extras
+    from ioncli.render import emit
+
+    if commit not in pricing.COMMITMENTS:
+        raise UsageError(f"--commitment must be none, 1y or 3y, found {commit!r}")
+    table = pricing.load_table(
+        Path(settings.cost.rates_file) if settings.cost.rates_file else None,
+        settings.cost.pricing,
+        where=f"{settings.source_file or 'configuration'} [cost.pricing]",
+    )
+    regions = _regions(settings, region or [], table)
+    previous = _read_previous(compare_to) if compare_to else None
+    fleet, clients = _fleet(settings, regions, service_config)
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    window = since if since is not None or kind == "file" else DEFAULT_SINCE
+    frame = load_frame(settings, source, window, until, step, METRICS, regions)
+    options = Options(
+        floor=settings.cost.min_instance_floor,
+        max_cold_start_share=settings.cost.max_cold_start_share,
+        budget=money,
+        commitment=commit,
+        free_tier=settings.cost.free_tier if free_tier is None else free_tier,
+    )
+    report = build_report(frame, fleet, table, options, now=datetime.now(UTC), version=__version__)
+    comparison = compare(report, previous, str(compare_to)) if previous is not None else None
+    plan = applied = None
+    if apply:
+        from ioncli.cost.cloud_run import apply_plan, make_plan
+        from ioncli.cost.report import estimates_for
+
+        if fleet.offline:
+            raise UsageError(
+                "--apply changes Cloud Run: it needs the live configuration, not a file",
+                hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; "
+                "drop --service-config",
+            )
+        wanted = {r.region: r.recommended for r in report.recommendations}
+        wanted.update(targets)
+        estimates = estimates_for(frame, fleet, table, wanted)
+        plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimates=estimates)
+        if yes and plan.changes:
+            applied = apply_plan(clients[0], plan)
+    report = with_extras(report, comparison=comparison, plan=plan, applied=applied)
+    if quiet_unless_increase and comparison is not None and not comparison.increased:
+        print(
+            f"cost did not increase ({comparison.previous_monthly:,.2f} -> "
+            f"{comparison.current_monthly:,.2f} a month); nothing printed",
+            file=sys.stderr,
+        )
+        return
+    emit(report, RENDERERS, output_options(fmt, output, step_summary))
+    _gate(report)
+
+
+def _gate(report: Any) -> None:
+    """After the report is out: a failed apply exits 1, an exceeded budget exits 5."""
+    from ioncli.errors import ApplyError, PolicyViolation
+
+    applied = report.applied
+    if applied is not None and not applied.ok:
+        done = [s.region for s in applied.steps if s.outcome.value == "applied"]
+        failed = [f"{s.region} ({s.detail})" for s in applied.steps if s.outcome.value == "failed"]
+        skipped = [s.region for s in applied.steps if s.outcome.value == "not attempted"]
+        raise ApplyError(
+            f"apply stopped: failed in {', '.join(failed)}; changed: {', '.join(done) or 'none'}"
+            f"; not attempted: {', '.join(skipped) or 'none'}",
+            hint=f"undo: {applied.undo}" if applied.undo else None,
+        )
+    if report.totals.over_budget:
+        t = report.totals
+        raise PolicyViolation(
+            f"over budget: {t.projected_month:,.2f} projected for {report.month} against "
+            f"a budget of {t.budget:,.2f}"
+        )
+
+
+def _budget(text: str | None, configured: float | None) -> float | None:
+    if text is None:
+        return configured
+    cleaned = text.strip().lstrip("$").replace(",", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise UsageError(f"--budget {text!r} is not a number of dollars (like 250)") from None
+    if not value > 0 or value == float("inf"):
+        raise UsageError(f"--budget must be a positive number of dollars, found {text!r}")
+    return value
+
+
+def _targets(items: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            number = int(value)
+        except ValueError:
+            number = None
+        if not sep or not name.strip() or number is None:
+            raise UsageError(f"--set {item!r}: expected REGION=N, like us-central1=2")
+        out[name.strip()] = number
+    return out
+
+
+def _regions(settings: Settings, asked: list[str], table: Any) -> tuple[str, ...]:
+    from ioncli.errors import ConfigError
+
+    regions = tuple(dict.fromkeys(asked)) if asked else tuple(settings.regions)
+    for r in regions:
+        if table.knows(r) or settings.project or settings.run_emulator_host:
+            continue  # Cloud Run itself will say whether a region exists
+        where = "--region" if asked else f"{settings.source_file or 'ION_REGIONS'} regions"
+        message = f"{where}: unknown Cloud Run region {r!r} (not in the rate table's tiers)"
+        if asked:
+            raise UsageError(message)
+        raise ConfigError(message, hint="point [cost] rates_file at a table that lists it")
+    return regions
+
+
+def _fleet(
+    settings: Settings, regions: tuple[str, ...], path: Path | None
+) -> tuple[FleetConfig, tuple[Any, Any]]:
+    from ioncli.cost import service_config
+
+    if path is not None:
+        return service_config.from_file(path, settings.service, regions), (None, None)
+    if settings.project or settings.run_emulator_host:
+        from ioncli.gcp import require_project, run_revisions_client, run_services_client
+
+        project = require_project(settings)
+        clients = (run_services_client(settings), run_revisions_client(settings))
+        fleet = service_config.from_cloud_run(
+            clients[0], clients[1], project, settings.service, regions
+        )
+        return fleet, clients
+    where = f"{settings.source_file or 'configuration'} [cost]"
+    fleet = service_config.from_settings(
+        settings.service, regions, settings.cost.service, settings.cost.regions, where=where
+    )
+    return fleet, (None, None)
+
+
+def _read_previous(path: Path) -> Any:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"--compare-to {path}: the file does not exist") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--compare-to {path}: not readable JSON ({exc})") from None

@@ -1,0 +1,236 @@
+"""The cost report in four formats: rich text, JSON, Markdown (fits a PR comment) and HTML."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ioncli.cost.report import CostReport
+from ioncli.render import Renderers, fit_markdown, to_json
+from ioncli.render.jinja import number, render_template
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def money(value: Any, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    v = float(value)
+    sign = ("+" if v > 0.005 else "−" if v < -0.005 else "") if signed else ("−" if v < 0 else "")
+    return f"{sign}${abs(v):,.2f}"
+
+
+def plain(value: float) -> str:
+    """A rate without exponent notation (0.0000025, not 2.5e-06)."""
+    return f"{value:.10f}".rstrip("0").rstrip(".")
+
+
+def _context(report: CostReport) -> dict[str, Any]:
+    return {
+        "report": report,
+        "money": money,
+        "number": number,
+        "plain": plain,
+        "changed": [r for r in report.recommendations if r.recommended != r.current],
+        "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
+        "generated": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def to_markdown(report: CostReport) -> str:
+    return fit_markdown(render_template("cost_report/report.md.j2", **_context(report)))
+
+
+def to_html(report: CostReport) -> str:
+    return render_template("cost_report/report.html.j2", **_context(report))
+
+
+def to_text(report: CostReport) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    t = report.totals
+    head = Text()
+    head.append(f"Cloud Run cost · {report.service}", style="bold")
+    head.append(
+        f"\n{report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC · "
+        f"source {report.source}{' (simulated)' if report.simulated else ''} · "
+        f"step {report.step_seconds} s"
+    )
+    head.append(f"\nconfiguration: {report.configuration}")
+    head.append(
+        f"\nrates: {report.pricing.id} ({report.pricing.origin}, as of {report.pricing.as_of})"
+        + (
+            f", overrides: {', '.join(report.pricing.overrides)}"
+            if report.pricing.overrides
+            else ""
+        )
+    )
+    parts.append(head)
+    for w in report.warnings:
+        parts.append(Text(f"warning: {w}", style="yellow"))
+
+    regions = Table(title="Monthly cost by region (run rate)", title_justify="left")
+    for col in ("region", "billing", "size", "min/max", "idle", "active", "requests", "held",
+                "total", "month to date", "projected"):  # fmt: skip
+        regions.add_column(col, justify="left" if col in ("region", "billing", "size") else "right")
+    for r in report.regions:
+        regions.add_row(
+            f"{r.region} (T{r.tier})",
+            r.billing,
+            f"{number(r.cpu, 2)} vCPU / {number(r.memory_gib, 2)} GiB",
+            f"{r.min_instances}/{r.max_instances}",
+            money(r.monthly.idle),
+            money(r.monthly.active),
+            money(r.monthly.requests),
+            money(r.monthly.held),
+            money(r.monthly.total),
+            money(r.month_to_date),
+            money(r.projected_month),
+        )
+    parts.append(regions)
+
+    lines = Text()
+    lines.append(f"On demand {money(t.monthly_on_demand)} / month")
+    if t.free_tier_credit:
+        lines.append(f" · free tier −{money(t.free_tier_credit)}")
+    if t.commitment != "none":
+        lines.append(f" · {t.commitment} commitment −{money(t.commitment_discount)}")
+    lines.append(f" · net {money(t.monthly_net)}", style="bold")
+    lines.append(
+        f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, "
+        f"{money(t.projected_month)} projected"
+    )
+    if t.budget is not None:
+        style = "bold red" if t.over_budget else "green"
+        used = f"{(t.budget_used or 0):.0%}"
+        verdict = "OVER BUDGET" if t.over_budget else "within budget"
+        lines.append(f"\nBudget {money(t.budget)}: {used} used, {verdict}", style=style)
+    parts.append(lines)
+
+    if report.comparison is not None:
+        c = report.comparison
+        ratio = f" ({c.change_ratio:+.1%})" if c.change_ratio is not None else ""
+        parts.append(
+            Text(
+                f"Since {c.previous_generated_at}: {money(c.previous_monthly)} → "
+                f"{money(c.current_monthly)} a month, {money(c.change, signed=True)}{ratio}",
+                style="bold red" if c.increased else "green",
+            )
+        )
+
+    parts.extend(_recommendation_parts(report))
+    if report.plan is not None:
+        parts.append(_plan_text(report))
+    parts.append(Text("Assumptions: " + "; ".join(report.assumptions), style="dim"))
+    return Group(*parts)
+
+
+def _recommendation_parts(report: CostReport) -> list[Any]:
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    recs = Table(title="Min instances: recommendation per region", title_justify="left")
+    for col in ("region", "now", "recommended", "saved / month", "cold starts / week",
+                "waiting requests / week", "added wait / week"):  # fmt: skip
+        recs.add_column(col, justify="left" if col == "region" else "right")
+    for m in report.recommendations:
+        recs.add_row(
+            m.region,
+            str(m.current),
+            str(m.recommended),
+            money(m.dollars_saved_per_month, signed=True),
+            f"{number(m.cold_starts_per_week_before, 1)} → "
+            f"{number(m.cold_starts_per_week_after, 1)}",
+            f"{number(m.delayed_requests_added_per_week, 0)}",
+            f"{number(m.added_wait_seconds_per_week, 0)} s",
+        )
+    parts.append(recs)
+    parts.append(
+        Text(
+            f"Budget for added cold starts: {report.max_cold_start_share:.4%} of requests; "
+            f"cold starts wait ~ the start-up latency p95.",
+            style="dim",
+        )
+    )
+
+    sched = Table(title="Scheduled min-instance windows (computed savings)", title_justify="left")
+    for col in ("region", "schedule", "default", "windows", "cost / month", "saved vs now",
+                "cold starts / week", "claimed"):  # fmt: skip
+        sched.add_column(
+            col, justify="left" if col in ("region", "schedule", "windows") else "right"
+        )
+    for s in report.schedules:
+        windows = ", ".join(f"{w.start}–{w.end}: {w.min_instances}" for w in s.windows[:6])
+        if len(s.windows) > 6:
+            windows += f" (+{len(s.windows) - 6} more)"
+        sched.add_row(
+            s.region,
+            s.name,
+            str(s.default_min),
+            windows or "(flat)",
+            money(s.monthly_cost),
+            money(s.dollars_saved_vs_current, signed=True),
+            number(s.cold_starts_per_week, 1),
+            money(s.claimed_savings) + " (all regions)" if s.claimed_savings is not None else "",
+        )
+    parts.append(sched)
+
+    if report.held_revisions:
+        held = Table(title="Warm instances held by revisions without traffic", title_justify="left")
+        for col in ("region", "revision", "tags", "warm", "cost / month"):
+            held.add_column(col)
+        for h in report.held_revisions:
+            held.add_row(h.region, h.revision, ", ".join(h.tags) or "–", str(h.warm_instances),
+                         money(h.monthly_cost))  # fmt: skip
+        parts.append(held)
+    else:
+        parts.append(Text("No warm instances held by revisions without traffic.", style="dim"))
+
+    return parts
+
+
+def _plan_text(report: CostReport) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    plan = report.plan
+    assert plan is not None
+    applied = report.applied
+    title = "Apply: result" if applied is not None else "Apply: plan (dry run; --yes applies it)"
+    table = Table(title=title, title_justify="left")
+    for col in ("region", "min before", "min after", "$ / month", "cold starts / week", "status"):
+        table.add_column(col, justify="left" if col in ("region", "status") else "right")
+    outcomes = {s.region: s for s in applied.steps} if applied else {}
+    for c in plan.changes:
+        step = outcomes.get(c.region)
+        status = "planned" if step is None else step.outcome.value
+        if step is not None and step.detail:
+            status += f": {step.detail}"
+        table.add_row(
+            c.region,
+            str(c.before),
+            str(c.after),
+            money(c.dollars_per_month, signed=True),
+            f"{c.cold_starts_per_week:+.1f}",
+            status,
+        )
+    parts: list[Any] = [table]
+    if not plan.changes:
+        parts.append(Text("Nothing to change: every region already has the planned min."))
+    if plan.unchanged:
+        parts.append(Text(f"Unchanged: {', '.join(plan.unchanged)}", style="dim"))
+    if applied is not None and applied.undo:
+        parts.append(Text(f"Undo: {applied.undo}", style="bold"))
+        for g in applied.undo_gcloud:
+            parts.append(Text(f"  or: {g}", style="dim"))
+    return Group(*parts)
+
+
+RENDERERS: Renderers[CostReport] = Renderers(
+    text=to_text, json=to_json, markdown=to_markdown, html=to_html
+)

@@ -1,0 +1,419 @@
+"""The cost report: plain dataclasses built from the frame, the service configuration and
+the rate table, plus the comparison with a previous report's JSON.
+
+`build_report` is pure (frame and configuration in, report out); the command adds the plan
+and the apply result, which are also plain data.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from ioncli.cost.cloud_run import ApplyResult, Plan
+from ioncli.cost.model import StepCosts, monthly, step_costs
+from ioncli.cost.pricing import (
+    RateTable,
+    TableInfo,
+    commitment_discount,
+    describe,
+    free_tier,
+)
+from ioncli.cost.recommend import (
+    HeldRevision,
+    MinRecommendation,
+    Schedule,
+    computed_schedule,
+    held_revisions,
+    recommend_min,
+    report_schedule,
+)
+from ioncli.cost.service_config import FleetConfig
+from ioncli.cost.usage import METRICS, UsageSummary, extract
+from ioncli.errors import DataError
+from ioncli.frame import MetricFrame
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    idle: float  # idle min instances (instance-based: all idle time)
+    active: float  # busy instance time
+    requests: float
+    held: float  # warm instances of revisions without traffic
+    total: float
+
+    @classmethod
+    def of(cls, idle: float, active: float, requests: float, held: float) -> Breakdown:
+        return cls(idle, active, requests, held, idle + active + requests + held)
+
+
+@dataclass(frozen=True)
+class RegionCost:
+    region: str
+    tier: int
+    billing: str
+    cpu: float
+    memory_gib: float
+    concurrency: int
+    min_instances: int
+    max_instances: int
+    warm_instances: int
+    monthly: Breakdown
+    month_to_date: float
+    projected_month: float
+    usage: UsageSummary
+
+
+@dataclass(frozen=True)
+class Totals:
+    monthly_on_demand: float
+    free_tier_credit: float
+    commitment: str
+    commitment_discount: float
+    monthly_net: float
+    month_to_date: float
+    projected_month: float
+    budget: float | None
+    budget_used: float | None  # projected month / budget
+    over_budget: bool
+
+
+@dataclass(frozen=True)
+class RegionDelta:
+    region: str
+    before: float | None
+    after: float | None
+    change: float
+    min_before: int | None
+    min_after: int | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    previous_generated_at: str
+    previous_monthly: float
+    current_monthly: float
+    change: float
+    change_ratio: float | None
+    increased: bool
+    regions: tuple[RegionDelta, ...]
+
+
+@dataclass(frozen=True)
+class CostReport:
+    service: str
+    generated_at: datetime
+    source: str
+    simulated: bool
+    window_start: datetime
+    window_end: datetime
+    step_seconds: int
+    month: str
+    configuration: str
+    offline: bool
+    pricing: TableInfo
+    assumptions: tuple[str, ...]
+    regions: tuple[RegionCost, ...]
+    totals: Totals
+    recommendations: tuple[MinRecommendation, ...]
+    schedules: tuple[Schedule, ...]
+    held_revisions: tuple[HeldRevision, ...]
+    max_cold_start_share: float
+    warnings: tuple[str, ...] = ()
+    comparison: Comparison | None = None
+    plan: Plan | None = None
+    applied: ApplyResult | None = None
+    version: str = ""
+    schema_version: int = SCHEMA_VERSION
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Options:
+    floor: int = 0
+    max_cold_start_share: float = 0.0001
+    budget: float | None = None
+    commitment: str = "none"
+    free_tier: bool = True
+
+
+def _month_bounds(end: datetime) -> tuple[datetime, datetime]:
+    """The calendar month holding `end`: its first instant and the next month's."""
+    start = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    days = calendar.monthrange(start.year, start.month)[1]
+    return start, start + timedelta(days=days)
+
+
+def _calendar(
+    costs: StepCosts, times: Any, step: int, run_rate_per_s: float, end: datetime
+) -> tuple[float, float]:
+    """Month to date (measured where the range covers it, run rate elsewhere) and the
+    projected calendar month."""
+    start, month_end = _month_bounds(end)
+    inside = (times >= start) & (times < end)
+    covered = float(inside.sum()) * step
+    measured = float(costs.total[inside].sum())
+    elapsed = (end - start).total_seconds()
+    mtd = measured + max(0.0, elapsed - covered) * run_rate_per_s
+    projected = mtd + (month_end - end).total_seconds() * run_rate_per_s
+    return mtd, projected
+
+
+def build_report(
+    frame: MetricFrame,
+    fleet: FleetConfig,
+    table: RateTable,
+    options: Options,
+    *,
+    now: datetime,
+    version: str = "",
+) -> CostReport:
+    regions = tuple(r.region for r in fleet.regions)
+    series, warnings = extract(frame, regions, table.month_seconds)
+    end_ts, start_ts = frame.end, frame.start
+    if end_ts is None or start_ts is None:
+        raise DataError(f"source {frame.source} returned no data")
+    end = end_ts.to_pydatetime() + timedelta(seconds=frame.step_seconds)
+    start = start_ts.to_pydatetime()
+    for r in regions:
+        if not table.knows(r):
+            warnings.append(f"{r}: not in the rate table's region tiers; priced as Tier 2")
+    costs_out: list[RegionCost] = []
+    recs: list[MinRecommendation] = []
+    schedules: list[Schedule] = []
+    held: list[HeldRevision] = []
+    active_cpu = active_mem = requests_total = 0.0
+    for config in fleet.regions:
+        s = series[config.region]
+        costs = step_costs(s, config, table, config.warm_serving)
+        mo = table.month_seconds
+        breakdown = Breakdown.of(
+            monthly(costs.idle, s.step_seconds, mo),
+            monthly(costs.active, s.step_seconds, mo),
+            monthly(costs.requests, s.step_seconds, mo),
+            monthly(costs.held, s.step_seconds, mo),
+        )
+        rate = breakdown.total / mo
+        mtd, projected = _calendar(costs, s.times, s.step_seconds, rate, end)
+        active_cpu += breakdown.active * costs.active_cpu_share
+        active_mem += breakdown.active * (1 - costs.active_cpu_share)
+        requests_total += breakdown.requests
+        costs_out.append(
+            RegionCost(
+                region=config.region,
+                tier=table.tier(config.region),
+                billing=config.billing.value,
+                cpu=config.size.cpu,
+                memory_gib=config.size.memory_gib,
+                concurrency=config.concurrency,
+                min_instances=config.min_instances,
+                max_instances=config.max_instances,
+                warm_instances=config.warm_serving,
+                monthly=breakdown,
+                month_to_date=mtd,
+                projected_month=projected,
+                usage=s.summary,
+            )
+        )
+        share = options.max_cold_start_share
+        recs.append(recommend_min(s, config, table, floor=options.floor, share=share))
+        schedules.append(computed_schedule(s, config, table, floor=options.floor, share=share))
+        theirs = report_schedule(s, config, table)
+        if theirs is not None:
+            schedules.append(theirs)
+        held.extend(held_revisions(config, table))
+    totals = _totals(
+        costs_out,
+        table,
+        options,
+        fleet,
+        active_cpu=active_cpu,
+        active_mem=active_mem,
+        requests_total=requests_total,
+    )
+    return CostReport(
+        service=fleet.service,
+        generated_at=now,
+        source=frame.source,
+        simulated=frame.simulated,
+        window_start=start,
+        window_end=end,
+        step_seconds=frame.step_seconds,
+        month=end.strftime("%Y-%m"),
+        configuration=fleet.origin,
+        offline=fleet.offline,
+        pricing=describe(table),
+        assumptions=_assumptions(table, options),
+        regions=tuple(costs_out),
+        totals=totals,
+        recommendations=tuple(recs),
+        schedules=tuple(schedules),
+        held_revisions=tuple(held),
+        max_cold_start_share=options.max_cold_start_share,
+        warnings=tuple(warnings) + tuple(frame.warnings),
+        version=version,
+    )
+
+
+def _totals(
+    regions: list[RegionCost],
+    table: RateTable,
+    options: Options,
+    fleet: FleetConfig,
+    *,
+    active_cpu: float,
+    active_mem: float,
+    requests_total: float,
+) -> Totals:
+    on_demand = sum(r.monthly.total for r in regions)
+    credit = 0.0
+    if options.free_tier:
+        ft = free_tier(table)
+        credit = (
+            min(ft.cpu, active_cpu) + min(ft.memory, active_mem) + min(ft.requests, requests_total)
+        )
+    after_free = on_demand - credit
+    # A commitment discounts each region's spend at its billing mode's rate.
+    discount = 0.0
+    if options.commitment != "none" and on_demand > 0:
+        for r, config in zip(regions, fleet.regions, strict=True):
+            rate = commitment_discount(table, config.billing, options.commitment)
+            discount += rate * r.monthly.total * (after_free / on_demand)
+    net = after_free - discount
+    kept = 1.0 - (discount / after_free if after_free > 0 else 0.0)
+    # The free tier is used up first in a month, so it comes off the month-to-date figure.
+    mtd = max(0.0, sum(r.month_to_date for r in regions) - credit) * kept
+    projected = max(0.0, sum(r.projected_month for r in regions) - credit) * kept
+    budget = options.budget
+    return Totals(
+        monthly_on_demand=on_demand,
+        free_tier_credit=credit,
+        commitment=options.commitment,
+        commitment_discount=discount,
+        monthly_net=net,
+        month_to_date=mtd,
+        projected_month=projected,
+        budget=budget,
+        budget_used=(projected / budget) if budget else None,
+        over_budget=budget is not None and projected > budget,
+    )
+
+
+def _assumptions(table: RateTable, options: Options) -> tuple[str, ...]:
+    out = [
+        f"a month is {table.month_hours:g} hours; monthly figures are the range's run rate",
+        "idle min instances = max(0, warm floor - busy instances) per step (request-based); "
+        "instance-based bills every instance, idle or busy",
+        "per-instance rounding up to 100 ms is not modelled (metrics are per step)",
+        "cold starts: an instance starts when busy instances exceed the floor and what ran "
+        "in the last 15 minutes",
+    ]
+    if options.free_tier:
+        out.append(
+            "the free tier is applied once (per billing account) to active CPU, memory and "
+            "requests; set free_tier = false when other services use it"
+        )
+    else:
+        out.append("no free tier applied (free_tier = false)")
+    out.append(
+        "no committed-use discount"
+        if options.commitment == "none"
+        else f"committed-use discount for {options.commitment} applied"
+    )
+    flagged = [r.key for r in table.rates.values() if r.flagged]
+    if flagged:
+        out.append(f"unconfirmed rates in the table: {', '.join(flagged)}")
+    return tuple(out)
+
+
+# --- compare-to --------------------------------------------------------------------------
+
+
+def compare(report: CostReport, previous: Mapping[str, Any], where: str) -> Comparison:
+    """The change since a previous `ion cost-report --format json`."""
+    from ioncli.errors import UsageError
+
+    try:
+        if previous.get("schema_version") != SCHEMA_VERSION:
+            raise UsageError(
+                f"--compare-to {where}: schema_version {previous.get('schema_version')!r} "
+                f"is not {SCHEMA_VERSION}; it is not a cost-report JSON of this version"
+            )
+        before_total = float(previous["totals"]["monthly_net"])
+        before_regions = {
+            r["region"]: (float(r["monthly"]["total"]), int(r["min_instances"]))
+            for r in previous["regions"]
+        }
+        stamp = str(previous.get("generated_at", ""))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UsageError(
+            f"--compare-to {where}: not a cost-report JSON (missing or bad {exc})"
+        ) from None
+    now_total = report.totals.monthly_net
+    deltas = []
+    current = {r.region: r for r in report.regions}
+    for region in sorted(set(before_regions) | set(current)):
+        b = before_regions.get(region)
+        a = current.get(region)
+        deltas.append(
+            RegionDelta(
+                region,
+                b[0] if b else None,
+                a.monthly.total if a else None,
+                (a.monthly.total if a else 0.0) - (b[0] if b else 0.0),
+                b[1] if b else None,
+                a.min_instances if a else None,
+            )
+        )
+    change = now_total - before_total
+    return Comparison(
+        previous_generated_at=stamp,
+        previous_monthly=before_total,
+        current_monthly=now_total,
+        change=change,
+        change_ratio=(change / before_total) if before_total else None,
+        increased=change > 0.005,
+        regions=tuple(deltas),
+    )
+
+
+def estimates_for(
+    frame: MetricFrame, fleet: FleetConfig, table: RateTable, targets: Mapping[str, int]
+) -> dict[str, tuple[float, float]]:
+    """Per region: (dollar change per month, cold starts added per week) of a new min."""
+    from ioncli.cost.model import cold_starts
+
+    regions = tuple(r for r in targets if r in {c.region for c in fleet.regions})
+    series, _ = extract(frame, regions, table.month_seconds)
+    out = {}
+    for region in regions:
+        config, s = fleet.region(region), series[region]
+
+        def cost(m: int, config: Any = config, s: Any = s) -> float:
+            return monthly(step_costs(s, config, table, m).total, s.step_seconds,
+                           table.month_seconds)  # fmt: skip
+
+        def starts(m: int, config: Any = config, s: Any = s) -> float:
+            return cold_starts(s, m, config.concurrency).per_week(s.step_seconds)[0]
+
+        now, new = config.min_instances, targets[region]
+        out[region] = (cost(new) - cost(now), starts(new) - starts(now))
+    return out
+
+
+def with_extras(
+    report: CostReport,
+    *,
+    comparison: Comparison | None = None,
+    plan: Plan | None = None,
+    applied: ApplyResult | None = None,
+) -> CostReport:
+    return replace(report, comparison=comparison, plan=plan, applied=applied)
+
+
+__all__ = ["METRICS", "CostReport", "Options", "build_report", "compare", "with_extras"]
