@@ -18,8 +18,9 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "frustrated": (
         "frustrat*", "annoy*", "stuck", "hate", "ugh", "argh", "keeps failing", "still not",
         "doesn't work", "does not work", "won't work", "not working", "sick of", "tired of",
-        "fed up", "again and again", "useless",
-        "답답", "짜증", "안 돼", "안돼", "왜 안", "안 돌아", "화나", "미치겠", "왜",
+        "fed up", "again and again", "useless", "exhausted", "burned out", "burnt out",
+        "답답", "지쳤", "지쳐", "힘들", "짜증", "안 돼", "안돼",
+        "왜 안", "안 돌아", "화나", "미치겠", "왜",
     ),
     "anxious": (
         "worr*", "anxious", "anxiety", "nervous", "afraid", "scared", "fear*", "stress*",
