@@ -17,7 +17,6 @@ Rules (English and Korean), deterministic and cheap:
 from __future__ import annotations
 
 import re
-from types import MappingProxyType
 
 from ioncli.mentoring.lexicon import INTENT_KEYWORDS, TONE_KEYWORDS
 from ioncli.mentoring.matcher import Lexicon
@@ -147,6 +146,6 @@ def analyze(text: str) -> TextAnalysis:
         punctuation_density=round(density, 4),
         question_ratio=round(question_ratio, 4),
         exclamation_ratio=round(exclamation_ratio, 4),
-        matched_keywords=MappingProxyType({k: tuple(v) for k, v in matched.items()}),
+        matched_keywords={k: tuple(v) for k, v in matched.items()},
         pace_reason=pace_reason,
     )

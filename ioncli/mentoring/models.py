@@ -2,6 +2,8 @@
 
 Everything here is a frozen dataclass (or a StrEnum) so results can be cached, shared between
 requests and encoded straight to JSON (msgspec and `dataclasses.asdict` both understand them).
+Mappings inside results are plain dicts for that reason; routing results are shared by every
+request with the same key, so treat them as read-only.
 """
 
 from __future__ import annotations

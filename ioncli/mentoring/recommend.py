@@ -10,7 +10,6 @@ Ties go to the persona earlier in Lua, Elro, Riri, Nana.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 
 from ioncli.mentoring import analyzer, router
 from ioncli.mentoring.lexicon import PERSONA_KEYWORDS
@@ -78,11 +77,9 @@ def recommend(scenario: str, context: Mapping[str, str] | None = None) -> Recomm
         )
     return Recommendation(
         persona=best,
-        scores=MappingProxyType(scores),
+        scores=scores,
         reasons=tuple(reasons),
-        matched_keywords=MappingProxyType(
-            {n.lower(): tuple(hits.get(n, ())) for n in PERSONA_NAMES}
-        ),
+        matched_keywords={n.lower(): tuple(hits.get(n, ())) for n in PERSONA_NAMES},
         resonance_key=str(key),
         capabilities=persona.strengths,
     )

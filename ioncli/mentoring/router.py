@@ -10,7 +10,6 @@ to the persona earlier in that list, as in the original router.
 from __future__ import annotations
 
 from itertools import product
-from types import MappingProxyType
 
 from ioncli.mentoring.affinity import (
     INTENT_AFFINITY,
@@ -72,7 +71,7 @@ def _compute(key: ResonanceKey) -> RoutingResult:
         secondary=secondary,
         confidence=confidence,
         secondary_confidence=scores[second],
-        scores=MappingProxyType({n.lower(): s for n, s in zip(PERSONA_NAMES, scores, strict=True)}),
+        scores={n.lower(): s for n, s in zip(PERSONA_NAMES, scores, strict=True)},
         reasoning=reasoning,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 import pytest
 
 from ioncli.mentoring import InvalidInput, MentoringPipeline
@@ -177,4 +178,17 @@ def test_history_older_than_the_prompt_shows_does_not_split_the_cache() -> None:
     )
     assert pipeline.cache_key_parts(ProcessInput("x", None, old)) == pipeline.cache_key_parts(
         ProcessInput("x", None, new)
+    )
+
+
+def test_results_encode_to_json_as_they_are() -> None:
+    # The HTTP layer encodes these dataclasses directly; none may hold a type msgspec rejects.
+    out = process(ProcessInput("Why does my deploy fail??"))
+    multi = asyncio.run(pipeline.multi_persona("Refactor the code and motivate the team"))
+    for value in (out, multi, pipeline.recommend("team roadmap"), pipeline.personas()):
+        decoded = msgspec.json.decode(msgspec.json.encode(value))
+        assert decoded
+    assert (
+        msgspec.json.decode(msgspec.json.encode(out))["routing"]["scores"]["lua"]
+        == (out.routing.scores["lua"])
     )
