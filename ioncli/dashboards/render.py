@@ -35,7 +35,10 @@ def md_label(value: Any) -> str:
 
 def render_json(report: DashboardReport) -> str:
     plain = to_plain(report)
-    # schema_version first: the one key every reader checks before anything else.
+    # schema_version first (every reader checks it) and each widget's kind first (it says
+    # which shape follows).
+    for board in plain["dashboards"]:
+        board["widgets"] = [{"kind": w.pop("kind"), **w} for w in board["widgets"]]
     return to_json({"schema_version": plain.pop("schema_version"), **plain})
 
 
