@@ -61,6 +61,8 @@ class AlertSettings:
     max_alerts_per_week: float = 1.0
     drift_tolerance: float = 0.10
     baselines_dir: str = "baselines"
+    rule: str = "auto"  # auto, envelope, seasonal, zscore, robust or sigma
+    duration_seconds: int = 300
 
 
 @dataclass(frozen=True)

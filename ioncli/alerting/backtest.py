@@ -1,0 +1,81 @@
+"""Replay a rule's condition over history the way Cloud Monitoring evaluates a threshold.
+
+The frame is already aligned (one value per alignment period, the frame's step). A threshold
+condition is met at an aligned point when the value is beyond the threshold; the alert fires
+once the condition has been met at `need` consecutive points (Cloud Monitoring duration
+(need - 1) × step), and it closes at the first point where the condition is no longer met
+("the value returns"). A gap (NaN) does not meet the condition, so it breaks a run.
+
+Everything is vectorised: run lengths come from a cumulative maximum of the last "not met"
+index, never from a Python loop over points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+WEEK_SECONDS = 7 * 24 * 3600
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+def need_points(window_seconds: int, step_seconds: int) -> int:
+    """Consecutive aligned points that must be bad for `window_seconds` of data to be bad.
+
+    One aligned point stands for a whole alignment period, so 300 s at a 5-minute step is
+    one point (Cloud Monitoring duration 0) and 300 s at 1 minute is five points (240 s).
+    """
+    step = max(1, int(step_seconds))
+    return max(1, -(-max(0, int(window_seconds)) // step))
+
+
+def fire_spans(condition: BoolArray, need: int) -> tuple[IntArray, IntArray]:
+    """(fire index, close index) of every alert episode; close == len when still open.
+
+    An episode fires at the point where the run of met conditions reaches `need` points and
+    closes at the first point after it where the condition is not met.
+    """
+    n = condition.shape[0]
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    idx = np.arange(n, dtype=np.int64)
+    last_unmet = np.maximum.accumulate(np.where(condition, -1, idx))
+    firing = (idx - last_unmet) >= need
+    edges = np.diff(firing.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edges == 1).astype(np.int64)
+    ends = np.flatnonzero(edges == -1).astype(np.int64)
+    return starts, ends
+
+
+@dataclass(frozen=True)
+class BacktestStats:
+    """How a rule behaved over a span of history."""
+
+    episodes: int
+    alerts_per_week: float
+    time_in_alert: float  # share of the span, 0..1
+    weeks: float
+
+
+def summarise(
+    starts: IntArray, ends: IntArray, lo: int, hi: int, step_seconds: int
+) -> BacktestStats:
+    """Stats of the episodes that fire within [lo, hi) (indices into the frame)."""
+    weeks = max(hi - lo, 0) * step_seconds / WEEK_SECONDS
+    keep = (starts >= lo) & (starts < hi)
+    count = int(keep.sum())
+    if weeks <= 0:
+        return BacktestStats(count, 0.0, 0.0, 0.0)
+    duration = np.minimum(ends[keep], hi) - starts[keep]
+    share = float(duration.sum()) / max(hi - lo, 1)
+    return BacktestStats(count, count / weeks, min(share, 1.0), weeks)
+
+
+def count_within(starts: IntArray, lo: int, hi: int) -> int:
+    """Episodes that fire within [lo, hi)."""
+    return int(((starts >= lo) & (starts < hi)).sum())

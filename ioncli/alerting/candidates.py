@@ -1,0 +1,320 @@
+"""Candidate rule kinds: each turns one series into a condition array for a sensitivity k.
+
+Kinds, in the order `auto` prefers them when several fit the paging budget:
+
+- `envelope`: page when a value breaks the trailing week's range (max/min) by a margin of
+  k × (max − median), or when the hourly median leaves the trailing week's 1st..99th
+  percentile band (a lasting level change). Adapts after a level shift: the new level
+  becomes part of the trailing week.
+- `seasonal`: an hour-of-week (2+ weeks of history) or hour-of-day (2+ days) profile of
+  medians ± k × the slot's robust σ; below 2 days, one flat slot (the robust band).
+- `zscore`: the hourly mean's z-score against the trailing week's hourly means beyond ±k.
+- `robust`: the learning window's median ± k × MAD·1.4826 (a static band).
+- `sigma`: the report's method, mean + 3σ (critical) and + 2σ (warning); not tuned.
+
+Every condition is computed for all points at once (pandas rolling windows, numpy compares);
+`levels(k)` gives the static numbers written to baselines/ and to Cloud Monitoring (for the
+adaptive kinds: the band as of the end of the data, refreshed by rerunning ion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ioncli.alerting.backtest import BoolArray
+from ioncli.alerting.stats import DAY, MAD_SCALE, WEEK, Baseline
+
+FloatArray = npt.NDArray[np.float64]
+Direction = Literal["high", "low", "both"]
+KINDS = ("envelope", "seasonal", "zscore", "robust", "sigma")
+ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Static thresholds: upper (warning, critical) and lower (warning, critical)."""
+
+    warning: float | None
+    critical: float | None
+    low_warning: float | None
+    low_critical: float | None
+
+
+@dataclass
+class Context:
+    """One series as every kind sees it."""
+
+    values: FloatArray  # the whole range
+    index: pd.DatetimeIndex
+    step_seconds: int
+    learn_start: int  # first index of the learning window (after the last level shift)
+    learn_end: int  # one past its last index
+    learn_values: FloatArray  # values[learn_start:learn_end] with incident points as NaN
+    baseline: Baseline
+    direction: Direction
+
+    @property
+    def per_hour(self) -> int:
+        return max(1, round(3600 / self.step_seconds))
+
+    @property
+    def per_week(self) -> int:
+        return max(1, round(WEEK / self.step_seconds))
+
+    def warm(self) -> int:
+        """Points a trailing window needs before it judges anything: half the learning window."""
+        return max(self.per_hour, (self.learn_end - self.learn_start) // 2)
+
+
+def _sides(ctx: Context, above: BoolArray, below: BoolArray) -> BoolArray:
+    if ctx.direction == "high":
+        return above
+    if ctx.direction == "low":
+        return below
+    return above | below
+
+
+def _pick(ctx: Context, up: float, down: float) -> tuple[float | None, float | None]:
+    return (
+        up if ctx.direction in ("high", "both") else None,
+        down if ctx.direction in ("low", "both") else None,
+    )
+
+
+class Candidate:
+    kind: str = ""
+    parameter: str = "k"
+    grid: tuple[float, ...] = ()
+    adaptive = False
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._arrays: dict[str, FloatArray] | None = None  # expensive bands, computed once
+        self._last: tuple[float, float] = (np.nan, np.nan)
+
+    def available(self) -> str | None:
+        """None when the kind can run on this series, else why not."""
+        return None
+
+    def condition(self, k: float) -> BoolArray:
+        raise NotImplementedError
+
+    def levels(self, k: float) -> Levels:
+        raise NotImplementedError
+
+    def explain(self, k: float) -> str:
+        raise NotImplementedError
+
+
+class Sigma(Candidate):
+    kind = "sigma"
+    grid = (3.0,)
+
+    def condition(self, k: float) -> BoolArray:
+        b = self.ctx.baseline
+        x = self.ctx.values
+        with np.errstate(invalid="ignore"):
+            return _sides(self.ctx, x > b.mean + k * b.std, x < b.mean - k * b.std)
+
+    def levels(self, k: float) -> Levels:
+        b = self.ctx.baseline
+        warn = _pick(self.ctx, b.mean + 2 * b.std, b.mean - 2 * b.std)
+        crit = _pick(self.ctx, b.mean + k * b.std, b.mean - k * b.std)
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        b = self.ctx.baseline
+        return (
+            f"the report's method: mean {b.mean:.4g} ± {k:g}σ (σ {b.std:.4g}) of "
+            f"{b.count} points, outliers removed by {b.outlier_method}"
+        )
+
+
+class Robust(Candidate):
+    kind = "robust"
+    grid = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 60.0)
+
+    def condition(self, k: float) -> BoolArray:
+        b = self.ctx.baseline
+        x = self.ctx.values
+        with np.errstate(invalid="ignore"):
+            return _sides(self.ctx, x > b.median + k * b.spread, x < b.median - k * b.spread)
+
+    def levels(self, k: float) -> Levels:
+        b = self.ctx.baseline
+        warn = _pick(self.ctx, b.median + 0.75 * k * b.spread, b.median - 0.75 * k * b.spread)
+        crit = _pick(self.ctx, b.median + k * b.spread, b.median - k * b.spread)
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        b = self.ctx.baseline
+        return f"median {b.median:.4g} ± {k:g} × robust σ {b.spread:.4g} (MAD·1.4826)"
+
+
+class Seasonal(Candidate):
+    kind = "seasonal"
+    grid = Robust.grid
+
+    def _slots(self, index: pd.DatetimeIndex) -> npt.NDArray[np.int64]:
+        # Below 2 days there is no profile: one slot, i.e. the flat robust band.
+        profile = self.ctx.baseline.profile
+        if profile == "none":
+            return np.zeros(len(index), dtype=np.int64)
+        hours = np.asarray(index.hour, dtype=np.int64)
+        if profile == "hour_of_week":
+            return np.asarray(index.dayofweek, dtype=np.int64) * 24 + hours
+        return hours
+
+    def _profile(self) -> tuple[FloatArray, FloatArray]:
+        if self._arrays is not None:
+            return self._arrays["median"], self._arrays["mad"]
+        ctx = self.ctx
+        idx = ctx.index[ctx.learn_start : ctx.learn_end]
+        frame = pd.DataFrame({"v": ctx.learn_values, "s": self._slots(idx)})
+        size = {"hour_of_week": 168, "hour_of_day": 24}.get(ctx.baseline.profile, 1)
+        grouped = frame.groupby("s")["v"]
+        med = grouped.median().reindex(range(size))
+        mad = (frame["v"] - frame["s"].map(med)).abs().groupby(frame["s"]).median()
+        mad = mad.reindex(range(size)) * MAD_SCALE
+        floor = 0.5 * ctx.baseline.spread
+        med_a = med.fillna(ctx.baseline.median).to_numpy(dtype=np.float64)
+        mad_a = np.maximum(mad.fillna(ctx.baseline.spread).to_numpy(dtype=np.float64), floor)
+        self._arrays = {"median": med_a, "mad": mad_a}
+        return med_a, mad_a
+
+    def condition(self, k: float) -> BoolArray:
+        med, mad = self._profile()
+        slots = self._slots(self.ctx.index)
+        centre, width = med[slots], mad[slots]
+        x = self.ctx.values
+        with np.errstate(invalid="ignore"):
+            return _sides(self.ctx, x > centre + k * width, x < centre - k * width)
+
+    def levels(self, k: float) -> Levels:
+        # Cloud Monitoring has no seasonal threshold: the static level is the loosest slot.
+        med, mad = self._profile()
+        warn = _pick(
+            self.ctx, float(np.max(med + 0.75 * k * mad)), float(np.min(med - 0.75 * k * mad))
+        )
+        crit = _pick(self.ctx, float(np.max(med + k * mad)), float(np.min(med - k * mad)))
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        profile = self.ctx.baseline.profile.replace("_", "-")
+        return f"{profile} profile of medians ± {k:g} × slot robust σ"
+
+
+class ZScore(Candidate):
+    kind = "zscore"
+    grid = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0)
+    adaptive = True
+
+    def _z(self) -> FloatArray:
+        if self._arrays is not None:
+            return self._arrays["z"]
+        ctx = self.ctx
+        ph = ctx.per_hour
+        hourly = pd.Series(ctx.values).rolling(ph, min_periods=max(1, ph // 2)).mean()
+        past = hourly.shift(ph).rolling(ctx.per_week, min_periods=ctx.warm())
+        mu, sd = past.mean(), past.std()
+        floor = 0.05 * ctx.baseline.spread
+        z: FloatArray = ((hourly - mu) / np.maximum(sd, floor)).to_numpy(dtype=np.float64)
+        self._arrays = {"z": z}
+        self._last = (float(mu.iloc[-1]), float(max(sd.iloc[-1], floor)))
+        return z
+
+    def condition(self, k: float) -> BoolArray:
+        z = self._z()
+        with np.errstate(invalid="ignore"):
+            return _sides(self.ctx, z > k, z < -k)
+
+    def levels(self, k: float) -> Levels:
+        self._z()
+        mu, sd = self._last
+        warn = _pick(self.ctx, mu + 0.75 * k * sd, mu - 0.75 * k * sd)
+        crit = _pick(self.ctx, mu + k * sd, mu - k * sd)
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
+
+
+class Envelope(Candidate):
+    kind = "envelope"
+    parameter = "margin"
+    grid = (ENVELOPE_FLOOR, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    adaptive = True
+
+    def _bands(self) -> dict[str, FloatArray]:
+        if self._arrays is not None:
+            return self._arrays
+        ctx = self.ctx
+        ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
+        x = pd.Series(ctx.values)
+        past = x.shift(1).rolling(pw, min_periods=warm)
+        past_h = x.shift(ph).rolling(pw, min_periods=warm)
+        bands = {
+            "max": past.max(),
+            "min": past.min(),
+            "median": past_h.median(),
+            "hourly": x.rolling(ph, min_periods=max(1, ph // 2)).median(),
+        }
+        if ctx.direction in ("high", "both"):
+            bands["q_hi"] = past_h.quantile(0.99)
+        if ctx.direction in ("low", "both"):
+            bands["q_lo"] = past_h.quantile(0.01)
+        self._arrays = {k: v.to_numpy(dtype=np.float64) for k, v in bands.items()}
+        return self._arrays
+
+    def _limits(self, k: float, at: slice | int) -> dict[str, FloatArray]:
+        b = self._bands()
+        extra = k - ENVELOPE_FLOOR
+        med = b["median"][at]
+        out = {
+            "spike_hi": b["max"][at] + k * (b["max"][at] - med),
+            "spike_lo": b["min"][at] - k * (med - b["min"][at]),
+        }
+        # A wider margin widens the level band too, on the range's scale (the percentile
+        # band of a mostly-zero series has no width of its own).
+        if "q_hi" in b:
+            out["level_hi"] = b["q_hi"][at] + extra * (b["max"][at] - med)
+        if "q_lo" in b:
+            out["level_lo"] = b["q_lo"][at] - extra * (med - b["min"][at])
+        return out
+
+    def condition(self, k: float) -> BoolArray:
+        b = self._bands()
+        lim = self._limits(k, slice(None))
+        x, h = self.ctx.values, b["hourly"]
+        with np.errstate(invalid="ignore"):
+            above = x > lim["spike_hi"]
+            below = x < lim["spike_lo"]
+            if "level_hi" in lim:
+                above |= h > lim["level_hi"]
+            if "level_lo" in lim:
+                below |= h < lim["level_lo"]
+        return _sides(self.ctx, above & np.isfinite(x), below & np.isfinite(x))
+
+    def levels(self, k: float) -> Levels:
+        lim = {name: float(v) for name, v in self._limits(k, -1).items()}
+        warn = _pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
+        crit = _pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        return (
+            f"trailing week's range widened by {k:g} × (max − median), or the hourly median "
+            "outside the trailing week's 1st..99th percentiles"
+        )
+
+
+CANDIDATES: dict[str, type[Candidate]] = {
+    c.kind: c for c in (Envelope, Seasonal, ZScore, Robust, Sigma)
+}
+
+__all__ = ["CANDIDATES", "DAY", "KINDS", "Candidate", "Context", "Direction", "Levels"]

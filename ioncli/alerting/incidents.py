@@ -1,0 +1,105 @@
+"""Known incidents (`--incidents FILE`) and which of them a rule's episodes caught.
+
+File formats:
+- CSV with a header: `start,end` and optionally `name` and `series` (series ids or metric
+  names separated by `;`; empty = the whole service);
+- JSON: a list of objects with the same keys, or `{"incidents": [...]}`.
+Times are ISO 8601; no zone means UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ioncli.alerting.report import Catch
+from ioncli.errors import DataError
+from ioncli.frame import Incident, SeriesKey
+
+
+def _time(text: Any, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise DataError(f"{where}: {text!r} is not an ISO 8601 time") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _incident(raw: Any, where: str) -> Incident:
+    if not isinstance(raw, dict) or "start" not in raw or "end" not in raw:
+        raise DataError(f"{where}: each incident needs 'start' and 'end'")
+    start, end = _time(raw["start"], where), _time(raw["end"], where)
+    if end < start:
+        raise DataError(f"{where}: ends ({end.isoformat()}) before it starts")
+    series = raw.get("series") or ()
+    if isinstance(series, str):
+        series = [s.strip() for s in series.split(";") if s.strip()]
+    return Incident(start, end, str(raw.get("name") or ""), tuple(str(s) for s in series))
+
+
+def load_incidents(path: Path) -> list[Incident]:
+    """Read an incidents file; a malformed one is a DataError naming the file and the row."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read incidents file {path}: {exc.strerror}") from None
+    if Path(path).suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: not valid JSON: {exc}") from None
+        if isinstance(data, dict):
+            data = data.get("incidents")
+        if not isinstance(data, list):
+            raise DataError(f"{path}: expected a list of incidents or {{'incidents': [...]}}")
+        return [_incident(item, f"{path} item {i + 1}") for i, item in enumerate(data)]
+    rows = list(csv.DictReader(StringIO(text)))
+    if rows and not {"start", "end"} <= set(rows[0]):
+        raise DataError(f"{path}: a CSV of incidents needs 'start' and 'end' columns")
+    return [_incident(row, f"{path} row {i + 2}") for i, row in enumerate(rows)]
+
+
+def applies_to(incident: Incident, series_id: str) -> bool:
+    """Whole-service incidents apply everywhere; otherwise by series id or metric name."""
+    if not incident.series:
+        return True
+    metric = SeriesKey.parse(series_id).metric
+    return series_id in incident.series or metric in incident.series
+
+
+def catches(
+    incidents: Sequence[Incident],
+    index: pd.DatetimeIndex,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    test_lo: int,
+) -> list[Catch]:
+    """For incidents that reach the test span: caught when an episode fired during it (or
+    was still open when it began), and the delay from its start to that page."""
+    out = []
+    first = index[test_lo] if test_lo < len(index) else None
+    fire = index[np.minimum(starts, len(index) - 1)]
+    close = np.where(
+        ends >= len(index),
+        np.iinfo(np.int64).max,
+        index[np.minimum(ends, len(index) - 1)].asi8,
+    )
+    in_test = starts >= test_lo
+    for inc in incidents:
+        t0, t1 = pd.Timestamp(inc.start), pd.Timestamp(inc.end)
+        if first is None or t1 < first:
+            continue
+        hit = in_test & (fire.asi8 <= t1.value) & (close >= t0.value)
+        delay = None
+        if hit.any():
+            delay = float((fire[hit].min() - t0).total_seconds() / 60)
+        out.append(Catch(inc.name or "incident", inc.start, inc.end, bool(hit.any()), delay))
+    return out

@@ -1,0 +1,167 @@
+"""The tune-alerts report in four formats: rich text, JSON, Markdown and HTML."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from ioncli.alerting.report import TuneReport
+from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.render.jinja import render_template
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A threshold or statistic, compactly: 4 significant digits, en dash for none."""
+    if value is None:
+        return "–"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(f):
+        return "–"
+    if f == 0:
+        return "0"
+    if abs(f) >= 1e6 or abs(f) < 1e-3:
+        return f"{f:.{digits - 1}e}"
+    return f"{f:,.{digits}g}" if abs(f) < 1e4 else f"{f:,.0f}"
+
+
+def levels(rule: Any) -> str:
+    """`> 12.3 (warn > 10.1)` / `< 0.9` / both sides, as people read thresholds."""
+    parts = []
+    if rule.critical is not None:
+        warn = f" (warn > {fmt(rule.warning)})" if rule.warning is not None else ""
+        parts.append(f"> {fmt(rule.critical)}{warn}")
+    if rule.low_critical is not None:
+        warn = f" (warn < {fmt(rule.low_warning)})" if rule.low_warning is not None else ""
+        parts.append(f"< {fmt(rule.low_critical)}{warn}")
+    return " or ".join(parts) or "–"
+
+
+def _helpers() -> dict[str, Any]:
+    return {"fmt": fmt, "levels": levels}
+
+
+def render_json(report: TuneReport) -> str:
+    plain = to_plain(report)
+    return to_json({"schema_version": plain.pop("schema_version"), **plain})
+
+
+def render_markdown(report: TuneReport) -> str:
+    return fit_markdown(render_template("tune_alerts/report.md.j2", r=report, **_helpers()))
+
+
+def render_html(report: TuneReport) -> str:
+    return render_template("tune_alerts/report.html.j2", r=report, **_helpers())
+
+
+def render_text(report: TuneReport) -> RenderableType:
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    head = Text()
+    head.append(f"ion tune-alerts · {report.service}", style="bold")
+    head.append(
+        f"\nsource {report.source} · {report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
+        f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week"
+    )
+    if report.baseline_end:
+        head.append(f"\nlearned until {report.baseline_end:%Y-%m-%d %H:%M} UTC, tested after it")
+    parts: list[RenderableType] = [head]
+
+    table = Table(title="Proposed rules", title_justify="left", show_lines=False)
+    for name in ("series", "rule", "pages when", "for", "history/wk", "backtest/wk", "alerts"):
+        table.add_column(name, justify="right" if "/wk" in name or name == "alerts" else "left")
+    for s in report.series:
+        budget = "" if s.within_budget else " [red](over)[/red]"
+        table.add_row(
+            s.id,
+            f"{s.rule.kind} {s.rule.parameter}={s.rule.value:g}",
+            levels(s.rule),
+            f"{s.rule.duration_seconds}s",
+            f"{s.history_alerts_per_week:.2f}{budget}",
+            f"{s.backtest.alerts_per_week:.2f}",
+            str(len(s.backtest.alerts)),
+        )
+    parts.append(table)
+
+    kinds = Table(title="Candidate kinds over all series", title_justify="left")
+    for name in ("kind", "series", "within budget", "chosen", "backtest alerts/wk/series"):
+        kinds.add_column(name, justify="left" if name == "kind" else "right")
+    for k in report.kinds:
+        kinds.add_row(
+            k.kind,
+            str(k.series),
+            str(k.within_budget),
+            str(k.chosen),
+            f"{k.alerts_per_week_per_series:.2f}",
+        )
+    parts.append(kinds)
+
+    if report.incidents:
+        inc = Table(title="Known incidents", title_justify="left")
+        for name in ("incident", "start", "caught", "first page after start"):
+            inc.add_column(name)
+        for c in report.incidents:
+            delay = "–" if c.delay_minutes is None else f"{c.delay_minutes:+.0f} min"
+            inc.add_row(c.incident, f"{c.start:%Y-%m-%d %H:%M}", "yes" if c.caught else "no", delay)
+        parts.append(inc)
+    if report.check is not None:
+        parts.append(_check_table(report))
+    if report.apply is not None:
+        parts.append(_apply_table(report))
+    notes = Text()
+    for skip in report.skipped:
+        notes.append(f"skipped {skip.id}: {skip.reason}\n", style="yellow")
+    for w in report.warnings:
+        notes.append(f"note: {w}\n", style="yellow")
+    if report.baselines_file:
+        notes.append(f"wrote {report.baselines_file}\n")
+    if notes.plain:
+        parts.append(notes)
+    return Group(*parts)
+
+
+def _check_table(report: TuneReport) -> RenderableType:
+    from rich.table import Table
+
+    check = report.check
+    assert check is not None
+    title = f"Drift against {check.path} (tolerance {check.tolerance:.0%}): " + (
+        f"{check.failed} beyond tolerance" if check.failed else "within tolerance"
+    )
+    table = Table(title=title, title_justify="left")
+    for name in ("series", "field", "committed", "now", "change", ""):
+        table.add_column(name)
+    for d in check.drifts:
+        change = "–" if d.change is None else f"{d.change:+.1%}"
+        table.add_row(
+            d.series, d.field, fmt(d.old), fmt(d.new), change, "DRIFT" if d.beyond_tolerance else ""
+        )
+    return table
+
+
+def _apply_table(report: TuneReport) -> RenderableType:
+    from rich.table import Table
+
+    result = report.apply
+    assert result is not None
+    mode = "dry run (pass --yes to apply)" if result.dry_run else f"applied {result.applied}"
+    table = Table(title=f"Alert policies in {result.project}: {mode}", title_justify="left")
+    for name in ("action", "policy", "changes"):
+        table.add_column(name)
+    for item in result.items:
+        table.add_row(item.action, item.display_name, "; ".join(item.changes) or item.note)
+    return table
+
+
+def renderers() -> Renderers[TuneReport]:
+    return Renderers(text=render_text, json=render_json, markdown=render_markdown, html=render_html)
+
+
+__all__ = ["fmt", "levels", "render_html", "render_json", "render_markdown", "renderers"]

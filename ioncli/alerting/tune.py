@@ -1,0 +1,400 @@
+"""Tune every series of a frame to a paging budget and backtest what was chosen.
+
+Per series: learn from the data before `baseline_end` (all of it when there is none), after
+the last lasting level shift and without known incident windows; offer each candidate kind
+at every sensitivity of its grid, most sensitive first; keep the most sensitive setting whose
+replay over the learning window stays within `max_alerts_per_week`; then pick, among the kinds
+that fit, the first in the preference order (`candidates.KINDS`). The chosen rule, and every
+candidate, is replayed over the test span (after `baseline_end`; without it, the same data
+it learned from, flagged `in_sample`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from ioncli.alerting import backtest as bt
+from ioncli.alerting.candidates import CANDIDATES, KINDS, Candidate, Context, Direction
+from ioncli.alerting.incidents import applies_to, catches
+from ioncli.alerting.report import (
+    Backtest,
+    CandidateOut,
+    Catch,
+    Episode,
+    KindSummary,
+    RuleOut,
+    SeriesOut,
+    Skipped,
+)
+from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts
+from ioncli.errors import DataError
+from ioncli.frame import Incident, MetricFrame, SeriesKey
+
+MIN_LEARN_SECONDS = 12 * 3600  # below this a series is skipped: no threshold from nothing
+MIN_DATA_SECONDS = 24 * 3600  # less than a day of data in the whole range: exit 4
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    max_alerts_per_week: float = 1.0
+    baseline_end: datetime | None = None
+    rule: str = "auto"  # or one kind from candidates.KINDS
+    duration_seconds: int = 300
+    incidents: Sequence[Incident] = ()
+    directions: Mapping[str, str] = field(default_factory=dict)  # metric -> bad direction
+
+
+@dataclass
+class Tuned:
+    """What tune_frame hands to the report builder."""
+
+    series: list[SeriesOut]
+    kinds: list[KindSummary]
+    incidents: list[Catch]
+    skipped: list[Skipped]
+    warnings: list[str]
+
+
+def check_window(frame: MetricFrame, options: TuneOptions) -> int:
+    """The index where the test span starts; raises DataError on a range that cannot work."""
+    index = frame.data.index
+    span = (index[-1] - index[0]).total_seconds() + frame.step_seconds if len(index) else 0
+    if span < MIN_DATA_SECONDS:
+        have = f"{span / 3600:.1f} h" if span else "nothing"
+        raise DataError(
+            f"not enough data to tune alerts: {have} from {frame.source}; at least 24 h "
+            "is needed (use --since 7d or a longer file)"
+        )
+    if options.baseline_end is None:
+        return len(index)
+    end = pd.Timestamp(options.baseline_end)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    if end <= index[0] or end > index[-1]:
+        raise DataError(
+            f"--baseline-end {end.isoformat()} is outside the data "
+            f"({index[0].isoformat()} .. {index[-1].isoformat()})"
+        )
+    learn = (end - index[0]).total_seconds()
+    if learn < MIN_LEARN_SECONDS:
+        raise DataError(
+            f"not enough data before --baseline-end: {learn / 3600:.1f} h; at least "
+            f"{MIN_LEARN_SECONDS // 3600} h are needed to learn from"
+        )
+    return int(index.searchsorted(end, side="left"))
+
+
+def tune_frame(frame: MetricFrame, options: TuneOptions) -> Tuned:
+    if options.rule != "auto" and options.rule not in KINDS:
+        raise DataError(f"unknown rule kind {options.rule!r} (one of auto, {', '.join(KINDS)})")
+    split = check_window(frame, options)
+    index = frame.data.index
+    assert isinstance(index, pd.DatetimeIndex)
+    incidents = list(options.incidents) or list(frame.incidents)
+    _check_incidents_cover(index, split, options.incidents)
+    results: list[SeriesOut] = []
+    skipped: list[Skipped] = []
+    warnings: list[str] = list(frame.warnings)
+    for column in frame.data.columns:
+        try:
+            out = _tune_series(column, frame, split, options, incidents)
+        except _Skip as exc:
+            skipped.append(Skipped(column, str(exc)))
+            continue
+        results.append(out)
+    if not results:
+        reasons = "; ".join(f"{s.id}: {s.reason}" for s in skipped[:3])
+        raise DataError(f"not enough data to tune any series ({reasons})")
+    return Tuned(
+        results, _summarise(results), _overall_catches(results, incidents), skipped, warnings
+    )
+
+
+class _Skip(Exception):
+    pass
+
+
+def _check_incidents_cover(
+    index: pd.DatetimeIndex, split: int, incidents: Sequence[Incident]
+) -> None:
+    if not incidents:
+        return
+    learn = index[:split]
+    inside = np.zeros(len(learn), dtype=bool)
+    for inc in incidents:
+        if not inc.series:
+            inside |= (learn >= pd.Timestamp(inc.start)) & (learn <= pd.Timestamp(inc.end))
+    if len(learn) and bool(inside.all()):
+        raise DataError(
+            "the baseline window lies entirely inside known incidents: nothing normal to learn "
+            "from (move --baseline-end, or widen --since to include quiet days)"
+        )
+
+
+def _direction(column: str, options: TuneOptions) -> Direction:
+    metric = SeriesKey.parse(column).metric
+    found = options.directions.get(metric, "both")
+    return found if found in ("high", "low", "both") else "both"  # type: ignore[return-value]
+
+
+def _learning(  # noqa: PLR0917 (private helper; one call site)
+    column: str,
+    values: np.ndarray,
+    index: pd.DatetimeIndex,
+    split: int,
+    step: int,
+    incidents: Sequence[Incident],
+) -> tuple[int, np.ndarray, Baseline]:
+    learn = values[:split].copy()
+    for inc in incidents:
+        if applies_to(inc, column):
+            mask = (index[:split] >= pd.Timestamp(inc.start)) & (
+                index[:split] <= pd.Timestamp(inc.end)
+            )
+            learn[mask] = np.nan
+    min_points = MIN_LEARN_SECONDS // step
+    finite = int(np.isfinite(learn).sum())
+    if finite < min_points:
+        raise _Skip(
+            f"not enough data to learn from: {finite * step / 3600:.1f} h of values, "
+            f"{MIN_LEARN_SECONDS // 3600} h needed"
+        )
+    start = 0
+    shifts = detect_level_shifts(learn, index[:split])
+    if shifts:
+        at = int(index.searchsorted(shifts[-1].at))
+        if int(np.isfinite(learn[at:]).sum()) >= min_points:
+            start = at
+    base = baseline(learn[start:], index[start:split], step)
+    base = Baseline(**{**base.__dict__, "level_shifts": shifts})
+    return start, learn[start:], base
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every candidate of one series is judged by."""
+
+    ctx: Context
+    need: int
+    allowed: float
+    test_lo: int
+    test_hi: int
+    incidents: list[Incident]
+
+
+@dataclass(frozen=True)
+class _Tried:
+    cand: Candidate
+    k: float
+    out: CandidateOut
+    starts: bt.IntArray
+    ends: bt.IntArray
+
+
+def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
+    """Tune one candidate to the budget on history, then replay it over the test span."""
+    ctx = plan.ctx
+    start, split, step = ctx.learn_start, ctx.learn_end, ctx.step_seconds
+    hist_lo = min(start + ctx.warm(), split) if cand.adaptive else start
+    picked = None
+    for k in cand.grid:
+        starts, ends = bt.fire_spans(cand.condition(k), plan.need)
+        count = bt.count_within(starts, hist_lo, split)
+        picked = (k, starts, ends, count)
+        if count <= plan.allowed:
+            break
+    assert picked is not None
+    k, starts, ends, count = picked
+    hist_weeks = (split - hist_lo) * step / bt.WEEK_SECONDS
+    fits = count <= plan.allowed
+    test = bt.summarise(starts, ends, plan.test_lo, plan.test_hi, step)
+    lv = cand.levels(k)
+    caught = catches(plan.incidents, ctx.index, starts, ends, plan.test_lo)
+    out = CandidateOut(
+        kind=cand.kind,
+        available=True,
+        note=cand.explain(k) if fits else f"over budget even at {cand.parameter} {k:g}",
+        parameter=cand.parameter,
+        value=k,
+        warning=_num(lv.warning),
+        critical=_num(lv.critical),
+        low_warning=_num(lv.low_warning),
+        low_critical=_num(lv.low_critical),
+        history_episodes=count,
+        history_alerts_per_week=count / hist_weeks if hist_weeks > 0 else 0.0,
+        within_budget=fits,
+        episodes=test.episodes,
+        alerts_per_week=test.alerts_per_week,
+        time_in_alert=test.time_in_alert,
+        incidents_caught=sum(c.caught for c in caught),
+    )
+    return _Tried(cand, k, out, starts, ends)
+
+
+def _tune_series(
+    column: str,
+    frame: MetricFrame,
+    split: int,
+    options: TuneOptions,
+    incidents: Sequence[Incident],
+) -> SeriesOut:
+    values = frame.data[column].to_numpy(dtype=np.float64)
+    index = frame.data.index
+    assert isinstance(index, pd.DatetimeIndex)
+    step = frame.step_seconds
+    start, learn, base = _learning(column, values, index, split, step, incidents)
+    ctx = Context(values, index, step, start, split, learn, base, _direction(column, options))
+    need = bt.need_points(options.duration_seconds, step)
+    hist_weeks = (split - start) * step / bt.WEEK_SECONDS
+    in_sample = split >= len(values)
+    plan = _Plan(
+        ctx,
+        need,
+        # "At most N a week": history shorter than a week may hold N alerts, not a fraction.
+        options.max_alerts_per_week * max(hist_weeks, 1.0),
+        start if in_sample else split,
+        len(values),
+        [i for i in incidents if applies_to(i, column)],
+    )
+    tried: list[_Tried] = []
+    outs: list[CandidateOut] = []
+    for kind in KINDS if options.rule == "auto" else (options.rule,):
+        cand = CANDIDATES[kind](ctx)
+        why = cand.available()
+        if why:
+            outs.append(CandidateOut(kind, False, why))
+            continue
+        tried.append(_evaluate(cand, plan))
+        outs.append(tried[-1].out)
+    if not tried:
+        raise _Skip("no candidate rule can run on this series")
+    fits = [t for t in tried if t.out.within_budget]
+    pick = fits[0] if fits else min(tried, key=lambda t: t.out.history_episodes)
+    return _series_out(column, frame, ctx, plan, pick, outs, in_sample)
+
+
+def _series_out(  # noqa: PLR0917 (private helper; one call site)
+    column: str,
+    frame: MetricFrame,
+    ctx: Context,
+    plan: _Plan,
+    pick: _Tried,
+    outs: list[CandidateOut],
+    in_sample: bool,
+) -> SeriesOut:
+    index, step = ctx.index, ctx.step_seconds
+    lv = pick.cand.levels(pick.k)
+    rule = RuleOut(
+        pick.cand.kind,
+        ctx.direction,
+        _num(lv.warning),
+        _num(lv.critical),
+        _num(lv.low_warning),
+        _num(lv.low_critical),
+        (plan.need - 1) * step,
+        pick.cand.parameter,
+        pick.k,
+        pick.cand.adaptive,
+        pick.cand.explain(pick.k),
+    )
+    starts, ends = pick.starts, pick.ends
+    test = bt.summarise(starts, ends, plan.test_lo, plan.test_hi, step)
+    keep = (starts >= plan.test_lo) & (starts < plan.test_hi)
+    after_end = index[-1] + pd.Timedelta(seconds=step)
+    episodes = [
+        Episode(
+            index[s].to_pydatetime(),
+            (index[e] if e < len(index) else after_end).to_pydatetime(),
+            bool(e >= len(index)),
+        )
+        for s, e in zip(starts[keep], ends[keep], strict=True)
+    ]
+    key = SeriesKey.parse(column)
+    return SeriesOut(
+        id=column,
+        metric=key.metric,
+        unit=frame.unit(column),
+        direction=ctx.direction,
+        baseline=_baseline_dict(ctx.baseline),
+        rule=rule,
+        within_budget=pick.out.within_budget,
+        history_alerts_per_week=pick.out.history_alerts_per_week,
+        backtest=Backtest(
+            index[plan.test_lo].to_pydatetime(),
+            index[plan.test_hi - 1].to_pydatetime(),
+            test.weeks,
+            in_sample,
+            episodes,
+            test.alerts_per_week,
+            test.time_in_alert,
+            catches(plan.incidents, index, starts, ends, plan.test_lo),
+        ),
+        candidates=outs,
+    )
+
+
+def _num(value: float | None) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return float(value)
+
+
+def _baseline_dict(base: Baseline) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in base.__dict__.items():
+        if name == "level_shifts":
+            out[name] = [
+                {"at": s.at.to_pydatetime(), "before": s.before, "after": s.after} for s in value
+            ]
+        elif isinstance(value, pd.Timestamp):
+            out[name] = value.to_pydatetime()
+        elif isinstance(value, float):
+            out[name] = _num(value)
+        else:
+            out[name] = value
+    return out
+
+
+def _summarise(results: list[SeriesOut]) -> list[KindSummary]:
+    rows = []
+    for kind in KINDS:
+        mine = [c for r in results for c in r.candidates if c.kind == kind and c.available]
+        if not mine:
+            continue
+        rows.append(
+            KindSummary(
+                kind,
+                len(mine),
+                sum(c.within_budget for c in mine),
+                sum(c.episodes for c in mine),
+                float(np.mean([c.alerts_per_week for c in mine])),
+                sum(c.incidents_caught for c in mine),
+                sum(r.rule.kind == kind for r in results),
+            )
+        )
+    return rows
+
+
+def _overall_catches(results: list[SeriesOut], incidents: Sequence[Incident]) -> list[Catch]:
+    """Each incident once: caught when any chosen rule caught it, at the earliest page."""
+    out = []
+    for inc in incidents:
+        hits = [
+            c
+            for r in results
+            for c in r.backtest.incidents
+            if c.incident == (inc.name or "incident") and c.start == inc.start
+        ]
+        if not hits:
+            continue
+        caught = [c.delay_minutes for c in hits if c.caught and c.delay_minutes is not None]
+        out.append(
+            Catch(
+                hits[0].incident, inc.start, inc.end, bool(caught), min(caught) if caught else None
+            )
+        )
+    return out
