@@ -223,8 +223,8 @@ def _gate(report: Any) -> None:
     if report.totals.over_budget:
         t = report.totals
         raise PolicyViolation(
-            f"over budget: {t.projected_month:,.2f} projected for {report.month} against "
-            f"a budget of {t.budget:,.2f}"
+            f"over budget: ${t.projected_month:,.2f} projected for {report.month} against "
+            f"a budget of ${t.budget:,.2f}"
         )
 
 

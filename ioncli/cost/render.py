@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ioncli.cost.report import CostReport
-from ioncli.render import Renderers, fit_markdown, to_json
+from ioncli.render import Renderers, fit_markdown, to_plain
 from ioncli.render.jinja import number, render_template
 
 if TYPE_CHECKING:
@@ -33,8 +33,18 @@ def _context(report: CostReport) -> dict[str, Any]:
         "plain": plain,
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
+        "flat": [s.region for s in report.schedules if s.name == "computed" and not s.windows],
         "generated": report.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def to_json(report: CostReport) -> str:
+    """JSON with schema_version first, numbers as numbers, timestamps in UTC."""
+    import json
+
+    data = to_plain(report)
+    ordered = {"schema_version": data.pop("schema_version"), **data}
+    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def to_markdown(report: CostReport) -> str:
