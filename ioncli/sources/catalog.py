@@ -1,18 +1,63 @@
-"""The metrics catalog: the 25 default logical metrics, their units and labels.
+"""The metrics catalog: the 25 default logical metrics, their units, labels and queries.
 
-Every other module refers to metrics by these names. (The sources work adds each entry's
-Cloud Monitoring query and local-service name, and user entries from `ion.toml`.)
+Every other module refers to metrics by these names. Each entry knows how to ask Cloud
+Monitoring for it (metric type, filter, aligner, reducer, group-by; a ratio is two queries)
+and its name in the local service's history. Users add or override entries in `ion.toml`:
+
+    [metrics.queue_depth]
+    unit = "count"
+    metric_type = "custom.googleapis.com/ion/queue_depth"
+    aligner = "ALIGN_MEAN"
+    reducer = "REDUCE_MAX"
+
+Filters may use `{service}`, replaced by the configured service name.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ioncli.errors import DataError
+from ioncli.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
+
+RUN = "run.googleapis.com/"
+PROM = "prometheus.googleapis.com/"
+RUN_RESOURCE = "cloud_run_revision"
+PROM_RESOURCE = "prometheus_target"
+RUN_SERVICE = 'resource.labels.service_name = "{service}"'
+# Managed Service for Prometheus on Cloud Run files the service's own metrics under a
+# prometheus_target whose namespace is the service name and whose location is the region.
+PROM_SERVICE = 'resource.labels.namespace = "{service}"'
+
+
+@dataclass(frozen=True)
+class GcpQuery:
+    """One ListTimeSeries call: a metric type, extra filter terms and an aggregation."""
+
+    metric_type: str
+    aligner: str = "ALIGN_MEAN"
+    reducer: str = "REDUCE_SUM"
+    filter: str = ""  # extra terms ANDed to the metric and resource type
+    resource_type: str = RUN_RESOURCE
+    group_by: tuple[str, ...] = ()  # beyond the region label
+    region_label: str = "resource.label.location"
+    # For distribution values the server did not reduce: which percentile to take locally
+    # (0 means the distribution's mean).
+    percentile: float = 0.0
+
+    def full_filter(self, service: str) -> str:
+        terms = [f'metric.type = "{self.metric_type}"', f'resource.type = "{self.resource_type}"']
+        if self.filter:
+            terms.append(self.filter.replace("{service}", service))
+        return " AND ".join(terms)
+
+    def group_by_fields(self) -> tuple[str, ...]:
+        return (self.region_label, *self.group_by)
 
 
 @dataclass(frozen=True)
@@ -24,35 +69,348 @@ class MetricSpec:
     # Which way is bad: "high" (latency, errors), "low" (hit ratio, availability), "both".
     bad_direction: str = "high"
     description: str = ""
+    query: GcpQuery | None = None
+    # A ratio: query / denominator, point by point (a missing numerator point is 0).
+    denominator: GcpQuery | None = None
+    complement: bool = False  # report 1 - value (availability from the 5xx ratio)
+    scale: float = 1.0  # multiply what Cloud Monitoring returns (seconds -> ms)
+    local: str = ""  # name in the local service's history; empty means `name`
+
+    @property
+    def local_name(self) -> str:
+        return self.local or self.name
+
+
+def _run(metric: str, aligner: str, reducer: str, extra: str = "") -> GcpQuery:
+    terms = RUN_SERVICE + (f" AND {extra}" if extra else "")
+    return GcpQuery(RUN + metric, aligner, reducer, terms)
+
+
+def _prom(metric: str, aligner: str, reducer: str, extra: str = "", **kw: Any) -> GcpQuery:
+    terms = PROM_SERVICE + (f" AND {extra}" if extra else "")
+    return GcpQuery(PROM + metric, aligner, reducer, terms, PROM_RESOURCE, **kw)
+
+
+_REQUESTS = _run("request_count", "ALIGN_RATE", "REDUCE_SUM")
+_REQ_5XX = _run(
+    "request_count", "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.response_code_class = "5xx"'
+)
+_REQ_4XX = _run(
+    "request_count", "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.response_code_class = "4xx"'
+)
+_CACHE = "ion_cache_requests_total/counter"
+_PERSONA = "ion_persona_selections_total/counter"
+
+
+def _latency(p: int) -> GcpQuery:
+    return _run("request_latencies", "ALIGN_DELTA", f"REDUCE_PERCENTILE_{p}")
+
+
+def _dist(metric: str, p: int, extra: str = "") -> GcpQuery:
+    return _run(metric, "ALIGN_DELTA", f"REDUCE_PERCENTILE_{p}", extra)
+
+
+def _share(persona: str) -> MetricSpec:
+    return MetricSpec(
+        f"persona_share_{persona}",
+        "ratio",
+        "pipeline",
+        bad_direction="both",
+        query=_prom(_PERSONA, "ALIGN_RATE", "REDUCE_SUM", f'metric.labels.persona = "{persona}"'),
+        denominator=_prom(_PERSONA, "ALIGN_RATE", "REDUCE_SUM"),
+    )
 
 
 DEFAULT_METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("request_rate", "req/s", "traffic", bad_direction="both"),
-    MetricSpec("latency_p50", "ms", "traffic"),
-    MetricSpec("latency_p95", "ms", "traffic"),
-    MetricSpec("latency_p99", "ms", "traffic"),
-    MetricSpec("error_ratio_5xx", "ratio", "traffic"),
-    MetricSpec("error_ratio_4xx", "ratio", "traffic"),
-    MetricSpec("availability", "ratio", "traffic", bad_direction="low"),
-    MetricSpec("instances_active", "count", "instances", bad_direction="both"),
-    MetricSpec("instances_idle", "count", "instances", bad_direction="both"),
-    MetricSpec("cpu_utilization", "ratio", "instances"),
-    MetricSpec("memory_utilization", "ratio", "instances"),
-    MetricSpec("billable_instance_time", "s/s", "instances"),
-    MetricSpec("startup_latency_p95", "ms", "instances"),
-    MetricSpec("max_concurrency_p95", "count", "instances"),
-    MetricSpec("cache_hit_ratio_l1", "ratio", "cache", bad_direction="low"),
-    MetricSpec("cache_hit_ratio_l2", "ratio", "cache", bad_direction="low"),
-    MetricSpec("cache_hit_ratio", "ratio", "cache", bad_direction="low"),
-    MetricSpec("cache_evictions", "1/s", "cache"),
-    MetricSpec("pipeline_latency_p95", "ms", "pipeline", labels=("region", "endpoint")),
-    MetricSpec("routing_confidence_mean", "ratio", "pipeline", bad_direction="low"),
-    MetricSpec("persona_share_lua", "ratio", "pipeline", bad_direction="both"),
-    MetricSpec("persona_share_elro", "ratio", "pipeline", bad_direction="both"),
-    MetricSpec("persona_share_riri", "ratio", "pipeline", bad_direction="both"),
-    MetricSpec("persona_share_nana", "ratio", "pipeline", bad_direction="both"),
-    MetricSpec("replica_lag", "s", "database"),
+    MetricSpec("request_rate", "req/s", "traffic", bad_direction="both", query=_REQUESTS),
+    MetricSpec("latency_p50", "ms", "traffic", query=_latency(50)),
+    MetricSpec("latency_p95", "ms", "traffic", query=_latency(95)),
+    MetricSpec("latency_p99", "ms", "traffic", query=_latency(99)),
+    MetricSpec("error_ratio_5xx", "ratio", "traffic", query=_REQ_5XX, denominator=_REQUESTS),
+    MetricSpec("error_ratio_4xx", "ratio", "traffic", query=_REQ_4XX, denominator=_REQUESTS),
+    MetricSpec(
+        "availability",
+        "ratio",
+        "traffic",
+        bad_direction="low",
+        query=_REQ_5XX,
+        denominator=_REQUESTS,
+        complement=True,
+    ),
+    MetricSpec(
+        "instances_active",
+        "count",
+        "instances",
+        bad_direction="both",
+        query=_run(
+            "container/instance_count", "ALIGN_MEAN", "REDUCE_SUM", 'metric.labels.state = "active"'
+        ),
+    ),
+    MetricSpec(
+        "instances_idle",
+        "count",
+        "instances",
+        bad_direction="both",
+        query=_run(
+            "container/instance_count", "ALIGN_MEAN", "REDUCE_SUM", 'metric.labels.state = "idle"'
+        ),
+    ),
+    MetricSpec(
+        "cpu_utilization", "ratio", "instances", query=_dist("container/cpu/utilizations", 95)
+    ),
+    MetricSpec(
+        "memory_utilization", "ratio", "instances", query=_dist("container/memory/utilizations", 95)
+    ),
+    MetricSpec(
+        "billable_instance_time",
+        "s/s",
+        "instances",
+        query=_run("container/billable_instance_time", "ALIGN_RATE", "REDUCE_SUM"),
+    ),
+    MetricSpec(
+        "startup_latency_p95", "ms", "instances", query=_dist("container/startup_latencies", 95)
+    ),
+    MetricSpec(
+        "max_concurrency_p95",
+        "count",
+        "instances",
+        query=_dist("container/max_request_concurrencies", 95),
+    ),
+    MetricSpec(
+        "cache_hit_ratio_l1",
+        "ratio",
+        "cache",
+        bad_direction="low",
+        query=_prom(
+            _CACHE,
+            "ALIGN_RATE",
+            "REDUCE_SUM",
+            'metric.labels.tier = "l1" AND metric.labels.result = "hit"',
+        ),
+        denominator=_prom(_CACHE, "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.tier = "l1"'),
+    ),
+    MetricSpec(
+        "cache_hit_ratio_l2",
+        "ratio",
+        "cache",
+        bad_direction="low",
+        query=_prom(
+            _CACHE,
+            "ALIGN_RATE",
+            "REDUCE_SUM",
+            'metric.labels.tier = "l2" AND metric.labels.result = "hit"',
+        ),
+        denominator=_prom(_CACHE, "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.tier = "l2"'),
+    ),
+    MetricSpec(
+        "cache_hit_ratio",
+        "ratio",
+        "cache",
+        bad_direction="low",
+        # Every lookup starts in L1, so L1 lookups count all lookups; a hit in either tier counts.
+        query=_prom(_CACHE, "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.result = "hit"'),
+        denominator=_prom(_CACHE, "ALIGN_RATE", "REDUCE_SUM", 'metric.labels.tier = "l1"'),
+    ),
+    MetricSpec(
+        "cache_evictions",
+        "1/s",
+        "cache",
+        query=_prom("ion_cache_evictions_total/counter", "ALIGN_RATE", "REDUCE_SUM"),
+    ),
+    MetricSpec(
+        "pipeline_latency_p95",
+        "ms",
+        "pipeline",
+        labels=("region", "endpoint"),
+        query=_prom(
+            "ion_pipeline_duration_seconds/histogram",
+            "ALIGN_DELTA",
+            "REDUCE_PERCENTILE_95",
+            group_by=("metric.label.endpoint",),
+        ),
+        scale=1000.0,
+    ),
+    MetricSpec(
+        "routing_confidence_mean",
+        "ratio",
+        "pipeline",
+        bad_direction="low",
+        query=_prom("ion_routing_confidence/histogram", "ALIGN_DELTA", "REDUCE_MEAN"),
+    ),
+    _share("lua"),
+    _share("elro"),
+    _share("riri"),
+    _share("nana"),
+    MetricSpec(
+        "replica_lag",
+        "s",
+        "database",
+        query=GcpQuery(
+            "cloudsql.googleapis.com/database/replication/replica_lag",
+            "ALIGN_MEAN",
+            "REDUCE_MAX",
+            resource_type="cloudsql_database",
+            region_label="resource.label.region",
+        ),
+    ),
 )
+
+_DEFAULTS = {spec.name: spec for spec in DEFAULT_METRICS}
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
+_SPEC_KEYS: dict[str, type | tuple[type, ...]] = {
+    "unit": str,
+    "group": str,
+    "labels": list,
+    "bad_direction": str,
+    "description": str,
+    "local": str,
+    "scale": (int, float),
+    "complement": bool,
+}
+_QUERY_KEYS: dict[str, type | tuple[type, ...]] = {
+    "metric_type": str,
+    "aligner": str,
+    "reducer": str,
+    "filter": str,
+    "resource_type": str,
+    "group_by": list,
+    "region_label": str,
+    "percentile": (int, float),
+}
+ALIGNERS = [
+    "ALIGN_NONE",
+    "ALIGN_DELTA",
+    "ALIGN_RATE",
+    "ALIGN_INTERPOLATE",
+    "ALIGN_NEXT_OLDER",
+    "ALIGN_MIN",
+    "ALIGN_MAX",
+    "ALIGN_MEAN",
+    "ALIGN_COUNT",
+    "ALIGN_SUM",
+    "ALIGN_STDDEV",
+    "ALIGN_PERCENTILE_99",
+    "ALIGN_PERCENTILE_95",
+    "ALIGN_PERCENTILE_50",
+    "ALIGN_PERCENTILE_05",
+]
+REDUCERS = [
+    "REDUCE_NONE",
+    "REDUCE_MEAN",
+    "REDUCE_MIN",
+    "REDUCE_MAX",
+    "REDUCE_SUM",
+    "REDUCE_STDDEV",
+    "REDUCE_COUNT",
+    "REDUCE_PERCENTILE_99",
+    "REDUCE_PERCENTILE_95",
+    "REDUCE_PERCENTILE_50",
+    "REDUCE_PERCENTILE_05",
+]
+
+
+def catalog(settings: Settings | None = None) -> dict[str, MetricSpec]:
+    """The defaults with the user's `[metrics.NAME]` entries applied (added or overridden)."""
+    merged = dict(_DEFAULTS)
+    if settings is None:
+        return merged
+    where = settings.source_file or "configuration"
+    for name, raw in settings.metrics.items():
+        merged[name] = _user_entry(name, raw, merged.get(name), where)
+    return merged
+
+
+def _user_entry(name: str, raw: Any, base: MetricSpec | None, where: str) -> MetricSpec:
+    key = f"metrics.{name}"
+    if not _NAME_RE.match(name):
+        raise ConfigError(f"{where}: '{key}' is not a usable metric name (letters, digits, _)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: key '{key}' expects a table, found {type(raw).__name__}")
+    known: dict[str, type | tuple[type, ...]] = {**_SPEC_KEYS, **_QUERY_KEYS, "denominator": dict}
+    for field_name, value in raw.items():
+        if field_name not in known:
+            names = ", ".join(sorted(known))
+            raise ConfigError(
+                f"{where}: unknown key '{key}.{field_name}' (known keys here: {names})"
+            )
+        expected = known[field_name]
+        if isinstance(value, bool) and expected is not bool:
+            expected_ok = False
+        else:
+            expected_ok = isinstance(value, expected)
+        if not expected_ok:
+            raise ConfigError(
+                f"{where}: key '{key}.{field_name}' has the wrong type ({type(value).__name__})"
+            )
+    spec_fields: dict[str, Any] = {
+        k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in _SPEC_KEYS
+    }
+    if "scale" in spec_fields:
+        spec_fields["scale"] = float(spec_fields["scale"])
+    query = _query(raw, base.query if base else None, key, where)
+    denominator = base.denominator if base else None
+    if "denominator" in raw:
+        denominator = _query(raw["denominator"], None, f"{key}.denominator", where)
+    if base is None:
+        if "unit" not in raw:
+            raise ConfigError(f"{where}: new metric '{key}' needs a 'unit'")
+        base = MetricSpec(name, raw["unit"], "custom")
+    return dataclasses.replace(base, query=query, denominator=denominator, **spec_fields)
+
+
+def _query(raw: dict[str, Any], base: GcpQuery | None, key: str, where: str) -> GcpQuery | None:
+    given = {k: v for k, v in raw.items() if k in _QUERY_KEYS}
+    if not given:
+        return base
+    if base is None and "metric_type" not in given:
+        raise ConfigError(f"{where}: '{key}' needs a 'metric_type' for Cloud Monitoring")
+    if "group_by" in given:
+        given["group_by"] = tuple(str(g) for g in given["group_by"])
+    if "percentile" in given:
+        given["percentile"] = float(given["percentile"])
+    query = dataclasses.replace(base, **given) if base else GcpQuery(**given)
+    if query.aligner not in ALIGNERS:
+        raise ConfigError(f"{where}: key '{key}.aligner': unknown aligner {query.aligner!r}")
+    if query.reducer not in REDUCERS:
+        raise ConfigError(f"{where}: key '{key}.reducer': unknown reducer {query.reducer!r}")
+    problem = filter_problem(query.filter)
+    if problem:
+        raise ConfigError(f"{where}: key '{key}.filter' is malformed: {problem}")
+    return query
+
+
+_TERM_RE = re.compile(
+    r"""^\s*(NOT\s+)?[a-z_]+(\.[A-Za-z0-9_]+)+\s*(=|!=|:|<|>|<=|>=)\s*"""
+    r"""("[^"]*"|[0-9.]+)\s*$"""
+)
+
+
+def filter_problem(text: str) -> str | None:
+    """Why an extra filter cannot work (None when it looks well formed).
+
+    Checked before any call so a typo in ion.toml fails at once with its key, not as a
+    server error halfway through a pull. Terms are `field = "value"` (or a function such as
+    starts_with("...")) joined with AND/OR; the metric type is set by `metric_type`.
+    """
+    if not text.strip():
+        return None
+    if text.count('"') % 2:
+        return "unbalanced quotes"
+    depth = 0
+    for ch in re.sub(r'"[^"]*"', '""', text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return "unbalanced parentheses"
+    if depth:
+        return "unbalanced parentheses"
+    if re.search(r"\bmetric\.type\b", text):
+        return "set the metric type with 'metric_type', not in the filter"
+    flat = re.sub(r'"[^"]*"', '"x"', text.replace("{service}", "svc"))
+    flat = re.sub(r'[a-z_.]+\(\s*"x"(\s*,\s*"x")*\s*\)', '"x"', flat)
+    for term in re.split(r"\s+(?:AND|OR)\s+", flat.strip().strip("()")):
+        if not _TERM_RE.match(term.strip().strip("()")):
+            return f'cannot read the term {term.strip()!r} (expected field = "value")'
+    return None
 
 
 def known_names(settings: Settings | None = None) -> tuple[str, ...]:
@@ -70,3 +428,7 @@ def check_metrics(names: tuple[str, ...], settings: Settings | None = None) -> t
         if name not in known:
             raise DataError(f"unknown metric {name!r} (known metrics: {', '.join(known)})")
     return tuple(dict.fromkeys(names))
+
+
+def units(settings: Settings | None = None) -> dict[str, str]:
+    return {name: spec.unit for name, spec in catalog(settings).items()}
