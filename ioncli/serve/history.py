@@ -1,0 +1,369 @@
+"""The service's own metric history: sampled every 10 s into SQLite, served over HTTP.
+
+This is what lets `ion dashboard --source local` and friends read a running `ion serve` with
+no cloud: the sampler turns the live counters of metrics.py into the catalog's metrics
+(request rate, latency percentiles, error ratios, cache hit ratios per tier, persona shares,
+routing confidence, ...) for each 10-second step, and a restart keeps what was written.
+A step with no traffic has no latency or ratio (a gap), never an invented zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ioncli.serve.metrics import Metrics, rss_bytes
+
+if TYPE_CHECKING:
+    from ioncli.serve.cache import TwoTierCache
+    from ioncli.serve.state import ServiceState
+
+STEP_SECONDS = 10
+MAX_STEP_SECONDS = 3600
+
+UNITS = {
+    "request_rate": "req/s",
+    "latency_p50": "ms",
+    "latency_p95": "ms",
+    "latency_p99": "ms",
+    "error_ratio_5xx": "ratio",
+    "error_ratio_4xx": "ratio",
+    "availability": "ratio",
+    "instances_active": "count",
+    "cpu_utilization": "ratio",
+    "memory_utilization": "ratio",
+    "cache_hit_ratio_l1": "ratio",
+    "cache_hit_ratio_l2": "ratio",
+    "cache_hit_ratio": "ratio",
+    "cache_evictions": "1/s",
+    "pipeline_latency_p95": "ms",
+    "routing_confidence_mean": "ratio",
+    "persona_share_lua": "ratio",
+    "persona_share_elro": "ratio",
+    "persona_share_riri": "ratio",
+    "persona_share_nana": "ratio",
+}
+# Downsampling keeps the worst value of a percentile and the mean of everything else.
+_WORST = {"latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS samples (
+    metric TEXT NOT NULL,
+    endpoint TEXT NOT NULL DEFAULT '',
+    ts INTEGER NOT NULL,
+    value REAL,
+    PRIMARY KEY (metric, endpoint, ts)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS samples_ts ON samples (ts);
+CREATE TABLE IF NOT EXISTS hot_entries (
+    key TEXT PRIMARY KEY,
+    rank INTEGER NOT NULL,
+    value BLOB NOT NULL
+);
+"""
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of unsorted values; None when empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+def memory_limit_bytes() -> int | None:
+    """The cgroup memory limit (a container's), else the machine's memory."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            text = Path(path).read_text().strip()
+            if text != "max" and int(text) < 1 << 60:
+                return int(text)
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return None
+
+
+@dataclass
+class _Snapshot:
+    at: float
+    cpu: float
+    by_class: dict[str, int]
+    l1_hits: int
+    l1_misses: int
+    l1_evictions: int
+    l2_hits: int
+    l2_misses: int
+    personas: dict[str, int]
+    confidence_sum: float
+    confidence_count: int
+
+
+Row = tuple[str, str, int, float | None]
+
+
+class HistoryStore:
+    """SQLite at `path`; every call opens its own connection so threads never share one."""
+
+    def __init__(self, path: Path, retention_seconds: float = 8 * 86400) -> None:
+        self.path = path
+        self.retention_seconds = retention_seconds
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=5.0)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            with db:
+                yield db
+        finally:
+            db.close()
+
+    def write(self, rows: list[Row]) -> None:
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?)", rows)
+            if rows:
+                cutoff = rows[0][2] - int(self.retention_seconds)
+                db.execute("DELETE FROM samples WHERE ts < ?", (cutoff,))
+
+    def read(
+        self, since: int, until: int, metrics: tuple[str, ...] = ()
+    ) -> dict[tuple[str, str], list[tuple[int, float | None]]]:
+        query = "SELECT metric, endpoint, ts, value FROM samples WHERE ts >= ? AND ts < ?"
+        args: list[object] = [since, until]
+        if metrics:
+            query += f" AND metric IN ({','.join('?' * len(metrics))})"
+            args.extend(metrics)
+        out: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
+        with self._connect() as db:
+            for metric, endpoint, ts, value in db.execute(
+                query + " ORDER BY metric, endpoint, ts", args
+            ):
+                out.setdefault((metric, endpoint), []).append((ts, value))
+        return out
+
+    def save_hot(self, entries: list[tuple[str, bytes]]) -> None:
+        with self._connect() as db:
+            db.execute("DELETE FROM hot_entries")
+            db.executemany(
+                "INSERT OR REPLACE INTO hot_entries VALUES (?, ?, ?)",
+                [(key, rank, value) for rank, (key, value) in enumerate(entries)],
+            )
+
+    def load_hot(self, limit: int) -> list[tuple[str, bytes]]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT key, value FROM hot_entries ORDER BY rank LIMIT ?", (limit,)
+            ).fetchall()
+        return [(str(k), bytes(v)) for k, v in rows]
+
+
+class Sampler:
+    """Turns counters into one row per metric per 10-second step."""
+
+    def __init__(self, metrics: Metrics, cache: TwoTierCache) -> None:
+        self.metrics = metrics
+        self.cache = cache
+        self.cpus = os.cpu_count() or 1
+        self.memory_limit = memory_limit_bytes()
+        self._last = self._snapshot(time.time())
+
+    def _snapshot(self, now: float) -> _Snapshot:
+        times = os.times()
+        l1 = self.cache.l1.counters
+        l2 = self.cache.l2.counters if self.cache.l2 is not None else None
+        m = self.metrics
+        return _Snapshot(
+            at=now,
+            cpu=times.user + times.system,
+            by_class=self._api_by_class(),
+            l1_hits=l1.hits,
+            l1_misses=l1.misses,
+            l1_evictions=l1.evictions,
+            l2_hits=l2.hits if l2 else 0,
+            l2_misses=l2.misses if l2 else 0,
+            personas=dict(m.personas),
+            confidence_sum=m.confidence.sum,
+            confidence_count=m.confidence.count,
+        )
+
+    def _api_by_class(self) -> dict[str, int]:
+        out = {"2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
+        for route in self.metrics.routes.values():
+            if not route.name.startswith("/api/"):
+                continue  # scrapes of /metrics and the history itself are not traffic
+            for status, hist in route.by_status.items():
+                out[f"{status // 100}xx"] += hist.count
+        return out
+
+    def sample(self, now: float) -> list[Row]:
+        """Rows for the step ending at `now` (its timestamp is `now` floored to the step)."""
+        prev, cur = self._last, self._snapshot(now)
+        self._last = cur
+        dt = max(cur.at - prev.at, 1e-6)
+        ts = int(now // STEP_SECONDS * STEP_SECONDS)
+        delta = {k: cur.by_class[k] - prev.by_class.get(k, 0) for k in cur.by_class}
+        total = sum(delta.values())
+        latencies = self.metrics.latency_window.take()
+        l1_lookups = (cur.l1_hits - prev.l1_hits) + (cur.l1_misses - prev.l1_misses)
+        l2_hits = cur.l2_hits - prev.l2_hits
+        l2_lookups = l2_hits + (cur.l2_misses - prev.l2_misses)
+        persona_delta = {p: cur.personas.get(p, 0) - prev.personas.get(p, 0) for p in cur.personas}
+        routed = sum(persona_delta.values())
+        conf_n = cur.confidence_count - prev.confidence_count
+        rss = rss_bytes()
+        values: dict[str, float | None] = {
+            "request_rate": total / dt,
+            "latency_p50": percentile(latencies, 50),
+            "latency_p95": percentile(latencies, 95),
+            "latency_p99": percentile(latencies, 99),
+            "error_ratio_5xx": _ratio(delta["5xx"], total),
+            "error_ratio_4xx": _ratio(delta["4xx"], total),
+            "availability": None if total == 0 else 1.0 - delta["5xx"] / total,
+            "instances_active": 1.0,
+            "cpu_utilization": min(1.0, (cur.cpu - prev.cpu) / (dt * self.cpus)),
+            "memory_utilization": rss / self.memory_limit if self.memory_limit else None,
+            "cache_hit_ratio_l1": _ratio(cur.l1_hits - prev.l1_hits, l1_lookups),
+            "cache_hit_ratio_l2": _ratio(l2_hits, l2_lookups) if self.cache.l2 else None,
+            "cache_hit_ratio": _ratio(cur.l1_hits - prev.l1_hits + l2_hits, l1_lookups),
+            "cache_evictions": (cur.l1_evictions - prev.l1_evictions) / dt,
+            "routing_confidence_mean": _ratio(cur.confidence_sum - prev.confidence_sum, conf_n),
+        }
+        for persona, count in persona_delta.items():
+            values[f"persona_share_{persona.lower()}"] = _ratio(count, routed)
+        rows: list[Row] = [(name, "", ts, value) for name, value in values.items()]
+        for endpoint, window in self.metrics.pipeline_windows.items():
+            rows.append(("pipeline_latency_p95", endpoint, ts, percentile(window.take(), 95)))
+        return rows
+
+
+def parse_instant(text: str, name: str) -> datetime:
+    """An ISO 8601 instant; a naive one is UTC. Raises the 422 that names the parameter."""
+    from ioncli.serve.errors import invalid
+
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise invalid(
+            name, f"{name}={text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-28T18:00:00Z)"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_series(
+    raw: dict[tuple[str, str], list[tuple[int, float | None]]], step: int
+) -> list[tuple[str, dict[str, str], str, list[tuple[str, float | None]]]]:
+    """Group rows into series on a `step` grid, oldest first, null on every missing step."""
+    out = []
+    for (metric, endpoint), points in raw.items():
+        buckets: dict[int, list[float]] = {}
+        for ts, value in points:
+            slot = buckets.setdefault(ts // step * step, [])
+            if value is not None and math.isfinite(value):
+                slot.append(value)
+        if not buckets:
+            continue
+        first, last = min(buckets), max(buckets)
+        grid: list[tuple[str, float | None]] = []
+        for ts in range(first, last + step, step):
+            vals = buckets.get(ts)
+            if not vals:
+                grid.append((iso(ts), None))
+            elif metric in _WORST:
+                grid.append((iso(ts), max(vals)))
+            else:
+                grid.append((iso(ts), sum(vals) / len(vals)))
+        labels = {"region": "local"}
+        if endpoint:
+            labels["endpoint"] = endpoint
+        out.append((metric, labels, UNITS.get(metric, ""), grid))
+    return out
+
+
+async def run_sampler(sampler: Sampler, store: HistoryStore, stop: asyncio.Event) -> None:
+    """Sample at each step boundary until `stop` is set; a write failure skips one step."""
+    while not stop.is_set():
+        now = time.time()
+        wait = STEP_SECONDS - (now % STEP_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        if stop.is_set():
+            break
+        rows = sampler.sample(time.time())
+        with contextlib.suppress(sqlite3.Error, OSError):
+            await asyncio.to_thread(store.write, rows)
+
+
+MAX_RANGE_SECONDS = 31 * 86400
+
+
+def _one(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+async def history_response(state: ServiceState, query: dict[str, list[str]]) -> bytes:
+    """`GET /api/v2/metrics/history?since=&until=[&step=][&metric=a,b]` as JSON bytes."""
+    import msgspec
+
+    from ioncli.serve.errors import invalid
+    from ioncli.serve.schemas import HistoryResponse, SeriesOut
+
+    now = time.time()
+    until_text, since_text = _one(query, "until"), _one(query, "since")
+    until = parse_instant(until_text, "until").timestamp() if until_text else now
+    since = parse_instant(since_text, "since").timestamp() if since_text else until - 3600
+    if since >= until:
+        raise invalid("since", "since must be earlier than until")
+    if until - since > MAX_RANGE_SECONDS:
+        raise invalid("since", "ask for at most 31 days at a time")
+    step_text = _one(query, "step")
+    step = STEP_SECONDS
+    if step_text:
+        if (
+            not step_text.isdigit()
+            or int(step_text) % STEP_SECONDS
+            or not (STEP_SECONDS <= int(step_text) <= MAX_STEP_SECONDS)
+        ):
+            raise invalid(
+                "step", f"step must be a multiple of {STEP_SECONDS} s up to {MAX_STEP_SECONDS}"
+            )
+        step = int(step_text)
+    wanted: tuple[str, ...] = ()
+    metric_text = _one(query, "metric")
+    if metric_text:
+        wanted = tuple(m.strip() for m in metric_text.split(",") if m.strip())
+        unknown = [m for m in wanted if m not in UNITS]
+        if unknown:
+            raise invalid("metric", f"unknown metric {unknown[0]!r}", sorted(UNITS))
+    series: list[SeriesOut] = []
+    if state.history is not None:
+        raw = await asyncio.to_thread(
+            state.history.read, math.floor(since), math.ceil(until), wanted
+        )
+        series = [
+            SeriesOut(m, labels, unit, points)
+            for m, labels, unit, points in build_series(raw, step)
+        ]
+    return msgspec.json.encode(HistoryResponse(1, state.settings.service, step, series))

@@ -1,0 +1,282 @@
+"""`/openapi.json` generated from the msgspec Structs, and a self-contained `/docs` page.
+
+The component schemas come from msgspec (the same types that validate requests and encode
+responses, so the document cannot drift from the code); the paths are declared here. The
+docs page loads nothing from outside: its script and style are inline and pinned by hash in
+its Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ioncli import __version__
+from ioncli.serve import schemas as s
+from ioncli.serve.app import Request, Response, Route
+from ioncli.serve.errors import ErrorBody
+
+if TYPE_CHECKING:
+    from ioncli.serve.metrics import RouteStats
+
+REF = "#/components/schemas/{name}"
+_TYPES: tuple[Any, ...] = (
+    ErrorBody,
+    s.ProcessRequest,
+    s.ProcessResponse,
+    s.MultiPersonaRequest,
+    s.MultiPersonaResponse,
+    s.RecommendRequest,
+    s.RecommendResponse,
+    s.BulkRequest,
+    s.BulkResponse,
+    s.PersonasResponse,
+    s.PersonaResponse,
+    s.CacheStatsResponse,
+    s.CacheClearResponse,
+    s.CacheInvalidateResponse,
+    s.HealthResponse,
+    s.StatusResponse,
+    s.V1ProcessRequest,
+    s.V1ProcessResponse,
+    s.HistoryResponse,
+)
+
+_ERRORS = {
+    400: "Malformed JSON or an empty body",
+    401: "Missing or wrong API key (when `api_key_env` is set)",
+    404: "Unknown route or persona",
+    405: "Method not allowed",
+    413: "Body over the limit, or more than 100 bulk items",
+    422: "A field failed validation; `error.field` names it",
+    429: "Rate limited; see Retry-After",
+    503: "Redis did not answer a cache invalidation",
+}
+
+
+def _ref(t: Any) -> dict[str, Any]:
+    return {"$ref": REF.format(name=t.__name__)}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(
+    summary: str,
+    response: Any,
+    *,
+    body: Any = None,
+    errors: tuple[int, ...] = (401, 429),
+    params: list[dict[str, Any]] | None = None,
+    tag: str = "v2",
+    content: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag]}
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+        errors = (*errors, 400, 413, 422)
+    responses: dict[str, Any] = {"200": content or _json(_ref(response))}
+    for code in sorted(set(errors)):
+        responses[str(code)] = _json(_ref(ErrorBody), _ERRORS[code])
+    op["responses"] = responses
+    return op
+
+
+def _query(name: str, description: str, *, required: bool = False, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+def build_openapi(service: str) -> dict[str, Any]:
+    _, components = msgspec.json.schema_components(_TYPES, ref_template=REF)
+    history_params = [
+        _query("since", "ISO 8601 start (default: an hour before until)", format="date-time"),
+        _query("until", "ISO 8601 end, exclusive (default: now)", format="date-time"),
+        _query(
+            "step",
+            "Seconds per point: a multiple of 10 up to 3600 (default 10)",
+            pattern="^[0-9]+$",
+        ),
+        _query("metric", "Comma-separated catalog names (default: all)"),
+    ]
+    name_param = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+    pattern_param = [
+        _query(
+            "pattern",
+            "Glob over logical keys, e.g. resp:calm-*",
+            required=True,
+            minLength=1,
+            maxLength=200,
+        )
+    ]
+    text = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
+    table: list[tuple[str, str, str, Any, dict[str, Any]]] = [
+        ("/api/v2/health", "get", "Liveness and dependencies (no API key needed)",
+         s.HealthResponse, {"errors": ()}),
+        ("/api/v2/status", "get", "Version, uptime, request count and cache statistics",
+         s.StatusResponse, {}),
+        ("/api/v2/process", "post", "Route a message to a persona and answer it (cached)",
+         s.ProcessResponse, {"body": s.ProcessRequest}),
+        ("/api/v2/chat/multi-persona", "post", "Answer with every persona the message needs",
+         s.MultiPersonaResponse, {"body": s.MultiPersonaRequest}),
+        ("/api/v2/recommend", "post", "Recommend a persona for a scenario, with reasons",
+         s.RecommendResponse, {"body": s.RecommendRequest}),
+        ("/api/v2/bulk-process", "post", "Process 1-100 requests, in order or concurrently",
+         s.BulkResponse, {"body": s.BulkRequest}),
+        ("/api/v2/personas", "get", "The four personas", s.PersonasResponse, {}),
+        ("/api/v2/personas/{name}", "get", "One persona by name (case-insensitive)",
+         s.PersonaResponse, {"errors": (401, 404, 429), "params": name_param}),
+        ("/api/v2/cache-stats", "get", "Hits, misses, evictions and size per cache tier",
+         s.CacheStatsResponse, {}),
+        ("/api/v2/cache/clear", "post", "Drop every cached entry (our Redis keys only)",
+         s.CacheClearResponse, {"errors": (401, 429, 503)}),
+        ("/api/v2/cache/invalidate", "post", "Drop entries matching a glob (SCAN, never KEYS)",
+         s.CacheInvalidateResponse, {"errors": (401, 422, 429, 503), "params": pattern_param}),
+        ("/api/persona/process", "post", "The v1 route: lenient key parsing, the v1 shape",
+         s.V1ProcessResponse, {"body": s.V1ProcessRequest, "tag": "v1"}),
+        ("/api/v2/metrics/history", "get", "The service's own metric history (10 s steps)",
+         s.HistoryResponse,
+         {"errors": (401, 422, 429), "params": history_params, "tag": "observability"}),
+        ("/metrics", "get", "Prometheus text exposition", None,
+         {"errors": (401,), "tag": "observability", "content": text}),
+    ]  # fmt: skip
+    paths: dict[str, Any] = {}
+    for path, method, summary, response, extra in table:
+        paths.setdefault(path, {})[method] = _op(summary, response, **extra)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"ion serve ({service})",
+            "version": __version__,
+            "description": "The ION mentoring pipeline. Every error has the body "
+            "`{success: false, error: {code, message, field?, valid_values?}, request_id}` and "
+            "every response an `X-Request-ID` header.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        },
+    }
+
+
+def openapi_route(stats: RouteStats, service: str) -> Route:
+    cached: list[bytes] = []
+
+    async def handler(req: Request) -> Response:
+        if not cached:  # built on first use: most processes never serve it
+            cached.append(msgspec.json.encode(build_openapi(service)))
+        return Response(cached[0])
+
+    return Route("/openapi.json", {"GET": handler}, stats, public=True)
+
+
+_SCRIPT = """
+const el = (t, a = {}, ...kids) => { const e = document.createElement(t);
+  Object.assign(e, a); kids.forEach(k => e.append(k)); return e; };
+function example(schema, comps, depth = 0) {
+  if (!schema || depth > 6) return null;
+  if (schema.$ref) return example(comps[schema.$ref.split('/').pop()], comps, depth + 1);
+  if (schema.anyOf) return example(schema.anyOf[0], comps, depth + 1);
+  if (schema.enum) return schema.enum[0];
+  if (schema.default !== undefined) return schema.default;
+  switch (schema.type) {
+    case 'object': { const o = {}; (schema.required || []).forEach(k =>
+      o[k] = example(schema.properties[k], comps, depth + 1)); return o; }
+    case 'array': return [example(schema.items, comps, depth + 1)];
+    case 'string': return 'I feel stuck on my project, how should I plan the next step?';
+    case 'integer': case 'number': return 0;
+    case 'boolean': return false;
+  }
+  return null;
+}
+async function main() {
+  const spec = await (await fetch('openapi.json')).json();
+  const comps = spec.components.schemas;
+  document.getElementById('title').textContent = spec.info.title + ' ' + spec.info.version;
+  document.getElementById('intro').textContent = spec.info.description;
+  const root = document.getElementById('ops');
+  for (const [path, ops] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const params = (op.parameters || []).map(
+        p => ({p, input: el('input', {placeholder: p.name})}));
+      const schema = op.requestBody ? op.requestBody.content['application/json'].schema : null;
+      const body = schema ? el('textarea', {rows: 6,
+        value: JSON.stringify(example(schema, comps), null, 2)}) : null;
+      const out = el('pre');
+      const send = el('button', {textContent: 'Send'});
+      send.onclick = async () => {
+        let url = path; const q = new URLSearchParams();
+        params.forEach(({p, input}) => { if (p.in === 'path') url = url.replace('{' + p.name + '}',
+          encodeURIComponent(input.value)); else if (input.value) q.set(p.name, input.value); });
+        if ([...q].length) url += '?' + q;
+        const headers = {'content-type': 'application/json'};
+        const key = document.getElementById('key').value; if (key) headers['x-api-key'] = key;
+        const res = await fetch(url, {method: method.toUpperCase(), headers,
+          body: body ? body.value : undefined});
+        const text = await res.text(); let shown = text;
+        try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch (e) {}
+        out.textContent = res.status + ' ' + res.statusText + '\\n' + shown;
+      };
+      const codes = Object.keys(op.responses).join(' ');
+      root.append(el('details', {}, el('summary', {},
+        el('b', {textContent: method.toUpperCase() + ' '}), path + ' \u2014 ' + op.summary),
+        el('p', {textContent: 'Responses: ' + codes}),
+        ...params.map(({p, input}) => el('label', {}, p.name + ' (' + p.in + ') ', input)),
+        ...(body ? [body] : []), send, out));
+    }
+  }
+}
+main();
+"""
+
+_STYLE = """
+body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+details{border:1px solid #ccc;border-radius:6px;margin:.5rem 0;padding:.4rem .8rem}
+summary{cursor:pointer}textarea{width:100%;font:13px monospace}label{display:block;margin:.3rem 0}
+pre{background:#f6f6f6;padding:.5rem;overflow:auto;max-height:24rem}button{margin:.3rem 0}
+"""
+
+
+def _hash(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+DOCS_HTML = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ion serve API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>{_STYLE}</style></head>
+<body><h1 id="title">ion serve</h1><p id="intro"></p>
+<p><label>API key (only when the service asks for one): <input id="key" type="password"></label></p>
+<p>The machine-readable description is <a href="openapi.json">/openapi.json</a>.</p>
+<div id="ops"></div><script>{_SCRIPT}</script></body></html>
+""".encode()
+
+DOCS_CSP = (
+    b"content-security-policy",
+    (
+        f"default-src 'none'; script-src '{_hash(_SCRIPT)}'; style-src '{_hash(_STYLE)}'; "
+        "connect-src 'self'; frame-ancestors 'none'"
+    ).encode(),
+)
+
+
+def docs_route(stats: RouteStats) -> Route:
+    async def handler(req: Request) -> Response:
+        return Response(DOCS_HTML, content_type=b"text/html; charset=utf-8")
+
+    return Route("/docs", {"GET": handler}, stats, public=True, csp=DOCS_CSP)

@@ -1,0 +1,235 @@
+"""The cached path of `POST /api/v2/process` (and of each bulk item and the v1 route).
+
+Lookup order: the raw body's digest in L1 (identical bytes: one dict lookup, the stored
+response is sent with only the request id appended), then the normalised logical key in
+L1, then L2, then the pipeline. A logical key covers everything that changes the answer:
+the pipeline's own cache-key parts (persona key, input, prompt mode, the user's id and
+recent history) plus `include_metadata`, hashed, so two users' contexts never share an entry.
+Answers that fell back from a failed responder are not cached: the model may be back soon.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from ioncli.serve.cache import RESPONSE_TTL_L2
+from ioncli.serve.errors import invalid
+from ioncli.serve.schemas import (
+    ContextIn,
+    PerformanceOut,
+    ProcessRequest,
+    ProcessResponse,
+    ResonanceKeyIn,
+    RoutingOut,
+)
+
+if TYPE_CHECKING:
+    from ioncli.mentoring.models import ChatContext, ProcessInput, ProcessOutput
+    from ioncli.serve.state import ServiceState
+
+_encode = msgspec.json.Encoder().encode
+_decode_stored = msgspec.json.Decoder(ProcessResponse).decode
+_TAIL = b'"}'
+
+
+class Answer:
+    """One cached answer: the response body up to the request id, plus what metrics need."""
+
+    __slots__ = ("confidence", "content", "persona", "prefix")
+
+    def __init__(self, prefix: bytes, persona: str, confidence: float, content: str) -> None:
+        self.prefix = prefix
+        self.persona = persona
+        self.confidence = confidence
+        self.content = content
+
+    def body(self, request_id: str) -> bytes:
+        return self.prefix + request_id.encode() + _TAIL
+
+    def stored(self) -> bytes:
+        """The form kept in L2 and in the warm-up table: the body with an empty request id."""
+        return self.prefix + _TAIL
+
+
+def digest(body: bytes) -> bytes:
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+def _answer(response: ProcessResponse) -> Answer:
+    encoded = _encode(response)
+    # request_id is the last field and is "" here: cut the closing `"}` to get the prefix.
+    return Answer(encoded[:-2], response.persona_used, response.confidence, response.content)
+
+
+_MISS_FLAGS = b'"cache_hit":false,"cache_tier":null}'
+
+
+def _as_hit(answer: Answer, tier: bytes) -> Answer:
+    """The same body marked as a cache hit: performance is the last object before request_id,
+    so the last occurrence of the flags is ours (any in user text would be escaped)."""
+    at = answer.prefix.rfind(_MISS_FLAGS)
+    flags = b'"cache_hit":true,"cache_tier":"' + tier + b'"}'
+    prefix = answer.prefix[:at] + flags + answer.prefix[at + len(_MISS_FLAGS) :]
+    return Answer(prefix, answer.persona, answer.confidence, answer.content)
+
+
+def _with_performance(response: ProcessResponse, tier: str | None, hit: bool) -> ProcessResponse:
+    perf = PerformanceOut(response.performance.execution_time_ms, hit, tier)  # type: ignore[arg-type]
+    return msgspec.structs.replace(response, performance=perf, request_id="")
+
+
+def answer_from_stored(stored: bytes, tier: str) -> Answer:
+    return _answer(_with_performance(_decode_stored(stored), tier, True))
+
+
+def to_context(ctx: ContextIn | None) -> ChatContext | None:
+    from ioncli.mentoring.models import ChatContext, ChatMessage
+
+    if ctx is None:
+        return None
+    return ChatContext(
+        user_id=ctx.user_id,
+        session_id=ctx.session_id,
+        message_history=tuple(ChatMessage(m.role, m.content) for m in ctx.message_history),
+        custom_context={k: "" if v is None else str(v) for k, v in ctx.metadata.items()},
+    )
+
+
+def key_string(state: ServiceState, raw: ResonanceKeyIn | str | None, field: str) -> str | None:
+    """The request's key as `tone-pace-intent`, strictly validated; None: derive from text."""
+    from ioncli.mentoring.models import InvalidInput
+
+    if raw is None:
+        return None
+    if isinstance(raw, ResonanceKeyIn):
+        return f"{raw.tone}-{raw.pace}-{raw.intent}"
+    try:
+        return str(state.pipeline.parse_key(raw))
+    except InvalidInput as exc:
+        sub = exc.field if exc.field and exc.field != "resonance_key" else ""
+        name = f"{field}.{sub}" if sub else field
+        raise invalid(name, exc.message, exc.valid_values or None) from None
+
+
+def to_input(state: ServiceState, req: ProcessRequest, field: str = "") -> ProcessInput:
+    from ioncli.mentoring.models import ProcessInput
+
+    where = f"{field}." if field else ""
+    if not req.user_input.strip():
+        raise invalid(f"{where}user_input", "user_input must contain some text")
+    return ProcessInput(
+        user_input=req.user_input,
+        resonance_key=key_string(state, req.resonance_key, f"{where}resonance_key"),
+        context=to_context(req.context),
+        prompt_mode=req.prompt_mode or "standard",
+        include_metadata=req.include_metadata,
+    )
+
+
+def logical_key(state: ServiceState, pin: ProcessInput) -> str:
+    parts = state.pipeline.cache_key_parts(pin)
+    text = "\x1f".join((*parts, "meta" if pin.include_metadata else "nometa"))
+    label = pin.resonance_key or "derived"
+    return f"resp:{label}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+
+
+def response_of(out: ProcessOutput, include_metadata: bool, timestamp: str) -> ProcessResponse:
+    routing = out.routing
+    # The pipeline's metadata is plain data already (key source, scores, analysis).
+    metadata = dict(out.metadata) if include_metadata else None
+    return ProcessResponse(
+        success=True,
+        content=out.content,
+        persona_used=out.persona_used,
+        resonance_key=out.resonance_key,
+        confidence=out.confidence,
+        generated=out.generated,
+        responder=out.responder,
+        fallback_reason=out.fallback_reason,
+        routing=RoutingOut(
+            primary_persona=routing.primary,
+            secondary_persona=routing.secondary,
+            confidence=routing.confidence,
+            scores=dict(routing.scores),
+            reasoning=routing.reasoning,
+        ),
+        performance=PerformanceOut(round(out.execution_time_ms, 3), False, None),
+        metadata=metadata,
+        timestamp=timestamp,
+        request_id="",
+    )
+
+
+async def answer(
+    state: ServiceState, req: ProcessRequest, pin: ProcessInput, slot: bytes | None
+) -> tuple[Answer, str]:
+    """The answer and where it came from: "l1", "l2" or "miss" (computed now)."""
+    l1 = state.cache.l1
+    key = logical_key(state, pin) if req.use_cache else ""
+    if req.use_cache:
+        entry = l1.get_again(key) if slot is not None else l1.get(key)
+        if entry is not None:
+            if slot is not None:
+                l1.set(slot, entry, key=key)
+            return entry, "l1"
+        l2 = state.cache.l2
+        if l2 is not None:
+            stored = await l2.get(key)
+            if stored is not None:
+                try:
+                    hit = answer_from_stored(stored, "l2")
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    hit = None  # written by another version: recompute and overwrite
+                if hit is not None:
+                    keep = answer_from_stored(stored, "l1")
+                    l1.set(key, keep, key=key)
+                    if slot is not None:
+                        l1.set(slot, keep, key=key)
+                    return hit, "l2"
+    out = await state.pipeline.process(pin)
+    state.metrics.observe_pipeline("process", out.execution_time_ms / 1000.0)
+    response = response_of(out, pin.include_metadata, state.timestamp())
+    fresh = _answer(response)
+    if req.use_cache and out.fallback_reason is None:
+        keep = _as_hit(fresh, b"l1")
+        l1.set(key, keep, key=key)
+        if slot is not None:
+            l1.set(slot, keep, key=key)
+        if state.cache.l2 is not None:
+            state.cache.l2.set_later(
+                key, fresh.stored(), state.settings.serve.l2_response_ttl_seconds
+            )
+    return fresh, "miss"
+
+
+def hot_entries(state: ServiceState, limit: int) -> list[tuple[str, bytes]]:
+    """The most recently used answers, for the warm-up table."""
+    out: list[tuple[str, bytes]] = []
+    for key, value in state.cache.l1.hottest():
+        if isinstance(value, Answer) and key.startswith("resp:"):
+            out.append((key, value.stored()))
+            if len(out) >= limit:
+                break
+    return out
+
+
+async def warm_up(state: ServiceState, limit: int) -> int:
+    """Load the answers that were hottest at the last shutdown into L1 (and L2 if missing)."""
+    import asyncio
+
+    if state.history is None:
+        return 0
+    loaded = 0
+    for key, stored in await asyncio.to_thread(state.history.load_hot, limit):
+        try:
+            entry = answer_from_stored(stored, "l1")
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        state.cache.l1.set(key, entry, key=key)
+        if state.cache.l2 is not None:
+            state.cache.l2.set_later(key, stored, RESPONSE_TTL_L2)
+        loaded += 1
+    return loaded

@@ -1,0 +1,348 @@
+"""Request and response bodies as msgspec Structs: the validation, the JSON and the OpenAPI.
+
+The v2 request bodies are strict (unknown fields, unknown enum values and oversized inputs are
+422s naming the field); the v1 body is lenient, as the original promised. The enum literals
+below are checked against the pipeline's own enums by the tests.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, TypeVar
+
+import msgspec
+from msgspec import Meta, Struct
+
+from ioncli.serve.errors import HTTPError, invalid, too_large
+
+MAX_INPUT_CHARS = 4_000
+MAX_HISTORY_MESSAGES = 50
+MAX_BULK_ITEMS = 100
+MAX_ID_CHARS = 128
+
+Tone = Literal[
+    "frustrated",
+    "playful",
+    "anxious",
+    "analytical",
+    "calm",
+    "curious",
+    "urgent",
+    "confused",
+    "collaborative",
+]
+Pace = Literal["burst", "flowing", "contemplative", "medium"]
+Intent = Literal[
+    "seek_advice", "problem_solving", "learning", "validation", "planning", "reflection"
+]
+PromptMode = Literal["standard", "summary_light"]
+Role = Literal["user", "assistant", "system"]
+
+UserText = Annotated[str, Meta(min_length=1, max_length=MAX_INPUT_CHARS)]
+Ident = Annotated[str, Meta(min_length=1, max_length=MAX_ID_CHARS)]
+ShortText = Annotated[str, Meta(max_length=MAX_INPUT_CHARS)]
+Scalar = str | int | float | bool | None
+T = TypeVar("T")
+
+
+class ResonanceKeyIn(Struct, forbid_unknown_fields=True):
+    tone: Tone
+    pace: Pace
+    intent: Intent
+
+
+class MessageIn(Struct, forbid_unknown_fields=True):
+    role: Role
+    content: Annotated[str, Meta(max_length=MAX_INPUT_CHARS)]
+    timestamp: str | None = None
+
+
+class ContextIn(Struct, forbid_unknown_fields=True):
+    user_id: Ident | None = None
+    session_id: Ident | None = None
+    message_history: Annotated[list[MessageIn], Meta(max_length=MAX_HISTORY_MESSAGES)] = []
+    metadata: Annotated[dict[str, Scalar], Meta(max_length=32)] = {}
+
+
+class ProcessRequest(Struct, forbid_unknown_fields=True):
+    user_input: UserText
+    # An object, or the `tone-pace-intent` string; absent: derived from the text itself.
+    resonance_key: ResonanceKeyIn | Annotated[str, Meta(max_length=64)] | None = None
+    context: ContextIn | None = None
+    include_metadata: bool = True
+    use_cache: bool = True
+    prompt_mode: PromptMode | None = None
+
+
+class MultiPersonaRequest(Struct, forbid_unknown_fields=True):
+    user_input: UserText
+    context: ContextIn | None = None
+    force_multi: bool = False
+
+
+class RecommendRequest(Struct, forbid_unknown_fields=True):
+    scenario: UserText
+    # tone / pace / intent here override what the scenario text suggests; other keys add words.
+    context: Annotated[dict[str, ShortText], Meta(max_length=32)] | None = None
+
+
+class BulkRequest(Struct, forbid_unknown_fields=True):
+    requests: Annotated[list[ProcessRequest], Meta(min_length=1, max_length=MAX_BULK_ITEMS)]
+    parallel: bool = False
+
+
+class V1ProcessRequest(Struct):
+    """The v1 body: unknown fields ignored, any key string accepted (defaults fill in)."""
+
+    user_input: UserText
+    resonance_key: str = "calm-medium-learning"
+
+
+# ---- responses -------------------------------------------------------------------------
+
+
+class RoutingOut(Struct):
+    primary_persona: str
+    secondary_persona: str | None
+    confidence: float
+    scores: dict[str, float]
+    reasoning: str
+
+
+class PerformanceOut(Struct):
+    execution_time_ms: float
+    cache_hit: bool
+    cache_tier: Literal["l1", "l2"] | None = None
+
+
+class ProcessResponse(Struct):
+    success: bool
+    content: str
+    persona_used: str
+    resonance_key: str
+    confidence: float
+    generated: bool
+    responder: str
+    fallback_reason: str | None
+    routing: RoutingOut | None
+    metadata: dict[str, Any] | None
+    timestamp: str
+    # The last two on purpose: a cached body is the encoded response cut before the request
+    # id (appended per request), and its cache flags are the last `"cache_hit":` in it.
+    performance: PerformanceOut
+    request_id: str
+
+
+class ContributionOut(Struct):
+    persona: str
+    aspects: list[str]
+    content: str
+    generated: bool
+    fallback_reason: str | None
+
+
+class MultiPersonaResponse(Struct):
+    success: bool
+    content: str
+    persona_used: str
+    personas_used: list[str]
+    complexity: Literal["simple", "moderate", "complex"]
+    multi: bool
+    contributions: list[ContributionOut]
+    resonance_key: str
+    routing: RoutingOut
+    analysis: dict[str, Any]
+    generated: bool
+    responder: str
+    fallback_reason: str | None
+    performance: PerformanceOut
+    timestamp: str
+    request_id: str
+
+
+class RecommendResponse(Struct):
+    success: bool
+    recommended_persona: str
+    scores: dict[str, float]
+    reasons: list[str]
+    matched_keywords: dict[str, list[str]]
+    resonance_key: str
+    capabilities: list[str]
+    timestamp: str
+    request_id: str
+
+
+class BulkItemOut(Struct, omit_defaults=True):
+    index: int
+    success: bool
+    result: ProcessResponse | None = None
+    error: dict[str, str] | None = None
+
+
+class BulkResponse(Struct):
+    success: bool
+    total: int
+    successful: int
+    failed: int
+    parallel: bool
+    results: list[BulkItemOut]
+    execution_time_ms: float
+    timestamp: str
+    request_id: str
+
+
+class PersonaOut(Struct):
+    name: str
+    korean_name: str
+    archetype: str
+    traits: list[str]
+    strengths: list[str]
+    prompt_style: str
+    preferred_tones: list[str]
+    best_for_tones: list[str]
+    best_for_paces: list[str]
+    best_for_intents: list[str]
+
+
+class PersonasResponse(Struct):
+    success: bool
+    total: int
+    personas: list[PersonaOut]
+
+
+class PersonaResponse(Struct):
+    success: bool
+    persona: PersonaOut
+
+
+class V1ProcessResponse(Struct):
+    content: str
+    persona_used: str
+    confidence: float
+
+
+class TierStatsOut(Struct):
+    enabled: bool
+    status: Literal["ok", "degraded", "disabled"]
+    hits: int
+    misses: int
+    hit_ratio: float | None
+    evictions: int
+    size: int | None
+    max_size: int | None
+    ttl_seconds: float
+    errors: int
+    last_error: str | None
+
+
+class CacheStatsResponse(Struct):
+    success: bool
+    l1: TierStatsOut
+    l2: TierStatsOut
+    combined_hit_ratio: float | None
+    lookups: int
+    timestamp: str
+
+
+class CacheClearResponse(Struct):
+    success: bool
+    message: str
+    deleted_l1: int
+    deleted_l2: int
+    timestamp: str
+
+
+class CacheInvalidateResponse(Struct):
+    success: bool
+    pattern: str
+    deleted_count: int
+    deleted_l1: int
+    deleted_l2: int
+    timestamp: str
+
+
+class HealthResponse(Struct):
+    healthy: bool
+    status: Literal["ok", "degraded"]
+    service: str
+    version: str
+    uptime_seconds: float
+    dependencies: dict[str, str]
+    timestamp: str
+
+
+class StatusResponse(Struct):
+    success: bool
+    service: str
+    version: str
+    uptime_seconds: float
+    requests_total: int
+    cache: CacheStatsResponse
+    responder: str
+    timestamp: str
+
+
+class SeriesOut(Struct):
+    metric: str
+    labels: dict[str, str]
+    unit: str
+    points: list[tuple[str, float | None]]
+
+
+class HistoryResponse(Struct):
+    schema_version: int
+    service: str
+    step_seconds: int
+    series: list[SeriesOut]
+
+
+# ---- decoding with errors that name the field ------------------------------------------
+
+VALID_VALUES: dict[str, tuple[str, ...]] = {
+    "tone": Tone.__args__,  # type: ignore[attr-defined]
+    "pace": Pace.__args__,  # type: ignore[attr-defined]
+    "intent": Intent.__args__,  # type: ignore[attr-defined]
+    "prompt_mode": PromptMode.__args__,  # type: ignore[attr-defined]
+    "role": Role.__args__,  # type: ignore[attr-defined]
+}
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_NAMED = re.compile(r"field `(?P<name>[^`]+)`")
+
+
+def _field_of(message: str) -> tuple[str, str]:
+    """Split msgspec's message into (dotted field path, message without the location)."""
+    path = ""
+    found = _AT.search(message)
+    if found:
+        path = found.group("path").lstrip(".")
+        message = message[: found.start()]
+    named = _NAMED.search(message)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return path or "body", message
+
+
+def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
+    """Decode and validate, turning every failure into a 4xx that names the field."""
+    if not body:
+        raise HTTPError(400, "MALFORMED_JSON", "the request body is empty; send a JSON object")
+    try:
+        decoded: T = decoder.decode(body)
+        return decoded
+    except msgspec.ValidationError as exc:
+        field, message = _field_of(str(exc))
+        leaf = field.rsplit(".", 1)[-1].split("[", 1)[0]
+        if field == "requests" and "length <=" in message:
+            raise too_large(
+                f"bulk-process takes 1 to {MAX_BULK_ITEMS} requests per call", field=field
+            ) from None
+        valid = VALID_VALUES.get(leaf)
+        if valid and message.startswith("Invalid enum value"):
+            message = f"{message}; valid values: {', '.join(valid)}"
+        raise invalid(field, message, valid) from None
+    except msgspec.DecodeError as exc:
+        raise HTTPError(400, "MALFORMED_JSON", f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise HTTPError(400, "MALFORMED_JSON", "the body is not valid UTF-8") from None
+

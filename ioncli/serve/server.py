@@ -1,0 +1,75 @@
+"""Run the app on granian: one process per core you give it, listening on $PORT in Cloud Run.
+
+The app is built in the parent before granian forks its worker, so a configuration error is
+one clear line (exit 3) instead of a dying worker. On SIGTERM (Cloud Run's stop signal)
+granian stops accepting, lets in-flight requests finish, and runs the ASGI lifespan
+shutdown, which writes the last history sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ioncli.config import Settings
+
+
+def describe(settings: Settings, host: str, port: int) -> str:
+    """The lines `ion serve` prints at start: where it listens and what it runs with."""
+    serve = settings.serve
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # display only
+    where = f"http://{shown}:{port}"
+    l2 = f"L2 Redis {_redact(serve.redis_url)}" if serve.redis_url else "L2 off (no --redis-url)"
+    return "\n".join(
+        [
+            f"ion serve: listening on {where}"
+            + (f" (every interface: {host})" if shown != host else ""),
+            f"  docs {where}/docs   metrics {where}/metrics   health {where}/api/v2/health",
+            f"  cache L1 {serve.l1_max_items} items / {serve.l1_ttl_seconds:g} s; {l2}",
+            "  history " + (serve.history_path if serve.history else "off"),
+            "  responder " + (serve.responder_url or "offline (answers are the persona prompts)"),
+            "  stop with Ctrl-C or SIGTERM (in-flight requests finish first)",
+        ]
+    )
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a Redis URL before printing it."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user + ':' if user else ''}***@{host}"
+
+
+def run(
+    app: Callable[..., Any],
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    banner: str | None = None,
+) -> None:
+    """Serve `app` until SIGTERM/SIGINT; returns after the graceful shutdown."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    server = Server(
+        target="ion",  # only a label: the loader below hands over the app built here
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        http=HTTPModes.http1,
+        websockets=False,
+        backlog=2048,
+        log_level=LogLevels.warning,
+        log_access=False,
+        workers_kill_timeout=30,
+    )
+    if banner:
+        print(banner, flush=True)
+    server.serve(target_loader=lambda _target: app)

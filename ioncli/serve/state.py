@@ -1,0 +1,208 @@
+"""Everything one running service holds: pipeline, cache, metrics, history, background tasks.
+
+Built by `create_app`; started and stopped by the ASGI lifespan (or by tests directly).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ioncli import __version__
+from ioncli.serve.cache import LRUCache, RedisTier, TwoTierCache
+from ioncli.serve.metrics import Metrics
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
+    from ioncli.config import Settings
+    from ioncli.mentoring.pipeline import MentoringPipeline
+    from ioncli.serve.history import HistoryStore, Sampler
+    from ioncli.serve.sentry import SentryHooks
+
+MONITOR_SECONDS = 2.0  # how often a quiet service checks Redis (so health and reconnects move)
+
+
+@dataclass
+class Deps:
+    """What tests and embedders hand in instead of what settings would build."""
+
+    pipeline: MentoringPipeline | None = None
+    redis_client: Redis[bytes] | None = None
+    environ: Mapping[str, str] | None = None
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def build_pipeline(settings: Settings, environ: Mapping[str, str]) -> MentoringPipeline:
+    from ioncli.mentoring.pipeline import MentoringPipeline
+    from ioncli.mentoring.responder import build_responder
+
+    serve = settings.serve
+    responder = build_responder(
+        serve.responder_url,
+        serve.responder_model,
+        serve.responder_api_key_env,
+        environ,
+        timeout=serve.responder_timeout_seconds,
+        max_retries=serve.responder_max_retries,
+    )
+    return MentoringPipeline(responder=responder)
+
+
+class ServiceState:
+    def __init__(self, settings: Settings, deps: Deps) -> None:
+        import os
+
+        serve = settings.serve
+        self.settings = settings
+        self.environ: Mapping[str, str] = deps.environ if deps.environ is not None else os.environ
+        self.version = __version__
+        self.metrics = Metrics()
+        self.pipeline = deps.pipeline or build_pipeline(settings, self.environ)
+        l2 = None
+        if serve.redis_url or deps.redis_client is not None:
+            l2 = RedisTier(
+                serve.redis_url or "redis://injected",
+                prefix=serve.redis_key_prefix,
+                timeout=serve.redis_timeout_seconds,
+                client=deps.redis_client,
+            )
+        self.cache = TwoTierCache(LRUCache(serve.l1_max_items, serve.l1_ttl_seconds), l2)
+        self.metrics.cache = self.cache
+        self.started = time.time()
+        self.history: HistoryStore | None = None
+        self.sampler: Sampler | None = None
+        self.sentry: SentryHooks | None = None
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._health: tuple[float, bytes] = (0.0, b"")
+        self.started_up = False
+
+    @property
+    def responder_name(self) -> str:
+        responder = getattr(self.pipeline, "responder", None)
+        return str(getattr(responder, "name", "offline"))
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        if self.started_up:
+            return
+        self.started_up = True
+        self._stop = asyncio.Event()
+        serve = self.settings.serve
+        from ioncli.serve.sentry import init_sentry
+
+        self.sentry = init_sentry(self.environ, service=self.settings.service, version=self.version)
+        if serve.history:
+            from ioncli.serve.history import HistoryStore, Sampler, run_sampler
+
+            self.history = await asyncio.to_thread(
+                HistoryStore,
+                Path(serve.history_path),
+                serve.history_retention_days * 86400,
+            )
+            self.sampler = Sampler(self.metrics, self.cache)
+            self._tasks.append(
+                asyncio.create_task(run_sampler(self.sampler, self.history, self._stop))
+            )
+        if self.cache.l2 is not None:
+            await self.cache.l2.ping()
+            self._tasks.append(asyncio.create_task(self._monitor_l2()))
+        if serve.warm_up > 0:
+            from ioncli.serve.process import warm_up
+
+            await warm_up(self, serve.warm_up)
+
+    async def shutdown(self) -> None:
+        if not self.started_up:
+            return
+        self.started_up = False
+        self._stop.set()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=3.0)
+        self._tasks.clear()
+        if self.history is not None and self.sampler is not None:
+            from ioncli.serve.process import hot_entries
+
+            rows = self.sampler.sample(time.time())
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.history.write, rows)
+            if self.settings.serve.warm_up > 0:
+                with contextlib.suppress(Exception):
+                    entries = hot_entries(self, self.settings.serve.warm_up)
+                    await asyncio.to_thread(self.history.save_hot, entries)
+        if self.cache.l2 is not None:
+            with contextlib.suppress(Exception):
+                await self.cache.l2.aclose()
+        closer = getattr(getattr(self.pipeline, "responder", None), "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()
+
+    async def _monitor_l2(self) -> None:
+        l2 = self.cache.l2
+        assert l2 is not None
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=MONITOR_SECONDS)
+            if not self._stop.is_set() and (l2.degraded or not self.metrics.requests_total()):
+                await l2.ping()
+
+    # ---- shared answers ----------------------------------------------------------------
+
+    def health_body(self) -> bytes:
+        """The health answer, rebuilt at most once a second (it is polled hard)."""
+        now = time.monotonic()
+        cached_at, body = self._health
+        if body and now - cached_at < 1.0:
+            return body
+        from msgspec import json
+
+        from ioncli.serve.schemas import HealthResponse
+
+        l2 = self.cache.l2_status()
+        deps = {
+            "pipeline": "ok",
+            "cache_l1": "ok",
+            "cache_l2": l2,
+            "responder": self.responder_name,
+            "history": "ok" if self.history is not None else "disabled",
+            "sentry": "enabled" if self.sentry is not None else "disabled",
+        }
+        status: Literal["ok", "degraded"] = "degraded" if l2 == "degraded" else "ok"
+        body = json.encode(
+            HealthResponse(
+                healthy=True,
+                status=status,
+                service=self.settings.service,
+                version=self.version,
+                uptime_seconds=round(time.time() - self.started, 3),
+                dependencies=deps,
+                timestamp=now_iso(),
+            )
+        )
+        self._health = (now, body)
+        return body
+
+    def report_exception(self, exc: BaseException, request_id: str) -> None:
+        """An unexpected failure inside a handler: to stderr and Sentry, never to the client."""
+        print(f"ion serve: request {request_id} failed:", file=sys.stderr)
+        traceback.print_exception(exc, file=sys.stderr)
+        if self.sentry is not None:
+            self.sentry.capture_exception(exc, request_id)
+
+    def timestamp(self) -> str:
+        return now_iso()
