@@ -152,7 +152,7 @@ def recommend_min(
 
 def hour_of_week(series: RegionSeries) -> np.ndarray:
     times = series.times
-    return np.asarray(times.dayofweek * 24 + times.hour, dtype=np.int64)
+    return np.asarray(times.day_of_week * 24 + times.hour, dtype=np.int64)
 
 
 def computed_schedule(

@@ -1,0 +1,166 @@
+"""The report built from a literal frame: totals by hand, the four formats, compare-to."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ioncli.cost.cloud_run import ApplyResult, Change, Outcome, Plan, StepResult
+from ioncli.cost.pricing import load_table
+from ioncli.cost.render import RENDERERS
+from ioncli.cost.report import CostReport, Options, build_report, compare, with_extras
+from ioncli.cost.service_config import from_settings
+from ioncli.errors import DataError, UsageError
+from ioncli.frame import SeriesKey, from_points
+from ioncli.render import MARKDOWN_LIMIT, render_plain
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "ioncli/schemas/cost_report.schema.json").read_text()
+)
+TABLE = load_table()
+HOURS = 168  # 2026-11-01 00:00 .. 2026-11-08 00:00 UTC, hourly
+NOW = datetime(2026, 11, 8, 0, 5, tzinfo=UTC)
+MONTH = 730 * 3600
+
+
+def _frame(busy: float = 1.0, rps: float = 10.0, drop: str | None = None):  # type: ignore[no-untyped-def]
+    times = [datetime(2026, 11, 1, tzinfo=UTC).timestamp() + 3600 * i for i in range(HOURS)]
+    stamps = [datetime.fromtimestamp(t, UTC) for t in times]
+    region = {"region": "us-central1"}
+    points = {
+        SeriesKey.of("billable_instance_time", region): (stamps, [busy] * HOURS),
+        SeriesKey.of("request_rate", region): (stamps, [rps] * HOURS),
+        SeriesKey.of("startup_latency_p95", region): (stamps, [1000.0] * HOURS),
+    }
+    if drop:
+        del points[SeriesKey.of(drop, region)]
+    return from_points(points, source="test", step_seconds=3600)
+
+
+def _fleet(min_instances: int = 2):  # type: ignore[no-untyped-def]
+    return from_settings(
+        "svc",
+        ("us-central1",),
+        {"cpu": "1", "memory": "512Mi", "min_instances": min_instances, "max_instances": 10},
+        {},
+        where="test",
+    )
+
+
+def _report(options: Options | None = None, **kw: object) -> CostReport:
+    return build_report(_frame(**kw), _fleet(), TABLE, options or Options(), now=NOW)  # type: ignore[arg-type]
+
+
+def test_monthly_cost_worked_by_hand() -> None:
+    report = _report()
+    [us] = report.regions
+    # 1 vCPU / 0.5 GiB, min 2, one instance busy all the time, 10 req/s:
+    # idle: 1 instance x (0.0000025 + 0.5 x 0.0000025) x 2,628,000 s = $9.855
+    # active: 1 x (0.000024 + 0.5 x 0.0000025) x 2,628,000 = $66.357
+    # requests: 10 x 2,628,000 / 1e6 x $0.40 = $10.512
+    assert us.monthly.idle == pytest.approx(9.855)
+    assert us.monthly.active == pytest.approx(66.357)
+    assert us.monthly.requests == pytest.approx(10.512)
+    assert us.monthly.total == pytest.approx(86.724)
+    t = report.totals
+    # free tier once: $4.32 CPU + $0.90 memory + $0.80 requests, all used up here
+    assert t.free_tier_credit == pytest.approx(6.02)
+    assert t.monthly_net == pytest.approx(86.724 - 6.02)
+    # the range covers Nov 1-7 entirely: measured; the other 23 days at the run rate
+    assert us.month_to_date == pytest.approx(86.724 * 7 * 86400 / MONTH)
+    assert us.projected_month == pytest.approx(86.724 * 30 * 86400 / MONTH)
+    assert t.month_to_date == pytest.approx(86.724 * 7 * 86400 / MONTH - 6.02)
+    assert t.projected_month == pytest.approx(86.724 * 30 * 86400 / MONTH - 6.02)
+    assert report.month == "2026-11"
+
+
+def test_budget_gate() -> None:
+    # projected: 86.724 x 30 days / 730 h - 6.02 = $79.52
+    assert not _report(Options(budget=80)).totals.over_budget
+    over = _report(Options(budget=79)).totals
+    assert over.over_budget and over.budget_used == pytest.approx(79.516 / 79, rel=1e-4)
+
+
+def test_commitment_and_no_free_tier() -> None:
+    t = _report(Options(free_tier=False, commitment="1y")).totals
+    assert t.free_tier_credit == 0
+    assert t.commitment_discount == pytest.approx(86.724 * 0.17)
+    assert t.monthly_net == pytest.approx(86.724 * 0.83)
+
+
+def test_recommendation_drops_idle_min_instances_and_respects_the_floor() -> None:
+    [rec] = _report().recommendations
+    # Busy instances never change, so lowering the min adds no cold start.
+    assert (rec.current, rec.recommended) == (2, 0)
+    assert rec.dollars_saved_per_month == pytest.approx(9.855)
+    assert rec.cold_starts_added_per_week == 0
+    [floored] = _report(Options(floor=1)).recommendations
+    assert floored.recommended == 1
+    assert floored.dollars_saved_per_month == pytest.approx(9.855)
+
+
+def test_missing_metrics_are_one_clear_error() -> None:
+    with pytest.raises(DataError, match="no request_rate for region us-central1"):
+        _report(drop="request_rate")
+    report = _report(drop="startup_latency_p95")
+    assert any("no startup_latency_p95" in w for w in report.warnings)
+
+
+def _full_report() -> CostReport:
+    report = _report(Options(budget=50))
+    previous = json.loads(RENDERERS.json(_report(rps=5.0)))
+    plan = Plan(
+        "svc",
+        (
+            Change(
+                "us-central1", "projects/p/locations/us-central1/services/svc", 2, 0, 10, -9.86, 0.0
+            ),
+        ),
+    )
+    applied = ApplyResult(
+        (StepResult("us-central1", 2, 0, Outcome.FAILED, "permission denied | <b>"),),
+    )
+    return with_extras(
+        report, comparison=compare(report, previous, "prev.json"), plan=plan, applied=applied
+    )
+
+
+def test_compare_to_shows_the_increase() -> None:
+    c = _full_report().comparison
+    assert c is not None
+    # 5 more req/s: 5 x 2,628,000 / 1e6 x 0.40 = $5.256 more a month
+    assert c.change == pytest.approx(5.256)
+    assert c.increased
+    with pytest.raises(UsageError, match="not a cost-report JSON"):
+        compare(_report(), {"schema_version": 1, "totals": {}}, "x.json")
+    with pytest.raises(UsageError, match="schema_version 7"):
+        compare(_report(), {"schema_version": 7}, "x.json")
+
+
+@pytest.mark.parametrize("make", [_report, _full_report])
+def test_every_format_renders(make) -> None:  # type: ignore[no-untyped-def]
+    report = make()
+    data = json.loads(RENDERERS.json(report))
+    assert next(iter(data)) == "schema_version"
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    md = RENDERERS.markdown(report)
+    assert len(md) < MARKDOWN_LIMIT
+    assert "| us-central1 (tier 1) |" in md
+    html = RENDERERS.html(report)
+    assert (
+        html.startswith("<!doctype html>")
+        and "<script" not in html
+        and "http" not in html.split("<body>")[0]
+    )
+    text = render_plain(RENDERERS.text(report), width=160)
+    assert "us-central1" in text and "$86.72" in text
+
+
+def test_values_are_escaped() -> None:
+    report = _full_report()
+    assert "permission denied \\| &lt;b&gt;" in RENDERERS.markdown(report)
+    assert "permission denied | &lt;b&gt;" in RENDERERS.html(report)
