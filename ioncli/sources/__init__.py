@@ -70,9 +70,13 @@ def open_source(spec: str, settings: Settings, *, client: Any = None) -> MetricS
 
         return FileSource(Path(arg).expanduser())
     if kind == "local" and not arg:
+        import os
+
         from ioncli.sources.local import LocalSource
 
-        return LocalSource(settings.local_url, settings.service)
+        key_env = settings.serve.api_key_env
+        api_key = os.environ.get(key_env) if key_env else None
+        return LocalSource(settings.local_url, settings.service, api_key=api_key)
     if kind == "gcp" and not arg:
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
 
