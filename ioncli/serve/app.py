@@ -11,11 +11,10 @@ from __future__ import annotations
 import contextlib
 import hmac
 import itertools
-import os
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -133,7 +132,7 @@ class App:
         self._not_found = self.metrics.route("unmatched")
         self._rid_prefix = secrets.token_hex(4) + "-"
         self._rid_counter = itertools.count(1)
-        self._api_key = _api_key(serve.api_key_env)
+        self._api_key = _api_key(serve.api_key_env, state.environ)
         origins = tuple(serve.cors_origins)
         self._cors_any = "*" in origins
         self._cors = {o.encode() for o in origins}
@@ -271,7 +270,11 @@ class App:
                 headers.append((b"vary", b"origin"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
-        self.metrics.observe_request(stats, status, time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        self.metrics.observe_request(stats, status, elapsed)
+        sentry = self.state.sentry
+        if sentry is not None and (status >= 500 or elapsed > 2.0):
+            sentry.api_request(method, path, status, elapsed * 1000.0, rid)
 
     async def _read_body(self, receive: Receive, length: int) -> bytes:
         limit = self.max_body
@@ -322,12 +325,12 @@ class App:
         return Response(b"", 204, b"text/plain", tuple(headers))
 
 
-def _api_key(env_name: str | None) -> bytes | None:
+def _api_key(env_name: str | None, environ: Mapping[str, str]) -> bytes | None:
     from ioncli.errors import ConfigError
 
     if not env_name:
         return None
-    value = os.environ.get(env_name, "")
+    value = environ.get(env_name, "")
     if not value:
         raise ConfigError(
             f"serve.api_key_env names {env_name}, but that environment variable is empty; "

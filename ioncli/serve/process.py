@@ -192,6 +192,15 @@ async def answer(
     out = await state.pipeline.process(pin)
     state.metrics.observe_pipeline("process", out.execution_time_ms / 1000.0)
     response = response_of(out, pin.include_metadata, state.timestamp())
+    sentry = state.sentry
+    if sentry is not None and sentry.sampled():
+        user_id = pin.context.user_id if pin.context else None
+        sentry.persona_process(
+            out.persona_used, out.resonance_key, out.confidence, out.execution_time_ms, False,
+            user_id=user_id,
+        )  # fmt: skip
+        r = out.routing
+        sentry.routing_decision(r.primary, r.secondary, r.confidence, r.scores, out.resonance_key)
     fresh = _answer(response)
     if req.use_cache and out.fallback_reason is None:
         keep = _as_hit(fresh, b"l1")

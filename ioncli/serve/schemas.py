@@ -345,4 +345,3 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
         raise HTTPError(400, "MALFORMED_JSON", f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise HTTPError(400, "MALFORMED_JSON", "the body is not valid UTF-8") from None
-

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ioncli.serve.history import HistoryStore, Sampler
     from ioncli.serve.sentry import SentryHooks
 
+SENTRY_CACHE_SECONDS = 60.0
 MONITOR_SECONDS = 2.0  # how often a quiet service checks Redis (so health and reconnects move)
 
 
@@ -105,6 +106,8 @@ class ServiceState:
         from ioncli.serve.sentry import init_sentry
 
         self.sentry = init_sentry(self.environ, service=self.settings.service, version=self.version)
+        if self.sentry is not None:
+            self._tasks.append(asyncio.create_task(self._report_cache()))
         if serve.history:
             from ioncli.serve.history import HistoryStore, Sampler, run_sampler
 
@@ -147,10 +150,26 @@ class ServiceState:
         if self.cache.l2 is not None:
             with contextlib.suppress(Exception):
                 await self.cache.l2.aclose()
+        if self.sentry is not None:
+            await asyncio.to_thread(self.sentry.flush)
         closer = getattr(getattr(self.pipeline, "responder", None), "aclose", None)
         if closer is not None:
             with contextlib.suppress(Exception):
                 await closer()
+
+    async def _report_cache(self) -> None:
+        """Sentry's cache event, once a minute, for the L1 hits and misses of that minute."""
+        last = (0, 0)
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=SENTRY_CACHE_SECONDS)
+            c = self.cache.l1.counters
+            hits, misses = c.hits - last[0], c.misses - last[1]
+            last = (c.hits, c.misses)
+            if self.sentry is not None and hits + misses:
+                self.sentry.cache_performance(
+                    hits, misses, len(self.cache.l1), self.cache.l1.max_items
+                )
 
     async def _monitor_l2(self) -> None:
         l2 = self.cache.l2
