@@ -51,10 +51,12 @@ _LEXICON = Lexicon(
 )
 _TONE_CATEGORIES = tuple((t, f"tone:{t.value}") for t in TONE_ORDER)
 _INTENT_CATEGORIES = tuple((i, f"intent:{i.value}") for i in INTENT_ORDER)
-_SENTENCE_SPLIT = re.compile(r"[.!?。！？\n]+")
-_QUESTIONS = re.compile(r"[?？]+")
-_EXCLAMATIONS = re.compile(r"[!！]+")
-_NOT_PUNCTUATION = str.maketrans("", "", ".,!?;:？！。")
+_URGENT = TONE_ORDER.index(Tone.URGENT)
+_CONFUSED = TONE_ORDER.index(Tone.CONFUSED)
+_CURIOUS = TONE_ORDER.index(Tone.CURIOUS)
+# A sentence ends at a run of terminators (and the spaces after them); one scan finds them all.
+_TERMINATOR_RUNS = re.compile(r"[.!?。！？\n][.!?。！？\s]*")
+_TERMINATORS = ".!?。！？\n"
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -87,58 +89,86 @@ def _pace(
     return Pace.MEDIUM, f"{sentences} sentence(s) of {avg:.1f} words on average"
 
 
-def analyze(text: str) -> TextAnalysis:
-    stripped = text.strip()
-    lower = stripped.lower()
-    length = max(1, len(stripped))
-    sentences = max(1, sum(1 for s in _SENTENCE_SPLIT.split(stripped) if s.strip()))
-    words = len(stripped.split())
-    language = _language(stripped)
-    avg = words / sentences
-    effective_avg = avg * KOREAN_LENGTH_FACTOR if language == "ko" else avg
-    punctuation = len(stripped) - len(stripped.translate(_NOT_PUNCTUATION))
-    density = min(1.0, punctuation / length)
-    questions = len(_QUESTIONS.findall(stripped))
-    exclamations = len(_EXCLAMATIONS.findall(stripped))
-    question_ratio = min(1.0, questions / sentences)
-    exclamation_ratio = min(1.0, exclamations / sentences)
+def _sentences(stripped: str) -> tuple[int, int, int]:
+    """Sentence, question and exclamation counts, from one scan for terminator runs."""
+    runs = _TERMINATOR_RUNS.findall(stripped)
+    sentences = len(runs)
+    if stripped and stripped[-1] not in _TERMINATORS:
+        sentences += 1  # the last sentence has no full stop
+    if stripped and stripped[0] in _TERMINATORS:
+        sentences -= 1  # a leading run closes no sentence
+    questions = exclamations = 0
+    for run in runs:
+        if "?" in run or "？" in run:
+            questions += 1
+        if "!" in run or "！" in run:
+            exclamations += 1
+    return max(1, sentences), questions, exclamations
 
-    matched = _LEXICON.match(lower)
-    scores = {tone: float(len(matched.get(category, ()))) for tone, category in _TONE_CATEGORIES}
+
+def _tone(matched: dict[str, list[str]], stripped: str, questions: int) -> tuple[Tone, float]:
+    scores = [float(len(matched[c])) if c in matched else 0.0 for _, c in _TONE_CATEGORIES]
     signals: list[str] = []
     if "!!" in stripped or "！！" in stripped:
-        scores[Tone.URGENT] += 1
+        scores[_URGENT] += 1
         signals.append("!!")
     if "??" in stripped or "?!" in stripped or "!?" in stripped:
-        scores[Tone.CONFUSED] += 1
+        scores[_CONFUSED] += 1
         signals.append("??")
     if questions:
-        scores[Tone.CURIOUS] += 0.5
+        scores[_CURIOUS] += 0.5
         signals.append("?")
     if signals:
         matched["signals"] = signals
-    tone = max(TONE_ORDER, key=scores.__getitem__)  # max keeps the first: TONE_ORDER breaks ties
-    top = scores[tone]
+    best = 0
+    for i in range(1, len(scores)):
+        if scores[i] > scores[best]:  # strictly greater: TONE_ORDER breaks ties
+            best = i
+    top = scores[best]
     if top <= 0:
-        tone, tone_confidence = Tone.CALM, 0.5
-    else:
-        runner_up = max(scores[t] for t in TONE_ORDER if t is not tone)
-        tone_confidence = round(min(0.95, 0.55 + 0.1 * top + 0.1 * (top - runner_up)), 2)
+        return Tone.CALM, 0.5
+    scores[best] = -1.0
+    margin = top - max(scores)
+    return TONE_ORDER[best], round(min(0.95, 0.55 + 0.1 * top + 0.1 * margin), 2)
 
-    pace, pace_reason = _pace(effective_avg, sentences, density, exclamation_ratio, stripped)
 
-    best_intent, best_hits = Intent.LEARNING, 0
-    for intent, category in _INTENT_CATEGORIES:
-        hits = len(matched.get(category, ()))
-        if hits > best_hits:
-            best_intent, best_hits = intent, hits
+def _intent(matched: dict[str, list[str]], tone: Tone) -> Intent:
+    intent, best_hits = Intent.LEARNING, 0
+    for candidate, category in _INTENT_CATEGORIES:
+        if category in matched and len(matched[category]) > best_hits:
+            intent, best_hits = candidate, len(matched[category])
     if best_hits == 0:
-        best_intent = Intent.SEEK_ADVICE if tone in _EMOTIONAL else Intent.LEARNING
+        return Intent.SEEK_ADVICE if tone in _EMOTIONAL else Intent.LEARNING
+    return intent
 
+
+def analyze(text: str) -> TextAnalysis:
+    stripped = text.strip()
+    length = max(1, len(stripped))
+    sentences, questions, exclamations = _sentences(stripped)
+    language = _language(stripped)
+    avg = len(stripped.split()) / sentences
+    count = stripped.count
+    punctuation = count(".") + count(",") + count("!") + count("?") + count(";") + count(":")
+    if not stripped.isascii():
+        punctuation += count("。") + count("！") + count("？")
+    density = min(1.0, punctuation / length)
+    question_ratio = min(1.0, questions / sentences)
+    exclamation_ratio = min(1.0, exclamations / sentences)
+
+    matched = _LEXICON.match(stripped.lower())
+    tone, tone_confidence = _tone(matched, stripped, questions)
+    pace, pace_reason = _pace(
+        avg * KOREAN_LENGTH_FACTOR if language == "ko" else avg,
+        sentences,
+        density,
+        exclamation_ratio,
+        stripped,
+    )
     return TextAnalysis(
         tone=tone,
         pace=pace,
-        intent=best_intent,
+        intent=_intent(matched, tone),
         tone_confidence=tone_confidence,
         language=language,
         sentence_count=sentences,

@@ -2,8 +2,8 @@
 
 A dozen alternation regexes per message would cost tens of microseconds; instead the text is
 split into lower-case words once. Each distinct word's hits (whole words and `stem*` prefixes)
-are computed once and memoised (bounded); phrases are substring tests on the words re-joined
-with single spaces; Hangul and symbol entries are plain substring tests on the text.
+are computed once and memoised (bounded); phrases are indexed by their first word; Hangul
+and symbol entries (and anything with a hyphen) are plain substring tests on the text.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-_WORD = re.compile(r"[a-z0-9']+(?:-[a-z0-9']+)*")
-_ASCII_WORD = re.compile(r"^[a-z0-9'-]+$")
+_WORD = re.compile(r"[a-z0-9']+")
+_ASCII_WORD = re.compile(r"^[a-z0-9']+$")
 
 Hit = tuple[str, str]  # (category, entry as written in the lexicon)
 MEMO_LIMIT = 50_000
@@ -25,7 +25,7 @@ class Lexicon:
         self.categories = tuple(table)
         self._words: dict[str, list[Hit]] = {}
         self._stems: dict[str, list[Hit]] = {}
-        self._phrases: list[tuple[str, Hit]] = []
+        self._phrases: dict[str, list[tuple[tuple[str, ...], Hit]]] = {}
         self._ascii_substrings: list[tuple[str, Hit]] = []
         self._other_substrings: list[tuple[str, Hit]] = []
         self._memo: dict[str, tuple[Hit, ...]] = {}
@@ -38,7 +38,8 @@ class Lexicon:
                     self._stems.setdefault(text[:-1], []).append(hit)
                     stem_lengths.add(len(text) - 1)
                 elif " " in text and all(_ASCII_WORD.match(w) for w in text.split()):
-                    self._phrases.append((f" {text} ", hit))
+                    first, *rest = text.split()
+                    self._phrases.setdefault(first, []).append((tuple(rest), hit))
                 elif _ASCII_WORD.match(text):
                     self._words.setdefault(text, []).append(hit)
                 elif text.isascii():
@@ -58,28 +59,26 @@ class Lexicon:
     def match(self, lower: str) -> dict[str, list[str]]:
         """Category -> the entries found in `lower` (already lower-cased), each entry once."""
         found: dict[str, list[str]] = {}
+        ascii_only = lower.isascii()
+        if not ascii_only:
+            lower = lower.replace("\u2019", "'")  # typographic apostrophes: don’t -> don't
         words = _WORD.findall(lower)
-        memo = self._memo
-        for word in words:
+        memo, phrases = self._memo, self._phrases
+        for i, word in enumerate(words):
             hits = memo.get(word)
             if hits is None:
                 hits = self._word_hits(word)
                 if len(memo) < MEMO_LIMIT:
                     memo[word] = hits
+            starts = phrases.get(word)
+            if starts:
+                hits = hits + tuple(h for rest, h in starts if _follows(words, i + 1, rest))
             for category, entry in hits:
                 bucket = found.setdefault(category, [])
                 if entry not in bucket:
                     bucket.append(entry)
-        # Phrases search the re-joined words; symbols and Hangul search the raw text.
-        if len(words) > 1:
-            joined = f" {' '.join(words)} "
-            for text, (category, entry) in self._phrases:
-                if text in joined:
-                    bucket = found.setdefault(category, [])
-                    if entry not in bucket:
-                        bucket.append(entry)
         substrings = self._ascii_substrings
-        if not lower.isascii():
+        if not ascii_only:
             substrings = substrings + self._other_substrings
         for text, (category, entry) in substrings:
             if text in lower:
@@ -87,3 +86,7 @@ class Lexicon:
                 if entry not in bucket:
                     bucket.append(entry)
         return found
+
+
+def _follows(words: list[str], start: int, rest: tuple[str, ...]) -> bool:
+    return tuple(words[start : start + len(rest)]) == rest
