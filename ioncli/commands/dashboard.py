@@ -55,6 +55,7 @@ class FailOn(StrEnum):
 BoardsArg = Annotated[
     list[Board] | None,
     typer.Argument(
+        metavar="[DASHBOARD]...",
         help="Dashboards to show (several allowed): overview, performance, reliability, "
         "cache, infrastructure or all. Default: overview.",
         show_default=False,
