@@ -90,7 +90,8 @@ SetOpt = Annotated[
     typer.Option(
         "--set",
         metavar="REGION=N",
-        help="With --apply: this min instead of the recommendation (repeatable).",
+        help="With --apply: set this min in this region only, instead of every recommendation "
+        "(repeatable).",
         show_default=False,
     ),
 ]
@@ -188,8 +189,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
                 hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; "
                 "drop --service-config",
             )
-        wanted = {r.region: r.recommended for r in report.recommendations}
-        wanted.update(targets)
+        # --set names exactly the regions to change; without it, every recommendation.
+        wanted = targets or {r.region: r.recommended for r in report.recommendations}
         estimates = estimates_for(frame, fleet, table, wanted)
         plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimates=estimates)
         if yes and plan.changes:

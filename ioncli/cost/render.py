@@ -25,12 +25,26 @@ def plain(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
+def claimed(report: CostReport) -> str:
+    """The original report's claimed saving next to the one computed from this range."""
+    theirs = [s for s in report.schedules if s.claimed_savings is not None]
+    if not theirs:
+        return ""
+    computed = sum(s.dollars_saved_vs_current for s in theirs)
+    return (
+        f"The original report claimed {money(theirs[0].claimed_savings)} a month for its "
+        f"windows across all regions; computed on this range: "
+        f"{money(computed, signed=True)} ({', '.join(s.region for s in theirs)}; hours as UTC)."
+    )
+
+
 def _context(report: CostReport) -> dict[str, Any]:
     return {
         "report": report,
         "money": money,
         "number": number,
         "plain": plain,
+        "claimed": claimed(report),
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
         "flat": [s.region for s in report.schedules if s.name == "computed" and not s.windows],
@@ -57,7 +71,6 @@ def to_html(report: CostReport) -> str:
 
 def to_text(report: CostReport) -> RenderableType:
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     parts: list[Any] = []
@@ -82,25 +95,7 @@ def to_text(report: CostReport) -> RenderableType:
     for w in report.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
 
-    regions = Table(title="Monthly cost by region (run rate)", title_justify="left")
-    for col in ("region", "billing", "size", "min/max", "idle", "active", "requests", "held",
-                "total", "month to date", "projected"):  # fmt: skip
-        regions.add_column(col, justify="left" if col in ("region", "billing", "size") else "right")
-    for r in report.regions:
-        regions.add_row(
-            f"{r.region} (T{r.tier})",
-            r.billing,
-            f"{number(r.cpu, 2)} vCPU / {number(r.memory_gib, 2)} GiB",
-            f"{r.min_instances}/{r.max_instances}",
-            money(r.monthly.idle),
-            money(r.monthly.active),
-            money(r.monthly.requests),
-            money(r.monthly.held),
-            money(r.monthly.total),
-            money(r.month_to_date),
-            money(r.projected_month),
-        )
-    parts.append(regions)
+    parts.extend(_region_tables(report))
 
     lines = Text()
     lines.append(f"On demand {money(t.monthly_on_demand)} / month")
@@ -138,6 +133,35 @@ def to_text(report: CostReport) -> RenderableType:
     return Group(*parts)
 
 
+def _region_tables(report: CostReport) -> list[Any]:
+    from rich.table import Table
+
+    config = Table(title="Configuration", title_justify="left")
+    for col in ("region", "tier", "billing", "vCPU", "GiB", "min", "max", "concurrency"):
+        config.add_column(col, justify="left" if col in ("region", "billing") else "right",
+                          no_wrap=col == "region")  # fmt: skip
+    for r in report.regions:
+        config.add_row(r.region, str(r.tier), r.billing, number(r.cpu), number(r.memory_gib),
+                       str(r.min_instances), str(r.max_instances), str(r.concurrency))  # fmt: skip
+    costs = Table(title="Monthly cost by region (run rate)", title_justify="left")
+    for col in ("region", "idle min", "active", "requests", "held", "total", "to date",
+                "projected"):  # fmt: skip
+        costs.add_column(col, justify="left" if col == "region" else "right",
+                         no_wrap=col == "region")  # fmt: skip
+    for r in report.regions:
+        costs.add_row(
+            r.region,
+            money(r.monthly.idle),
+            money(r.monthly.active),
+            money(r.monthly.requests),
+            money(r.monthly.held),
+            money(r.monthly.total),
+            money(r.month_to_date),
+            money(r.projected_month),
+        )
+    return [config, costs]
+
+
 def _recommendation_parts(report: CostReport) -> list[Any]:
     from rich.table import Table
     from rich.text import Text
@@ -145,8 +169,9 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
     parts: list[Any] = []
     recs = Table(title="Min instances: recommendation per region", title_justify="left")
     for col in ("region", "now", "recommended", "saved / month", "cold starts / week",
-                "waiting requests / week", "added wait / week"):  # fmt: skip
-        recs.add_column(col, justify="left" if col == "region" else "right")
+                "added waiting requests / week", "added wait / week"):  # fmt: skip
+        recs.add_column(col, justify="left" if col == "region" else "right",
+                        no_wrap=col == "region")  # fmt: skip
     for m in report.recommendations:
         recs.add_row(
             m.region,
@@ -168,26 +193,22 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
     )
 
     sched = Table(title="Scheduled min-instance windows (computed savings)", title_justify="left")
-    for col in ("region", "schedule", "default", "windows", "cost / month", "saved vs now",
-                "cold starts / week", "claimed"):  # fmt: skip
-        sched.add_column(
-            col, justify="left" if col in ("region", "schedule", "windows") else "right"
-        )
+    for col in ("region", "schedule", "windows (min)", "cost / month", "saved vs now",
+                "cold starts / week"):  # fmt: skip
+        sched.add_column(col, justify="left" if col in ("region", "schedule", "windows (min)")
+                         else "right", no_wrap=col == "region")  # fmt: skip
     for s in report.schedules:
         windows = ", ".join(f"{w.start}–{w.end}: {w.min_instances}" for w in s.windows[:6])
         if len(s.windows) > 6:
             windows += f" (+{len(s.windows) - 6} more)"
-        sched.add_row(
-            s.region,
-            s.name,
-            str(s.default_min),
-            windows or "(flat)",
-            money(s.monthly_cost),
-            money(s.dollars_saved_vs_current, signed=True),
-            number(s.cold_starts_per_week, 1),
-            money(s.claimed_savings) + " (all regions)" if s.claimed_savings is not None else "",
-        )
+        windows = f"{windows}; else {s.default_min}" if windows else f"flat {s.default_min}"
+        sched.add_row(s.region, s.name, windows, money(s.monthly_cost),
+                      money(s.dollars_saved_vs_current, signed=True),
+                      number(s.cold_starts_per_week, 1))  # fmt: skip
     parts.append(sched)
+    claim = claimed(report)
+    if claim:
+        parts.append(Text(claim, style="dim"))
 
     if report.held_revisions:
         held = Table(title="Warm instances held by revisions without traffic", title_justify="left")
