@@ -159,7 +159,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if commit not in pricing.COMMITMENTS:
         raise UsageError(f"--commitment must be none, 1y or 3y, found {commit!r}")
     table = pricing.load_table(
-        Path(settings.cost.rates_file) if settings.cost.rates_file else None,
+        _rates_path(settings),
         settings.cost.pricing,
         where=f"{settings.source_file or 'configuration'} [cost.pricing]",
     )
@@ -227,6 +227,16 @@ def _gate(report: Any) -> None:
             f"over budget: ${t.projected_month:,.2f} projected for {report.month} against "
             f"a budget of ${t.budget:,.2f}"
         )
+
+
+def _rates_path(settings: Settings) -> Path | None:
+    """`rates_file` is relative to the config file that names it."""
+    if not settings.cost.rates_file:
+        return None
+    path = Path(settings.cost.rates_file).expanduser()
+    if not path.is_absolute() and settings.source_file:
+        path = Path(settings.source_file).parent / path
+    return path
 
 
 def _budget(text: str | None, configured: float | None) -> float | None:
