@@ -22,6 +22,7 @@ from ioncli.mentoring.models import (
 )
 from ioncli.mentoring.personas import get_persona
 from ioncli.mentoring.recommend import strength_hits
+from ioncli.mentoring.responder import answer_safely
 
 if TYPE_CHECKING:
     from ioncli.mentoring.pipeline import MentoringPipeline
@@ -64,7 +65,7 @@ async def answer_multi(
         pipeline.prompts.create(name).build(text, analysis.key, context, "standard")
         for name in participants
     ]
-    answers = await asyncio.gather(*(pipeline.responder.respond(p, text) for p in prompts))
+    answers = await asyncio.gather(*(answer_safely(pipeline.responder, p, text) for p in prompts))
     contributions = tuple(
         PersonaContribution(
             persona=name,

@@ -28,7 +28,7 @@ from ioncli.mentoring.models import (
 )
 from ioncli.mentoring.personas import PERSONAS, get_persona
 from ioncli.mentoring.prompts import STANDARD_HISTORY, PromptFactory
-from ioncli.mentoring.responder import OfflineResponder, Responder
+from ioncli.mentoring.responder import OfflineResponder, Responder, answer_safely
 
 
 def _digest(text: str) -> str:
@@ -115,7 +115,7 @@ class MentoringPipeline:
         prompt = self.prompts.create(routing.primary).build(
             user_input, key, request.context, request.prompt_mode
         )
-        answer = await self.responder.respond(prompt, user_input)
+        answer = await answer_safely(self.responder, prompt, user_input)
         metadata: dict[str, Any] = {}
         if request.include_metadata:
             metadata = {

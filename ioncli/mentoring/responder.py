@@ -49,6 +49,18 @@ def offline_result(prompt: Prompt, fallback_reason: str | None = None) -> Respon
     )
 
 
+async def answer_safely(responder: Responder, prompt: Prompt, user_input: str) -> ResponderResult:
+    """Ask the responder; if it breaks its promise and raises, answer offline and say why.
+
+    Registered responders are user code: a bug in one must cost the answer, not the request.
+    """
+    try:
+        return await responder.respond(prompt, user_input)
+    except Exception as exc:
+        name = getattr(responder, "name", type(responder).__name__)
+        return offline_result(prompt, f"{name}: raised {type(exc).__name__}: {exc}")
+
+
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER_SECONDS = 5.0
 

@@ -161,3 +161,24 @@ def test_build_responder_from_settings() -> None:
     assert isinstance(built, OpenAICompatibleResponder)
     assert built.url == "http://127.0.0.1:9/v1/chat/completions"
     asyncio.run(built.aclose())
+
+
+class BrokenResponder:
+    name = "broken"
+
+    async def respond(self, prompt: Prompt, user_input: str) -> ResponderResult:
+        raise RuntimeError("bug in a custom responder")
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_a_responder_that_raises_costs_the_answer_not_the_request() -> None:
+    pipeline = MentoringPipeline(BrokenResponder())
+    out = asyncio.run(pipeline.process(ProcessInput("hi", "calm-medium-learning")))
+    assert out.generated is False
+    assert out.responder == "offline"
+    assert out.fallback_reason == "broken: raised RuntimeError: bug in a custom responder"
+    multi = asyncio.run(pipeline.multi_persona("refactor the code and motivate me"))
+    assert multi.generated is False
+    assert multi.fallback_reason is not None

@@ -6,6 +6,8 @@ from collections import Counter
 from itertools import product
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ioncli.mentoring import MentoringPipeline
 from ioncli.mentoring.affinity import value_count
@@ -150,3 +152,16 @@ def test_strict_parse_forgives_case_spaces_and_dashes_in_the_intent() -> None:
 )
 def test_lenient_parse_keeps_the_original_fallbacks(raw: str, key: str) -> None:
     assert str(pipeline.parse_key(raw, lenient=True)) == key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60) | st.sampled_from(TONES).map(lambda t: f"{t}-medium-x"))
+def test_any_string_parses_to_a_key_or_a_clear_invalid_input(raw: str) -> None:
+    try:
+        key = pipeline.parse_key(raw)
+    except InvalidInput as exc:
+        assert exc.field in {"tone", "pace", "intent", "resonance_key"}
+        assert exc.message
+    else:
+        assert key in ALL_KEYS
+    assert pipeline.parse_key(raw, lenient=True) in ALL_KEYS
