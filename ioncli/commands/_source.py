@@ -9,11 +9,12 @@ Only light modules are imported at the top: pandas and the cloud clients load in
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ioncli.errors import DataError, UsageError
+from ioncli.errors import DataError, SourceError, UsageError
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -87,12 +88,16 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     *,
     now: datetime | None = None,
     client: Any = None,
+    cache_dir: Path | None = None,
 ) -> MetricFrame:
     """Open the source, fetch [since, until) at `step` and return a non-empty frame.
 
     Raises UsageError (2) for bad flags, ConfigError (3) for a bad configured source,
     DataError/SourceError (4) for an unknown metric, an empty range or an empty result.
-    `now` and `client` exist for tests (a fixed clock, a client bound to a fake server).
+    `now` and `client` exist for tests (a fixed clock, a client bound to a fake server);
+    `cache_dir` turns on the on-disk cache of Cloud Monitoring results (`ion pull` does).
+    Partial failures stay in `frame.warnings` and are printed to stderr here, so no command
+    can hide them; call `raise_if_partial` after writing output to set the exit code.
     """
     from ioncli.errors import ConfigError
     from ioncli.sources import FetchRequest, open_source
@@ -101,7 +106,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
 
     spec = source if source else settings.source
     try:
-        src = open_source(spec, settings, client=client)
+        src = open_source(spec, settings, client=client, cache_dir=cache_dir)
     except UsageError as exc:
         if source:
             raise
@@ -146,7 +151,29 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
         raise DataError(f"source {src.name} returned no data for the range asked for")
     if bool(frame.data.isna().all().all()):
         raise DataError(f"source {src.name} returned only gaps (no values) for the range")
+    _print_warnings(frame)
     return frame
+
+
+def raise_if_partial(frame: MetricFrame) -> None:
+    """Exit 4 after the output is written when some of the data could not be fetched."""
+    if frame.warnings:
+        raise SourceError(
+            f"partial result: {len(frame.warnings)} problem(s) with source {frame.source}; "
+            "the output says what is missing"
+        )
+
+
+def _print_warnings(frame: MetricFrame) -> None:
+    if not frame.warnings:
+        return
+    from rich.markup import escape
+
+    from ioncli.render import make_console
+
+    console = make_console(stderr=True)
+    for warning in frame.warnings:
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", soft_wrap=True)
 
 
 def _read_whole_file(src: Any, metrics: tuple[str, ...], regions: tuple[str, ...]) -> MetricFrame:

@@ -42,11 +42,14 @@ class MetricSource(Protocol):
 SOURCE_SPECS = "gcp, local, file:PATH or sim[:SEED]"
 
 
-def open_source(spec: str, settings: Settings, *, client: Any = None) -> MetricSource:
+def open_source(
+    spec: str, settings: Settings, *, client: Any = None, cache_dir: Path | None = None
+) -> MetricSource:
     """The source a `--source` value names: `gcp`, `local`, `file:PATH` or `sim[:SEED]`.
 
     `client` is a ready `MetricServiceClient` for `gcp` (tests pass one bound to a fake);
-    without it the command's default client is built through ioncli.gcp.
+    without it the command's default client is built through ioncli.gcp. `cache_dir` turns
+    on the on-disk cache of `gcp` query results.
     """
     text = spec.strip()
     kind, _, arg = text.partition(":")
@@ -84,5 +87,10 @@ def open_source(spec: str, settings: Settings, *, client: Any = None) -> MetricS
             from ioncli.gcp import metric_client
 
             client = metric_client(settings)
-        return CloudMonitoringSource(client, settings)
+        cache = None
+        if cache_dir is not None:
+            from ioncli.sources.cache import QueryCache
+
+            cache = QueryCache(cache_dir)
+        return CloudMonitoringSource(client, settings, cache=cache)
     raise UsageError(f"unknown source {spec!r} (expected {SOURCE_SPECS})")
