@@ -209,10 +209,13 @@ def _chart(ctx: _Ctx, spec: defs.ChartSpec) -> Chart | None:
     if not lines and spec.optional:
         return None
     note = "" if lines else "missing: not in this source"
-    shared = {_info(r) for r in rules}
+    judged = [(line.name, _info(rule)) for line, rule in zip(lines, rules, strict=True) if rule]
+    shared = {info for _, info in judged}
     threshold = shared.pop() if len(shared) == 1 else None
     if len(shared) > 1:
         note = "thresholds differ per series; the tables show each one's"
+    elif threshold is not None and len(judged) < len(lines):
+        note = "the threshold applies to " + ", ".join(name for name, _ in judged)
     return Chart(spec.title, unit, times, tuple(lines), size * ctx.step, reduce, threshold, note)
 
 
