@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from ioncli.serve.app import Request, Response, Route
-from ioncli.serve.errors import invalid, not_found
+from ioncli.serve.errors import HTTPError, invalid, not_found
 from ioncli.serve.process import answer, digest, to_context, to_input
 from ioncli.serve.schemas import (
     BulkItemOut,
@@ -118,8 +118,12 @@ class Handlers:
         if hit is not None:
             self.metrics.observe_routing(hit.persona, hit.confidence)
             return Response(hit.body(req.request_id), headers=HIT_L1)
-        parsed = decode(self.process_decoder, body)
-        pin = to_input(self.state, parsed)
+        try:
+            parsed = decode(self.process_decoder, body)
+            pin = to_input(self.state, parsed)
+        except HTTPError:
+            self.l1.counters.misses -= 1  # a rejected body was never a cache lookup
+            raise
         result, source = await answer(self.state, parsed, pin, slot if parsed.use_cache else None)
         self.metrics.observe_routing(result.persona, result.confidence)
         headers = _CACHE_HEADERS[source] if parsed.use_cache else BYPASS

@@ -51,3 +51,13 @@ PROCESS_BODY = {
     "user_input": "I keep getting stuck planning my project, how should I start?",
     "resonance_key": {"tone": "curious", "pace": "flowing", "intent": "planning"},
 }
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from tests.serve.redis_server import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,113 @@
+"""The metric-history contract the `local` source reads, and the sampler behind it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ioncli.serve.cache import LRUCache, TwoTierCache
+from ioncli.serve.history import HistoryStore, Sampler, build_series, percentile
+from ioncli.serve.metrics import Metrics
+from ioncli.sources.catalog import DEFAULT_METRICS
+from tests.serve.conftest import PROCESS_BODY, Factory, running
+from tests.serve.openapi_check import check
+
+pytestmark = pytest.mark.anyio
+CATALOG = {m.name: m for m in DEFAULT_METRICS}
+
+
+def _ago(seconds: float) -> str:
+    """A naive ISO time (read as UTC by the service) `seconds` before now."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).replace(tzinfo=None).isoformat()
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([], 50) is None
+    assert percentile([5.0, 1.0, 3.0, 2.0, 4.0], 50) == 3.0
+    assert percentile(list(map(float, range(1, 101))), 99) == 99.0
+
+
+def test_sampler_turns_counters_into_catalog_metrics() -> None:
+    metrics = Metrics()
+    cache = TwoTierCache(LRUCache(10, 45))
+    sampler = Sampler(metrics, cache)
+    route = metrics.route("/api/v2/process")
+    for ms in (1.0, 2.0, 3.0, 4.0):
+        metrics.observe_request(route, 200, ms / 1000)
+    metrics.observe_request(route, 422, 0.001)
+    metrics.observe_request(metrics.route("/metrics"), 200, 0.001)  # a scrape is not traffic
+    metrics.observe_routing("Lua", 0.8)
+    metrics.observe_routing("Nana", 0.6)
+    metrics.observe_pipeline("process", 0.010)
+    cache.l1.get("a")
+    cache.l1.set("a", 1, key="resp:a")
+    cache.l1.get("a")
+    rows = sampler.sample(time.time() + 10)
+    values = {(m, e): v for m, e, _, v in rows}
+    assert {m for m, _ in values} <= set(CATALOG)
+    assert values[("error_ratio_4xx", "")] == pytest.approx(1 / 5)
+    assert values[("error_ratio_5xx", "")] == 0.0
+    assert values[("availability", "")] == 1.0
+    assert values[("persona_share_lua", "")] == 0.5
+    assert values[("persona_share_elro", "")] == 0.0
+    assert values[("routing_confidence_mean", "")] == pytest.approx(0.7)
+    assert values[("cache_hit_ratio_l1", "")] == 0.5
+    assert values[("cache_hit_ratio_l2", "")] is None  # no L2: no data, not zero
+    assert values[("pipeline_latency_p95", "process")] == pytest.approx(10.0)
+    assert values[("instances_active", "")] == 1.0
+    # An idle step has a rate of zero and no latency at all.
+    idle = {(m, e): v for m, e, _, v in sampler.sample(time.time() + 20)}
+    assert idle[("request_rate", "")] == 0.0 and idle[("latency_p99", "")] is None
+
+
+def test_series_fill_missing_steps_with_null() -> None:
+    raw = {("request_rate", ""): [(1000, 1.0), (1010, 2.0), (1040, 4.0)]}
+    [(metric, labels, unit, points)] = build_series(raw, 10)
+    assert (metric, labels, unit) == ("request_rate", {"region": "local"}, "req/s")
+    assert [v for _, v in points] == [1.0, 2.0, None, None, 4.0]
+    [(_, _, _, coarse)] = build_series(raw, 30)
+    assert [v for _, v in coarse] == [1.5, 4.0]
+
+
+async def test_history_endpoint_serves_what_was_sampled_and_survives_a_restart(
+    make_app: Factory, tmp_path: Path
+) -> None:
+    async with running(make_app()) as client:
+        for _ in range(3):
+            await client.post("/api/v2/process", json=PROCESS_BODY)
+    # The shutdown wrote a last sample; a new app on the same file still has it.
+    async with running(make_app()) as client:
+        r = await client.get(
+            "/api/v2/metrics/history",
+            params={"since": _ago(3600), "until": _ago(-60)},
+        )
+        bad = await client.get("/api/v2/metrics/history", params={"since": "yesterday"})
+        backwards = await client.get(
+            "/api/v2/metrics/history",
+            params={"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        )
+        unknown = await client.get("/api/v2/metrics/history", params={"metric": "nope"})
+    body = r.json()
+    check("HistoryResponse", body)
+    assert body["schema_version"] == 1 and body["step_seconds"] == 10
+    assert body["service"] == "ion-mentoring"
+    series = {s["metric"]: s for s in body["series"] if "endpoint" not in s["labels"]}
+    assert series["request_rate"]["labels"] == {"region": "local"}
+    for name, s in series.items():
+        assert s["unit"] in (CATALOG[name].unit, "ratio")
+    assert series["persona_share_elro"]["points"][-1][1] == 1.0
+    assert series["latency_p50"]["unit"] == "ms"
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "since"
+    assert backwards.status_code == 422
+    assert unknown.status_code == 422 and "request_rate" in unknown.json()["error"]["valid_values"]
+
+
+def test_store_keeps_retention(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3", retention_seconds=100)
+    store.write([("request_rate", "", 1000, 1.0)])
+    store.write([("request_rate", "", 1200, 2.0)])
+    assert store.read(0, 2000) == {("request_rate", ""): [(1200, 2.0)]}
