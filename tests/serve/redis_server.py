@@ -35,7 +35,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(self.workdir),
-            ],  # fmt: skip
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
