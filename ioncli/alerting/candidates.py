@@ -68,7 +68,8 @@ class Context:
 
     def warm(self) -> int:
         """Points a trailing window needs before it judges anything: half the learning window."""
-        return max(self.per_hour, (self.learn_end - self.learn_start) // 2)
+        half = (self.learn_end - self.learn_start) // 2
+        return min(self.per_week, max(self.per_hour, half))
 
 
 def _sides(ctx: Context, above: BoolArray, below: BoolArray) -> BoolArray:
@@ -165,10 +166,11 @@ class Seasonal(Candidate):
         profile = self.ctx.baseline.profile
         if profile == "none":
             return np.zeros(len(index), dtype=np.int64)
-        hours = np.asarray(index.hour, dtype=np.int64)
+        hours_since_epoch = index.asi8 // 3_600_000_000_000  # UTC: no zone arithmetic needed
         if profile == "hour_of_week":
-            return np.asarray(index.dayofweek, dtype=np.int64) * 24 + hours
-        return hours
+            # 1970-01-01 was a Thursday: shift so that Monday 00:00 is slot 0.
+            return np.asarray((hours_since_epoch + 72) % 168, dtype=np.int64)
+        return np.asarray(hours_since_epoch % 24, dtype=np.int64)
 
     def _profile(self) -> tuple[FloatArray, FloatArray]:
         if self._arrays is not None:
@@ -184,13 +186,19 @@ class Seasonal(Candidate):
         floor = 0.5 * ctx.baseline.spread
         med_a = med.fillna(ctx.baseline.median).to_numpy(dtype=np.float64)
         mad_a = np.maximum(mad.fillna(ctx.baseline.spread).to_numpy(dtype=np.float64), floor)
-        self._arrays = {"median": med_a, "mad": mad_a}
+        slots = self._slots(ctx.index)
+        self._arrays = {
+            "median": med_a,
+            "mad": mad_a,
+            "centre": med_a[slots],
+            "width": mad_a[slots],
+        }
         return med_a, mad_a
 
     def condition(self, k: float) -> BoolArray:
-        med, mad = self._profile()
-        slots = self._slots(self.ctx.index)
-        centre, width = med[slots], mad[slots]
+        self._profile()
+        assert self._arrays is not None
+        centre, width = self._arrays["centre"], self._arrays["width"]
         x = self.ctx.values
         with np.errstate(invalid="ignore"):
             return _sides(self.ctx, x > centre + k * width, x < centre - k * width)
@@ -257,19 +265,32 @@ class Envelope(Candidate):
         ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
         x = pd.Series(ctx.values)
         past = x.shift(1).rolling(pw, min_periods=warm)
-        past_h = x.shift(ph).rolling(pw, min_periods=warm)
-        bands = {
-            "max": past.max(),
-            "min": past.min(),
-            "median": past_h.median(),
-            "hourly": x.rolling(ph, min_periods=max(1, ph // 2)).median(),
+        arrays = {
+            "max": past.max().to_numpy(dtype=np.float64),
+            "min": past.min().to_numpy(dtype=np.float64),
         }
+        # The level side works on hourly medians: the current hour's (rolling, over samples
+        # at most 5 minutes apart) against the trailing week of completed hours' medians.
+        # Sorting 168 hourly values instead of 10,080 points is what keeps this fast.
+        every = max(1, ph // 12)
+        sampled = x.iloc[::every].reset_index(drop=True)
+        per_h = max(1, ph // every)
+        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
+        back = np.arange(len(x)) // every
+        arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
+        completed = hourly.iloc[per_h - 1 :: per_h].reset_index(drop=True)
+        past_h = completed.shift(1).rolling(168, min_periods=max(1, warm // ph))
+        hour_of = np.minimum(back // per_h, len(completed) - 1)
+        quantiles = {"median": 0.5}
         if ctx.direction in ("high", "both"):
-            bands["q_hi"] = past_h.quantile(0.99)
+            quantiles["q_hi"] = 0.99
         if ctx.direction in ("low", "both"):
-            bands["q_lo"] = past_h.quantile(0.01)
-        self._arrays = {k: v.to_numpy(dtype=np.float64) for k, v in bands.items()}
-        return self._arrays
+            quantiles["q_lo"] = 0.01
+        for name, q in quantiles.items():
+            found = past_h.median() if q == 0.5 else past_h.quantile(q)
+            arrays[name] = found.to_numpy(dtype=np.float64)[hour_of]
+        self._arrays = arrays
+        return arrays
 
     def _limits(self, k: float, at: slice | int) -> dict[str, FloatArray]:
         b = self._bands()

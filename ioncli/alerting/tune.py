@@ -11,7 +11,9 @@ it learned from, flagged `in_sample`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -99,13 +101,21 @@ def tune_frame(frame: MetricFrame, options: TuneOptions) -> Tuned:
     results: list[SeriesOut] = []
     skipped: list[Skipped] = []
     warnings: list[str] = list(frame.warnings)
-    for column in frame.data.columns:
+
+    def one(column: str) -> SeriesOut | Skipped:
         try:
-            out = _tune_series(column, frame, split, options, incidents)
+            return _tune_series(column, frame, split, options, incidents)
         except _Skip as exc:
-            skipped.append(Skipped(column, str(exc)))
-            continue
-        results.append(out)
+            return Skipped(column, str(exc))
+
+    # Series are independent and numpy/pandas window code releases the GIL for most of its
+    # work, so a small thread pool uses the second core (order is kept by map).
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for found in pool.map(one, list(frame.data.columns)):
+            if isinstance(found, Skipped):
+                skipped.append(found)
+            else:
+                results.append(found)
     if not results:
         reasons = "; ".join(f"{s.id}: {s.reason}" for s in skipped[:3])
         raise DataError(f"not enough data to tune any series ({reasons})")

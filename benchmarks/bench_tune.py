@@ -1,0 +1,87 @@
+"""Speed of `ion tune-alerts` end to end: 75 series x 30 days at 1 minute from a Parquet file.
+
+Writes the simulated fleet (3 regions x 25 metrics = 75 series, 43,200 points each, 3.24 M
+points) to a Parquet file once, then runs the installed `ion tune-alerts --source file:...
+--format json` several times and prints the wall time of each run (load, baselines, every
+candidate kind tuned on a grid and backtested, report, baselines file). Also times the same
+work in-process, split by stage, so a slow stage is visible.
+
+    .venv/bin/python benchmarks/bench_tune.py [--days 30] [--runs 3]
+
+Goal (issue 5): at most 3 s wall on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+
+    from ioncli.alerting.build import build_report
+    from ioncli.alerting.render import render_json
+    from ioncli.alerting.tune import TuneOptions
+    from ioncli.frame import MetricFrame
+    from ioncli.sources.catalog import DEFAULT_METRICS
+    from ioncli.sources.sim import simulate
+
+    end = datetime(2026, 3, 2, tzinfo=UTC)
+    frame = simulate(end - timedelta(days=args.days), end, step_seconds=60)
+    points = frame.data.shape[0] * frame.data.shape[1]
+    print(f"frame: {frame.data.shape[1]} series x {frame.data.shape[0]} points = {points:,}")
+    ion = Path(sys.executable).with_name("ion")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fleet.parquet"
+        frame.to_parquet(path)
+        print(f"parquet: {path.stat().st_size / 1e6:.1f} MB")
+
+        walls = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            run = subprocess.run(
+                [str(ion), "tune-alerts", "--source", f"file:{path}", "--format", "json"],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            walls.append(time.perf_counter() - t0)
+            if run.returncode != 0:
+                print(run.stderr, file=sys.stderr)
+                return 1
+        print(
+            f"ion tune-alerts end to end: "
+            + ", ".join(f"{w:.2f}s" for w in walls)
+            + f" (median {statistics.median(walls):.2f}s, goal <= 3 s)"
+        )
+
+        t0 = time.perf_counter()
+        loaded = MetricFrame.from_parquet(path)
+        t1 = time.perf_counter()
+        directions = {s.name: s.bad_direction for s in DEFAULT_METRICS}
+        report = build_report(loaded, TuneOptions(directions=directions), service="bench")
+        t2 = time.perf_counter()
+        text = render_json(report)
+        t3 = time.perf_counter()
+        kinds = {c.kind for s in report.series for c in s.candidates if c.available}
+        print(
+            f"in-process: load {t1 - t0:.2f}s, tune+backtest {t2 - t1:.2f}s "
+            f"({len(report.series)} series x {len(kinds)} kinds), render {t3 - t2:.2f}s "
+            f"({len(text) / 1e6:.1f} MB JSON)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
