@@ -19,17 +19,20 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "frustrat*", "annoy*", "stuck", "hate", "ugh", "argh", "keeps failing", "still not",
         "doesn't work", "does not work", "won't work", "not working", "sick of", "tired of",
         "fed up", "again and again", "useless", "exhausted", "burned out", "burnt out",
+        "upset", "angry", "ignored", "ignores",
         "답답", "지쳤", "지쳐", "힘들", "짜증", "안 돼", "안돼",
-        "왜 안", "안 돌아", "화나", "미치겠", "왜",
+        "왜 안", "안 돌아", "화나", "미치겠",
     ),
     "anxious": (
         "worr*", "anxious", "anxiety", "nervous", "afraid", "scared", "fear*", "stress*",
-        "panic*", "overwhelm*", "what if", "terrified",
+        "panic*", "overwhelm*", "what if", "terrified", "sad", "lonely", "insecure",
+        "invisible", "self-doubt", "imposter", "impostor",
         "걱정", "불안", "무서", "두려", "긴장", "스트레스", "떨려",
     ),
     "confused": (
         "confus*", "don't understand", "do not understand", "doesn't make sense",
-        "makes no sense", "lost", "unclear", "puzzl*", "not sure what", "no idea", "baffl*",
+        "makes no sense", "i'm lost", "i am lost", "feel lost", "unclear", "puzzl*",
+        "not sure what", "no idea", "baffl*",
         "헷갈", "모르겠", "이해가 안", "이해 안", "혼란", "뭐가 뭔지",
     ),
     "playful": (
@@ -38,7 +41,7 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "ㅋㅋ", "ㅎㅎ", "재밌", "재미있", "장난", "신나",
     ),
     "collaborative": (
-        "team*", "together", "collaborat*", "colleague*", "let's", "we", "our", "pair",
+        "team*", "together", "collaborat*", "colleague*", "let's", "let us", "pair up",
         "stakeholder*", "cowork*", "everyone",
         "팀", "함께", "같이", "협업", "협력", "우리", "동료",
     ),
@@ -54,7 +57,7 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "calm": (
         "calm", "no rush", "no hurry", "whenever", "relax*", "peaceful", "take your time",
-        "steady", "fine",
+        "steady", "fine", "thank*",
         "천천히", "괜찮", "여유", "차분", "편하게",
     ),
 }
@@ -82,7 +85,8 @@ INTENT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "맞나", "맞아", "맞는지", "검토", "확인", "검증", "괜찮을까",
     ),
     "planning": (
-        "plan*", "roadmap*", "schedul*", "timeline*", "milestone*", "next steps", "next step",
+        "plan", "plans", "planned", "planning", "roadmap*", "schedul*", "timeline*",
+        "milestone*", "next steps", "next step",
         "priorit*", "sprint*", "organize", "organise", "strategy",
         "계획", "일정", "로드맵", "우선순위", "전략", "준비",
     ),
