@@ -113,15 +113,18 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     from ioncli.dashboards.analysis import build_report
     from ioncli.dashboards.render import RENDERERS
     from ioncli.render import emit
+    from ioncli.sources.catalog import known_names
     from ioncli.thresholds import load_thresholds
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
     metrics = definitions.metrics_of(specs)
     if any(s.name == "overview" for s in specs):
-        # Active alerts watch every thresholded metric, not only the ones on screen.
-        metrics |= set(thresholds.by_metric)
-        metrics |= {sid.split("{", 1)[0] for sid in thresholds.by_series}
+        # Active alerts watch every thresholded metric, not only the ones on screen (a
+        # baselines entry for a metric the catalog no longer has is simply not fetched).
+        known = set(known_names(settings))
+        metrics |= set(thresholds.by_metric) & known
+        metrics |= {t.metric for t in thresholds.by_series.values()} & known
     regions = tuple(region or ())
 
     def build() -> DashboardReport:

@@ -128,7 +128,10 @@ def test_committed_baselines_are_used_and_named(
             {
                 "schema_version": 1,
                 "service": "ion-mentoring",
-                "series": {"latency_p95{region=us-central1}": {"rule": rule}},
+                "series": {
+                    "latency_p95{region=us-central1}": {"rule": rule},
+                    "retired_metric{region=us-central1}": {"rule": rule},
+                },
             }
         )
     )

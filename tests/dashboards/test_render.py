@@ -178,3 +178,11 @@ def test_clip_keeps_head_and_tail() -> None:
     long = "a" * 30 + "b" * 30
     short = clip(long, 20)
     assert len(short) == 20 and short.startswith("a") and short.endswith("b") and "…" in short
+
+
+@pytest.mark.parametrize("fmt_name", ["text", "json", "markdown", "html"])
+def test_a_single_point_renders_in_every_format(fmt_name: str) -> None:
+    r = make({"latency_p95{region=a}": [50.0], "availability{region=a}": [1.0]}, "all")
+    out = getattr(RENDERERS, fmt_name)(r)
+    rendered = out if isinstance(out, str) else render_plain(out, width=80)
+    assert "50.0 ms" in rendered or '"value": 50.0' in rendered
