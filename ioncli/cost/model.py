@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ioncli.cost.pricing import Billing, Dollars, RateTable, active_price, idle_price, request_price
+from ioncli.cost.pricing import (
+    Billing,
+    Dollars,
+    RateTable,
+    active_price,
+    idle_price,
+    request_price,
+)
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries
 
@@ -108,18 +115,62 @@ def _rolling_previous_max(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def cold_starts(series: RegionSeries, floor: np.ndarray | int, concurrency: int) -> ColdStarts:
-    busy = series.busy
-    needed = np.ceil(busy - 1e-9)
-    m = np.broadcast_to(np.asarray(floor, dtype=np.float64), busy.shape)
-    linger = max(1, round(LINGER_SECONDS / series.step_seconds))
-    recent = _rolling_previous_max(needed, linger)
-    # The first step has no history: assume the range started in a steady state.
-    if recent.size:
-        recent[0] = needed[0]
-    warm = np.maximum(m, recent)
-    starts = np.maximum(0.0, needed - warm)
-    per_instance_rps = np.divide(
-        series.requests, np.maximum(busy, 1e-9), out=np.zeros_like(busy), where=busy > 0
-    )
-    waiting = np.clip(per_instance_rps * series.startup_ms / 1000.0, 1.0, float(concurrency))
-    return ColdStarts(starts=starts, delayed=starts * waiting)
+    """Instance starts and waiting requests per step for one floor (see the module doc)."""
+    return StartModel(series, concurrency).starts(floor)
+
+
+class StartModel:
+    """The floor-independent part of the cold-start model, computed once per region."""
+
+    def __init__(self, series: RegionSeries, concurrency: int) -> None:
+        busy = series.busy
+        self.step_seconds = series.step_seconds
+        self._needed = np.ceil(busy - 1e-9)
+        linger = max(1, round(LINGER_SECONDS / series.step_seconds))
+        self._recent = _rolling_previous_max(self._needed, linger)
+        # The first step has no history: assume the range started in a steady state.
+        if self._recent.size:
+            self._recent[0] = self._needed[0]
+        per_instance_rps = np.divide(
+            series.requests, np.maximum(busy, 1e-9), out=np.zeros_like(busy), where=busy > 0
+        )
+        self._waiting = np.clip(
+            per_instance_rps * series.startup_ms / 1000.0, 1.0, float(concurrency)
+        )
+
+    def starts(self, floor: np.ndarray | int) -> ColdStarts:
+        warm = np.maximum(np.asarray(floor, dtype=np.float64), self._recent)
+        starts = np.maximum(0.0, self._needed - warm)
+        return ColdStarts(starts=starts, delayed=starts * self._waiting)
+
+    def per_week(self, floor: np.ndarray | int) -> tuple[float, float]:
+        return self.starts(floor).per_week(self.step_seconds)
+
+
+class Evaluator:
+    """Prices many floors on one region: what does not depend on the floor (busy time,
+    requests, held revisions, the cold-start basis) is computed once."""
+
+    def __init__(self, series: RegionSeries, config: RegionService, table: RateTable) -> None:
+        self.series, self.config, self.table = series, config, table
+        base = step_costs(series, config, table, 0)
+        self._fixed = base.active + base.requests + base.held
+        self._idle_price = idle_price(table, config.region, config.billing, config.size).total
+        self._observed = series.busy + (series.idle if series.idle is not None else 0.0)
+        self.cold = StartModel(series, config.concurrency)
+
+    def step_total(self, floor: np.ndarray | int) -> np.ndarray:
+        m = np.asarray(floor, dtype=np.float64)
+        busy = self.series.busy
+        if self.config.billing is Billing.REQUEST:
+            idle = np.maximum(0.0, m - busy)
+        else:
+            idle = np.maximum(m, self._observed) - busy
+        out: np.ndarray = self._fixed + idle * self._idle_price * self.series.step_seconds
+        return out
+
+    def monthly(self, floor: np.ndarray | int) -> float:
+        return monthly(self.step_total(floor), self.series.step_seconds, self.table.month_seconds)
+
+    def per_week(self, floor: np.ndarray | int) -> tuple[float, float]:
+        return self.cold.per_week(floor)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ioncli.cost.model import WEEK_SECONDS, cold_starts, monthly, step_costs
+from ioncli.cost.model import WEEK_SECONDS, Evaluator
 from ioncli.cost.pricing import RateTable
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries
@@ -87,15 +87,6 @@ class HeldRevision:
     monthly_cost: float
 
 
-def _cost(series: RegionSeries, config: RegionService, table: RateTable, floor: object) -> float:
-    costs = step_costs(series, config, table, floor)  # type: ignore[arg-type]
-    return monthly(costs.total, series.step_seconds, table.month_seconds)
-
-
-def _starts(series: RegionSeries, config: RegionService, floor: object) -> tuple[float, float]:
-    return cold_starts(series, floor, config.concurrency).per_week(series.step_seconds)  # type: ignore[arg-type]
-
-
 def candidates(series: RegionSeries, config: RegionService, floor: int) -> range:
     peak = math.ceil(float(series.busy.max()) - 1e-9) if series.busy.size else 0
     top = min(config.max_instances, max(config.min_instances, peak, floor) + 1)
@@ -112,13 +103,14 @@ def recommend_min(
 ) -> MinRecommendation:
     current = config.min_instances
     budget = share * series.summary.requests_per_second * WEEK_SECONDS
+    ev = Evaluator(series, config, table)
     curve, delayed = [], {}
     for m in candidates(series, config, floor):
-        starts, waiting = _starts(series, config, m)
+        starts, waiting = ev.per_week(m)
         delayed[m] = waiting
-        curve.append(CurvePoint(m, _cost(series, config, table, m), starts))
-    before_cost = _cost(series, config, table, current)
-    before_starts, before_delayed = _starts(series, config, current)
+        curve.append(CurvePoint(m, ev.monthly(m), starts))
+    before_cost = ev.monthly(current)
+    before_starts, before_delayed = ev.per_week(current)
     if current < floor:
         pick, reason = floor, f"raised to the configured floor {floor}"
     else:
@@ -130,8 +122,8 @@ def recommend_min(
         )
         if pick == floor and floor > 0:
             reason += f"; not below the floor {floor}"
-    after_cost = _cost(series, config, table, pick)
-    after_starts, after_delayed = _starts(series, config, pick)
+    after_cost = ev.monthly(pick)
+    after_starts, after_delayed = ev.per_week(pick)
     return MinRecommendation(
         region=config.region,
         current=current,
@@ -172,11 +164,10 @@ def computed_schedule(
     # Per candidate min: waiting requests and dollars in each hour-of-week bucket, per week.
     waiting = np.zeros((len(options), 168))
     dollars = np.zeros((len(options), 168))
+    ev = Evaluator(series, config, table)
     for i, m in enumerate(options):
-        cs = cold_starts(series, m, config.concurrency)
-        waiting[i] = np.bincount(how, weights=cs.delayed, minlength=168) / weeks
-        costs = step_costs(series, config, table, m).total
-        dollars[i] = np.bincount(how, weights=costs, minlength=168) / weeks
+        waiting[i] = np.bincount(how, weights=ev.cold.starts(m).delayed, minlength=168) / weeks
+        dollars[i] = np.bincount(how, weights=ev.step_total(m), minlength=168) / weeks
     hours = np.arange(168)
     current = options.index(max(config.min_instances, floor))
     allowed = waiting[current].sum() + share * series.summary.requests_per_second * WEEK_SECONDS
@@ -197,8 +188,8 @@ def computed_schedule(
         level[best[0]] = best[1]
     per_hour = np.asarray([options[i] for i in level], dtype=np.float64)
     floor_t = per_hour[how]
-    cost = _cost(series, config, table, floor_t)
-    starts_week, _ = _starts(series, config, floor_t)
+    cost = ev.monthly(floor_t)
+    starts_week, _ = ev.per_week(floor_t)
     default = int(np.bincount(level, minlength=len(options)).argmax())
     return Schedule(
         region=config.region,
@@ -206,7 +197,7 @@ def computed_schedule(
         default_min=options[default],
         windows=_windows(per_hour, options[default]),
         monthly_cost=cost,
-        dollars_saved_vs_current=_cost(series, config, table, config.min_instances) - cost,
+        dollars_saved_vs_current=ev.monthly(config.min_instances) - cost,
         cold_starts_per_week=starts_week,
         note="hours in UTC; needs a scheduler (e.g. Cloud Scheduler) to switch the min",
     )
@@ -244,15 +235,16 @@ def report_schedule(
             per_hour[day * 24 + start : day * 24 + end] = value
     per_hour = np.minimum(per_hour, config.max_instances)
     floor_t = per_hour[hour_of_week(series)]
-    cost = _cost(series, config, table, floor_t)
-    starts_week, _ = _starts(series, config, floor_t)
+    ev = Evaluator(series, config, table)
+    cost = ev.monthly(floor_t)
+    starts_week, _ = ev.per_week(floor_t)
     return Schedule(
         region=config.region,
         name="original report",
         default_min=default,
         windows=tuple(Window(f"daily {s:02d}:00", f"{e:02d}:00", v) for s, e, v in windows),
         monthly_cost=cost,
-        dollars_saved_vs_current=_cost(series, config, table, config.min_instances) - cost,
+        dollars_saved_vs_current=ev.monthly(config.min_instances) - cost,
         cold_starts_per_week=starts_week,
         claimed_savings=REPORT_CLAIMED_SAVINGS,
         note="the report claimed $70/month for all regions together; hours taken as UTC",

@@ -386,23 +386,19 @@ def estimates_for(
     frame: MetricFrame, fleet: FleetConfig, table: RateTable, targets: Mapping[str, int]
 ) -> dict[str, tuple[float, float]]:
     """Per region: (dollar change per month, cold starts added per week) of a new min."""
-    from ioncli.cost.model import cold_starts
+    from ioncli.cost.model import Evaluator
 
     regions = tuple(r for r in targets if r in {c.region for c in fleet.regions})
     series, _ = extract(frame, regions, table.month_seconds)
     out = {}
     for region in regions:
-        config, s = fleet.region(region), series[region]
-
-        def cost(m: int, config: Any = config, s: Any = s) -> float:
-            return monthly(step_costs(s, config, table, m).total, s.step_seconds,
-                           table.month_seconds)  # fmt: skip
-
-        def starts(m: int, config: Any = config, s: Any = s) -> float:
-            return cold_starts(s, m, config.concurrency).per_week(s.step_seconds)[0]
-
+        config = fleet.region(region)
+        ev = Evaluator(series[region], config, table)
         now, new = config.min_instances, targets[region]
-        out[region] = (cost(new) - cost(now), starts(new) - starts(now))
+        out[region] = (
+            ev.monthly(new) - ev.monthly(now),
+            ev.per_week(new)[0] - ev.per_week(now)[0],
+        )
     return out
 
 
