@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import math
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -254,12 +255,20 @@ class Sampler:
         return rows
 
 
+# ISO 8601 as people write it (calendar date, optional time and offset); the same pattern is
+# published in /openapi.json so generated clients and the server agree.
+INSTANT_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+INSTANT = re.compile(INSTANT_PATTERN.strip("^$"))
+
+
 def parse_instant(text: str, name: str) -> datetime:
     """An ISO 8601 instant; a naive one is UTC. Raises the 422 that names the parameter."""
     from ioncli.serve.errors import invalid
 
     try:
-        when = datetime.fromisoformat(text.strip())
+        if not INSTANT.fullmatch(text):
+            raise ValueError(text)
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise invalid(
             name, f"{name}={text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-28T18:00:00Z)"
@@ -332,8 +341,10 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
 
     now = time.time()
     until_text, since_text = _one(query, "until"), _one(query, "since")
-    until = parse_instant(until_text, "until").timestamp() if until_text else now
-    since = parse_instant(since_text, "since").timestamp() if since_text else until - 3600
+    until = parse_instant(until_text, "until").timestamp() if until_text is not None else now
+    since = (
+        parse_instant(since_text, "since").timestamp() if since_text is not None else until - 3600
+    )
     if since >= until:
         raise invalid("since", "since must be earlier than until")
     if until - since > MAX_RANGE_SECONDS:
@@ -352,8 +363,8 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
         step = int(step_text)
     wanted: tuple[str, ...] = ()
     metric_text = _one(query, "metric")
-    if metric_text:
-        wanted = tuple(m.strip() for m in metric_text.split(",") if m.strip())
+    if metric_text is not None:
+        wanted = tuple(m.strip() for m in metric_text.split(","))
         unknown = [m for m in wanted if m not in UNITS]
         if unknown:
             raise invalid("metric", f"unknown metric {unknown[0]!r}", sorted(UNITS))

@@ -18,6 +18,7 @@ from ioncli import __version__
 from ioncli.serve import schemas as s
 from ioncli.serve.app import Request, Response, Route
 from ioncli.serve.errors import ErrorBody
+from ioncli.serve.history import INSTANT_PATTERN
 
 if TYPE_CHECKING:
     from ioncli.serve.metrics import RouteStats
@@ -104,14 +105,18 @@ def _query(name: str, description: str, *, required: bool = False, **schema: Any
 def build_openapi(service: str) -> dict[str, Any]:
     _, components = msgspec.json.schema_components(_TYPES, ref_template=REF)
     history_params = [
-        _query("since", "ISO 8601 start (default: an hour before until)", format="date-time"),
-        _query("until", "ISO 8601 end, exclusive (default: now)", format="date-time"),
+        _query(
+            "since",
+            "ISO 8601 start, UTC if no offset (default: an hour before until)",
+            pattern=INSTANT_PATTERN,
+        ),
+        _query("until", "ISO 8601 end, exclusive (default: now)", pattern=INSTANT_PATTERN),
         _query(
             "step",
             "Seconds per point: a multiple of 10 up to 3600 (default 10)",
             pattern="^[0-9]+$",
         ),
-        _query("metric", "Comma-separated catalog names (default: all)"),
+        _query("metric", "Comma-separated catalog names (default: all)", pattern=r"^[a-z0-9_,]+$"),
     ]
     name_param = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
     pattern_param = [

@@ -177,7 +177,8 @@ class ServiceState:
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=MONITOR_SECONDS)
-            if not self._stop.is_set() and (l2.degraded or not self.metrics.requests_total()):
+            if not self._stop.is_set():
+                # Even when every request is an L1 hit, health must notice Redis going away.
                 await l2.ping()
 
     # ---- shared answers ----------------------------------------------------------------

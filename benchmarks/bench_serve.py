@@ -1,0 +1,271 @@
+"""Benchmark `ion serve` with wrk against a trivial ASGI app on the same server, same run.
+
+    python benchmarks/bench_serve.py [--duration 10] [--long 60] [--record PATH]
+
+Starts `ion serve` (embedded default: no Redis, history on) and a trivial plain ASGI app on
+granian with the same settings, each on a free loopback port, then runs `wrk -t2 -c64` for:
+cached POST /api/v2/process (one body), uncached (a Lua script makes every body unique),
+GET /api/v2/health, and the trivial app's POST and GET. Prints req/s, p50, p99 and the
+ion/trivial ratios, then records resident memory before and after a long unique-input run
+(`--long` seconds) to show the memory bound. Needs `wrk` (Debian package) on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+TRIVIAL = """
+import msgspec
+BODY = b'{"success":true,"content":"ok"}'
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        if scope["type"] == "lifespan":
+            while True:
+                m = await receive()
+                await send({"type": m["type"] + ".complete"})
+                if m["type"] == "lifespan.shutdown":
+                    return
+        return
+    if scope["method"] == "POST":
+        body = b""
+        more = True
+        while more:
+            m = await receive()
+            body += m.get("body", b"")
+            more = m.get("more_body", False)
+        msgspec.json.decode(body)
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+import sys
+from ioncli.serve.server import run
+run(app, "127.0.0.1", int(sys.argv[1]))
+"""
+
+CACHED_BODY = (
+    '{"user_input":"I keep getting stuck planning my project, how should I start?",'
+    '"resonance_key":{"tone":"curious","pace":"flowing","intent":"planning"}}'
+)
+CACHED_LUA = f"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{CACHED_BODY}'
+"""
+
+UNIQUE_LUA = r"""
+local counter = 0
+local tid = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  tid = wrk.thread:get("tid") or 0
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  counter = counter + 1
+  local body = '{"user_input":"Message ' .. tid .. '-' .. counter ..
+    ': how do I plan the next release with my team without burning out?"}'
+  return wrk.format(nil, nil, nil, body)
+end
+"""
+
+TRIVIAL_POST_LUA = CACHED_LUA  # the same request, so the two runs compare like with like
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(port: int, path: str, timeout: float = 20.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"server on port {port} did not become ready")
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and its children (granian runs the app in a child)."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def wrk(url: str, lua: str, duration: int, connections: int = 64) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua)
+        script = fh.name
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        Path(script).unlink()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failed = int(errors.group(1)) if errors else 0
+    failed += sum(int(x) for x in sock.groups()) if sock else 0
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": p50, "p99": p99, "failed": failed, "requests": total}
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def record(
+    args: argparse.Namespace,
+    results: dict[str, dict[str, float]],
+    ratios: dict[str, float],
+    memory: str,
+) -> None:
+    """Append one dated Markdown block with the command, the machine and the numbers."""
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    lines = [
+        f"## {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        "",
+        f"Command: `python benchmarks/bench_serve.py --duration {args.duration} --long {args.long}`",
+        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}; wrk -t2 -c64 on the same machine; one granian worker; "
+        f"offline responder; load average {load} at the end (other jobs share the box).",
+        "",
+        "| run | req/s | p50 ms | p99 ms | failed |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {int(r['failed'])} |"
+        )
+    lines += [
+        "",
+        "ion/trivial: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()) + ".",
+        f"Memory: {memory}.",
+        "",
+    ]
+    with args.record.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--long", type=int, default=60, help="seconds of unique-input load for RSS")
+    parser.add_argument("--record", type=Path, help="append a Markdown result block to this file")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (Debian package wrk)", file=sys.stderr)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="ion-bench-"))
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PORT", None)
+    ion_port, trivial_port = free_port(), free_port()
+    ion = start(
+        [sys.executable, "-m", "ioncli", "serve", "--port", str(ion_port),
+         "--history", str(workdir / "history.sqlite3")],
+        env,
+    )  # fmt: skip
+    trivial = start([sys.executable, "-c", TRIVIAL, str(trivial_port)], env)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        wait_ready(ion_port, "/api/v2/health")
+        wait_ready(trivial_port, "/")
+        ion_url = f"http://127.0.0.1:{ion_port}"
+        triv_url = f"http://127.0.0.1:{trivial_port}"
+        d = args.duration
+        runs = [
+            ("trivial POST", f"{triv_url}/api/v2/process", TRIVIAL_POST_LUA),
+            ("ion cached POST /api/v2/process", f"{ion_url}/api/v2/process", CACHED_LUA),
+            ("ion uncached POST /api/v2/process", f"{ion_url}/api/v2/process", UNIQUE_LUA),
+            ("trivial GET", f"{triv_url}/", ""),
+            ("ion GET /api/v2/health", f"{ion_url}/api/v2/health", ""),
+        ]
+        for name, url, lua in runs:
+            results[name] = wrk(url, lua, d)
+            r = results[name]
+            print(f"{name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                  f"p99 {r['p99']:6.2f} ms  failed {int(r['failed'])}", flush=True)  # fmt: skip
+        trivial_post = results["trivial POST"]["rps"]
+        ratios = {
+            "cached": results["ion cached POST /api/v2/process"]["rps"] / trivial_post,
+            "uncached": results["ion uncached POST /api/v2/process"]["rps"] / trivial_post,
+            "health": results["ion GET /api/v2/health"]["rps"] / results["trivial GET"]["rps"],
+        }
+        print("ratios ion/trivial: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+
+        rss_before = tree_rss_kib(ion.pid)
+        long_run = wrk(f"{ion_url}/api/v2/process", UNIQUE_LUA, args.long)
+        rss_after = tree_rss_kib(ion.pid)
+        with urllib.request.urlopen(f"{ion_url}/api/v2/cache-stats") as r:
+            l1 = json.load(r)["l1"]
+        memory = (
+            f"RSS {rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after "
+            f"{long_run['requests']:,} unique-input requests in {args.long} s "
+            f"({long_run['rps']:,.0f} req/s, {int(long_run['failed'])} failed); "
+            f"L1 holds {l1['size']} of {l1['max_size']} entries after {l1['evictions']:,} evictions"
+        )
+        print("memory: " + memory)
+    finally:
+        for proc in (ion, trivial):
+            proc.terminate()
+        for proc in (ion, trivial):
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    if args.record:
+        record(args, results, ratios, memory)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
