@@ -228,6 +228,7 @@ def _alerts(ctx: _Ctx, spec: defs.AlertsSpec) -> AlertList:
             continue
         value, last = ctx.current(col)
         assert value is not None and last is not None
+        since, held, firing = _run(ctx, col, rule, status, last)
         found.append(
             Alert(
                 key.id,
@@ -237,24 +238,33 @@ def _alerts(ctx: _Ctx, spec: defs.AlertsSpec) -> AlertList:
                 value,
                 status,
                 _info(rule),  # type: ignore[arg-type]
-                _since(ctx, col, rule, status, last),
+                since,
+                held,
+                firing,
             )
         )
-    found.sort(key=lambda a: (-a.status.rank, a.series))
+    found.sort(key=lambda a: (-a.status.rank, not a.firing, a.series))
     return AlertList(spec.title, tuple(found))
 
 
-def _since(ctx: _Ctx, col: int, rule: Threshold, status: Level, last: int) -> datetime | None:
+def _run(
+    ctx: _Ctx, col: int, rule: Threshold, status: Level, last: int
+) -> tuple[datetime | None, int, bool]:
+    """The latest run of points beyond the status' level: its start, its length in seconds,
+    and whether it is still going and has lasted the rule's duration (the alert fires)."""
     level = rule.critical if status is Level.CRITICAL else rule.warning
     if level is None:
-        return None
+        return None, 0, False
     values = ctx.matrix[: last + 1, col]
     with np.errstate(invalid="ignore"):
         bad = values > level if rule.direction == "high" else values < level
     hits = np.flatnonzero(bad)
     if hits.size == 0:
-        return None
-    return ctx.time(S.trailing_run_start(bad, int(hits[-1])))
+        return None, 0, False
+    end = int(hits[-1])
+    start = S.trailing_run_start(bad, end)
+    held = (end - start + 1) * ctx.step
+    return ctx.time(start), held, end == last and held >= rule.duration_seconds
 
 
 def _anomalies(ctx: _Ctx, spec: defs.AnomaliesSpec) -> AnomalyList:

@@ -124,7 +124,9 @@ class Alert:
     value: float
     status: Level
     threshold: ThresholdInfo
-    since: datetime | None  # start of the current run of points beyond the level
+    since: datetime | None  # start of the latest run of points beyond the level
+    held_seconds: int  # how long that run lasted
+    firing: bool  # the run reaches the latest point and lasted the rule's duration
 
 
 @dataclass(frozen=True)

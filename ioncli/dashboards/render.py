@@ -12,6 +12,7 @@ from ioncli.dashboards.units import (
     MD_MARK,
     TEXT_MARK,
     clip,
+    duration,
     fmt,
     fmt_threshold,
     series_label,
@@ -45,6 +46,7 @@ def render_json(report: DashboardReport) -> str:
 def _helpers() -> dict[str, Any]:
     return {
         "fmt": fmt,
+        "duration": duration,
         "fmt_threshold": fmt_threshold,
         "spark": spark,
         "series_label": series_label,

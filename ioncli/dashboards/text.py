@@ -26,6 +26,7 @@ from ioncli.dashboards.units import (
     STYLE,
     TEXT_MARK,
     clip,
+    duration,
     fmt,
     fmt_threshold,
     series_label,
@@ -121,6 +122,10 @@ def _span(seconds: int) -> str:
     return f"{seconds}s"
 
 
+def _held(seconds: int, firing: bool) -> str:
+    return f"{duration(seconds)} firing" if firing else duration(seconds)
+
+
 def _alerts(widget: AlertList) -> RenderableType:
     if not widget.alerts:
         return Text(f"{widget.title}: none", style="green")
@@ -130,6 +135,7 @@ def _alerts(widget: AlertList) -> RenderableType:
     table.add_column("now", justify="right", no_wrap=True)
     table.add_column("threshold", overflow="fold", max_width=22)
     table.add_column("since", no_wrap=True)
+    table.add_column("for", no_wrap=True)
     for alert in widget.alerts:
         table.add_row(
             _mark(alert.status),
@@ -137,6 +143,7 @@ def _alerts(widget: AlertList) -> RenderableType:
             Text(fmt(alert.value, alert.unit), style=STYLE[alert.status.value]),
             fmt_threshold(alert.threshold, alert.unit),
             f"{alert.since:%m-%d %H:%M}" if alert.since else "–",
+            Text(_held(alert.held_seconds, alert.firing), style="bold" if alert.firing else ""),
         )
     return table
 

@@ -106,3 +106,16 @@ def series_label(metric: str, labels: Mapping[str, str]) -> str:
 
     values = [v for _, v in sorted(labels.items())]
     return " · ".join([title_of(metric), *values])
+
+
+def duration(seconds: float) -> str:
+    """A short duration: 45s, 25m, 1h05m, 2d03h."""
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, hours, days = total // 60, total // 3600, total // 86400
+    if total < 3600:
+        return f"{minutes}m"
+    if total < 86400:
+        return f"{hours}h{minutes % 60:02d}m"
+    return f"{days}d{hours % 24:02d}h"

@@ -176,9 +176,22 @@ def test_active_alerts_list_every_thresholded_series_beyond_its_level() -> None:
     by_series = {a.series: a for a in alerts.alerts}
     assert by_series["latency_p95{region=a}"].status is Level.CRITICAL
     assert by_series["latency_p95{region=a}"].since == START + timedelta(minutes=100)
+    assert by_series["latency_p95{region=a}"].held_seconds == 20 * 60
+    assert by_series["latency_p95{region=a}"].firing  # held longer than the rule's 300 s
     assert by_series["memory_utilization{region=a}"].status is Level.WARNING
     assert by_series["memory_utilization{region=a}"].since == START
     assert alerts.alerts[0].status is Level.CRITICAL  # most severe first
+
+
+def test_an_alert_that_has_not_lasted_its_duration_is_not_firing_yet() -> None:
+    values = with_spike(flat(50.0), 117, 3, 250.0)  # 5-minute mean 170 ms: warning
+    (alerts,) = widget(
+        report(frame({"latency_p95{region=a}": values}), "overview"), "overview", AlertList
+    )
+    (alert,) = alerts.alerts
+    assert alert.status is Level.WARNING
+    assert alert.since == START + timedelta(minutes=117)
+    assert alert.held_seconds == 180 and not alert.firing
 
 
 def test_anomalies_find_a_spike_against_the_baseline_and_name_the_incident() -> None:
