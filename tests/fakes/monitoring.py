@@ -92,9 +92,10 @@ class FakeMetricService:
     lock: threading.Lock = field(default_factory=threading.Lock)
     in_flight: int = 0
     max_in_flight: int = 0  # how many calls overlapped at most (concurrency checks)
-    # Built responses by request (without the page token), so paging and repeated
-    # benchmark pulls do not redo the aggregation.
+    # Aggregated results by request (without the page token) and serialized pages, so paging
+    # and repeated benchmark pulls measure the client, not the fake's Python loops.
     _results: dict[bytes, list[Any]] = field(default_factory=dict)
+    _pages: dict[tuple[bytes, str, int], bytes] = field(default_factory=dict)
 
     def list_time_series(self, raw: bytes, context: grpc.ServicerContext) -> bytes:
         request = metric_service.ListTimeSeriesRequest.deserialize(raw)
@@ -121,27 +122,32 @@ class FakeMetricService:
             if fault is not None:
                 context.abort(fault.code, fault.message)
             try:
-                results = self._results_for(pb)
-                return _page(results, pb.page_token, pb.page_size or MAX_PAGE)
+                return self._page_for(pb)
             except ValueError as exc:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         finally:
             with self.lock:
                 self.in_flight -= 1
 
-    def _results_for(self, pb: Any) -> list[Any]:
+    def _page_for(self, pb: Any) -> bytes:
         copy = type(pb)()
         copy.CopyFrom(pb)
         copy.page_token = ""
         copy.page_size = 0
         key = copy.SerializeToString(deterministic=True)
+        page_key = (key, pb.page_token, pb.page_size)
         with self.lock:
-            cached = self._results.get(key)
-        if cached is None:
-            cached = query(self.series, pb)
-            with self.lock:
-                self._results[key] = cached
-        return cached
+            results = self._results.get(key)
+            page = self._pages.get(page_key)
+        if page is not None:
+            return page
+        if results is None:
+            results = query(self.series, pb)
+        page = _page(results, pb.page_token, pb.page_size or MAX_PAGE)
+        with self.lock:
+            self._results[key] = results
+            self._pages[page_key] = page
+        return page
 
 
 # ---- filters ---------------------------------------------------------------------------------
