@@ -166,7 +166,9 @@ class Seasonal(Candidate):
         profile = self.ctx.baseline.profile
         if profile == "none":
             return np.zeros(len(index), dtype=np.int64)
-        hours_since_epoch = index.asi8 // 3_600_000_000_000  # UTC: no zone arithmetic needed
+        hours_since_epoch = (
+            index.as_unit("ns").asi8 // 3_600_000_000_000
+        )  # UTC: no zone arithmetic needed
         if profile == "hour_of_week":
             # 1970-01-01 was a Thursday: shift so that Monday 00:00 is slot 0.
             return np.asarray((hours_since_epoch + 72) % 168, dtype=np.int64)
@@ -269,18 +271,17 @@ class Envelope(Candidate):
             "max": past.max().to_numpy(dtype=np.float64),
             "min": past.min().to_numpy(dtype=np.float64),
         }
-        # The level side works on hourly medians: the current hour's (rolling, over samples
-        # at most 5 minutes apart) against the trailing week of completed hours' medians.
-        # Sorting 168 hourly values instead of 10,080 points is what keeps this fast.
+        # Sorting windows (medians, percentiles) is the costly part: take them over samples
+        # at most 5 minutes apart, each judging the points up to the next sample.
         every = max(1, ph // 12)
         sampled = x.iloc[::every].reset_index(drop=True)
         per_h = max(1, ph // every)
         hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
+        past_h = sampled.shift(-(-ph // every)).rolling(
+            max(1, pw // every), min_periods=max(1, warm // every)
+        )
         back = np.arange(len(x)) // every
         arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
-        completed = hourly.iloc[per_h - 1 :: per_h].reset_index(drop=True)
-        past_h = completed.shift(1).rolling(168, min_periods=max(1, warm // ph))
-        hour_of = np.minimum(back // per_h, len(completed) - 1)
         quantiles = {"median": 0.5}
         if ctx.direction in ("high", "both"):
             quantiles["q_hi"] = 0.99
@@ -288,7 +289,7 @@ class Envelope(Candidate):
             quantiles["q_lo"] = 0.01
         for name, q in quantiles.items():
             found = past_h.median() if q == 0.5 else past_h.quantile(q)
-            arrays[name] = found.to_numpy(dtype=np.float64)[hour_of]
+            arrays[name] = found.to_numpy(dtype=np.float64)[back]
         self._arrays = arrays
         return arrays
 

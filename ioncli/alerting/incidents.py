@@ -86,15 +86,17 @@ def catches(
     was still open when it began), and the delay from its start to that page."""
     out = []
     first = index[test_lo] if test_lo < len(index) else None
-    fire = index[np.minimum(starts, len(index) - 1)]
+    ns = index.as_unit("ns")  # compare in nanoseconds, whatever unit the index has
+    fire = ns[np.minimum(starts, len(index) - 1)]
     close = np.where(
         ends >= len(index),
         np.iinfo(np.int64).max,
-        index[np.minimum(ends, len(index) - 1)].asi8,
+        ns[np.minimum(ends, len(index) - 1)].asi8,
     )
     in_test = starts >= test_lo
     for inc in incidents:
-        t0, t1 = pd.Timestamp(inc.start), pd.Timestamp(inc.end)
+        t0 = pd.Timestamp(inc.start).as_unit("ns")
+        t1 = pd.Timestamp(inc.end).as_unit("ns")
         if first is None or t1 < first:
             continue
         hit = in_test & (fire.asi8 <= t1.value) & (close >= t0.value)

@@ -94,7 +94,7 @@ def hourly(values: FloatArray, index: pd.DatetimeIndex) -> pd.Series:
     resample on long series."""
     if len(index) == 0:
         return pd.Series([], dtype=np.float64)
-    hours = index.asi8 // 3_600_000_000_000
+    hours = index.as_unit("ns").asi8 // 3_600_000_000_000
     bucket = hours - hours[0]
     finite = np.isfinite(values)
     size = int(bucket[-1]) + 1

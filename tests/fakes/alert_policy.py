@@ -1,0 +1,198 @@
+"""A fake Cloud Monitoring AlertPolicyService over gRPC on 127.0.0.1.
+
+The real `monitoring_v3.AlertPolicyServiceClient` talks to it through a plaintext channel. It
+keeps policies as the library's own `AlertPolicy` messages and behaves like Google where ion
+relies on it:
+
+- Create assigns `projects/P/alertPolicies/N` and condition names, and rejects a policy with
+  no conditions, more than 6, or a threshold duration that is not a whole minute;
+- Update honours the update mask (only known top-level paths; an empty mask replaces the
+  whole policy but keeps its name); `reject_update` holds policy names or display names
+  whose update fails with INVALID_ARGUMENT (and changes nothing);
+- List filters by `user_labels."KEY" = "VALUE"` terms (the only filter ion sends);
+- `calls` records every RPC name, for assertions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent import futures
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from google.cloud import monitoring_v3
+from google.protobuf import empty_pb2
+
+AlertPolicy = monitoring_v3.AlertPolicy
+_MASK_PATHS = {
+    "display_name",
+    "documentation",
+    "user_labels",
+    "conditions",
+    "combiner",
+    "enabled",
+    "notification_channels",
+    "severity",
+    "alert_strategy",
+}
+_LABEL_TERM = re.compile(r'user_labels\."?([\w-]+)"?\s*=\s*"([^"]*)"')
+
+
+def _copy(policy: Any) -> Any:
+    return AlertPolicy.deserialize(AlertPolicy.serialize(policy))
+
+
+@dataclass
+class FakeAlertPolicies:
+    project: str = "demo-project"
+    policies: dict[str, Any] = field(default_factory=dict)
+    reject_update: set[str] = field(default_factory=set)
+    calls: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: Any = None
+    _counter: int = 0
+    address: str = ""
+
+    def add(self, policy: Any) -> Any:
+        """Store a policy as if someone had created it (gets a name)."""
+        with self._lock:
+            return self._store(_copy(policy))
+
+    def snapshot(self) -> dict[str, bytes]:
+        with self._lock:
+            return {n: AlertPolicy.serialize(p) for n, p in self.policies.items()}
+
+    def start(self) -> str:
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        unary = grpc.unary_unary_rpc_method_handler
+        m = monitoring_v3
+        handlers = {
+            "ListAlertPolicies": unary(
+                self._list,
+                request_deserializer=m.ListAlertPoliciesRequest.deserialize,
+                response_serializer=m.ListAlertPoliciesResponse.serialize,
+            ),
+            "GetAlertPolicy": unary(
+                self._get,
+                request_deserializer=m.GetAlertPolicyRequest.deserialize,
+                response_serializer=AlertPolicy.serialize,
+            ),
+            "CreateAlertPolicy": unary(
+                self._create,
+                request_deserializer=m.CreateAlertPolicyRequest.deserialize,
+                response_serializer=AlertPolicy.serialize,
+            ),
+            "UpdateAlertPolicy": unary(
+                self._update,
+                request_deserializer=m.UpdateAlertPolicyRequest.deserialize,
+                response_serializer=AlertPolicy.serialize,
+            ),
+            "DeleteAlertPolicy": unary(
+                self._delete,
+                request_deserializer=m.DeleteAlertPolicyRequest.deserialize,
+                response_serializer=empty_pb2.Empty.SerializeToString,
+            ),
+        }
+        server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    "google.monitoring.v3.AlertPolicyService", handlers
+                ),
+            )
+        )
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self._server = server
+        self.address = f"127.0.0.1:{port}"
+        return self.address
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop(grace=None)
+            self._server = None
+
+    # --- handlers ------------------------------------------------------------------------
+
+    def _store(self, policy: Any) -> Any:
+        self._counter += 1
+        policy.name = f"projects/{self.project}/alertPolicies/{self._counter}"
+        for i, condition in enumerate(policy.conditions):
+            condition.name = f"{policy.name}/conditions/{i + 1}"
+        self.policies[policy.name] = policy
+        return _copy(policy)
+
+    def _validate(self, policy: Any, context: Any) -> None:
+        if not 1 <= len(policy.conditions) <= 6:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a policy needs 1 to 6 conditions")
+        for condition in policy.conditions:
+            threshold = condition.condition_threshold
+            if threshold.duration.total_seconds() % 60:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, "duration must be whole minutes")
+            if not threshold.filter:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a threshold needs a filter")
+
+    def _list(self, request: Any, context: Any) -> Any:
+        self.calls.append("list")
+        if request.name != f"projects/{self.project}":
+            context.abort(grpc.StatusCode.NOT_FOUND, f"project {request.name} not found")
+        terms = _LABEL_TERM.findall(request.filter)
+        with self._lock:
+            found = [
+                _copy(p)
+                for p in self.policies.values()
+                if all(p.user_labels.get(k) == v for k, v in terms)
+            ]
+        return monitoring_v3.ListAlertPoliciesResponse(alert_policies=found)
+
+    def _get(self, request: Any, context: Any) -> Any:
+        self.calls.append("get")
+        with self._lock:
+            policy = self.policies.get(request.name)
+            if policy is None:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            return _copy(policy)
+
+    def _create(self, request: Any, context: Any) -> Any:
+        self.calls.append("create")
+        if request.name != f"projects/{self.project}":
+            context.abort(grpc.StatusCode.NOT_FOUND, f"project {request.name} not found")
+        if request.alert_policy.name:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, "name must be empty on create")
+        self._validate(request.alert_policy, context)
+        with self._lock:
+            return self._store(_copy(request.alert_policy))
+
+    def _update(self, request: Any, context: Any) -> Any:
+        self.calls.append("update")
+        wanted = request.alert_policy
+        paths = list(request.update_mask.paths)
+        unknown = [p for p in paths if p not in _MASK_PATHS]
+        if unknown:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown update_mask paths {unknown}")
+        with self._lock:
+            current = self.policies.get(wanted.name)
+            if current is None:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{wanted.name} not found")
+            if wanted.name in self.reject_update or current.display_name in self.reject_update:
+                context.abort(
+                    grpc.StatusCode.INVALID_ARGUMENT, f"update of {wanted.name} rejected (test)"
+                )
+            updated = _copy(current) if paths else _copy(wanted)
+            for path in paths:
+                setattr(updated, path, getattr(wanted, path))
+            updated.name = current.name
+            self._validate(updated, context)
+            for i, condition in enumerate(updated.conditions):
+                if not condition.name:
+                    condition.name = f"{updated.name}/conditions/u{i + 1}"
+            self.policies[updated.name] = updated
+            return _copy(updated)
+
+    def _delete(self, request: Any, context: Any) -> Any:
+        self.calls.append("delete")
+        with self._lock:
+            if self.policies.pop(request.name, None) is None:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+        return empty_pb2.Empty()
