@@ -12,7 +12,7 @@ Cold starts: an instance must start when the busy count ceil(a_t) exceeds the in
 still around: the floor, or what ran in the last 15 minutes (Cloud Run keeps idle
 instances about that long). Each start delays the requests that reach it while it starts
 (the start-up latency p95 times the per-instance arrival rate, at least 1, at most the
-concurrency).
+concurrency, and at most the requests of that step).
 """
 
 from __future__ import annotations
@@ -134,9 +134,10 @@ class StartModel:
         per_instance_rps = np.divide(
             series.requests, np.maximum(busy, 1e-9), out=np.zeros_like(busy), where=busy > 0
         )
-        self._waiting = np.clip(
-            per_instance_rps * series.startup_ms / 1000.0, 1.0, float(concurrency)
-        )
+        waiting = np.clip(per_instance_rps * series.startup_ms / 1000.0, 1.0, float(concurrency))
+        # Never more waiting requests than arrived in the step (a lone request waits alone).
+        arrived = np.maximum(1.0, series.requests * series.step_seconds)
+        self._waiting = np.minimum(waiting, arrived)
 
     def starts(self, floor: np.ndarray | int) -> ColdStarts:
         warm = np.maximum(np.asarray(floor, dtype=np.float64), self._recent)
