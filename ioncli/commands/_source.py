@@ -101,7 +101,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     """
     from ioncli.errors import ConfigError
     from ioncli.sources import FetchRequest, open_source
-    from ioncli.sources.catalog import check_metrics
+    from ioncli.sources.catalog import catalog, check_metrics
     from ioncli.sources.window import GCP_DATA_LAG, resolve_window
 
     spec = source if source else settings.source
@@ -112,6 +112,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
             raise
         where = settings.source_file or "ION_SOURCE"
         raise ConfigError(f"{where}: key 'source': {exc.message}") from None
+    catalog(settings)  # a malformed [metrics] entry is a configuration error for every source
     wanted = check_metrics(tuple(metrics), settings)
     kind = spec.strip().split(":", 1)[0].lower()
     clock = (now or datetime.now(UTC)).astimezone(UTC)

@@ -350,6 +350,13 @@ def _user_entry(name: str, raw: Any, base: MetricSpec | None, where: str) -> Met
     query = _query(raw, base.query if base else None, key, where)
     denominator = base.denominator if base else None
     if "denominator" in raw:
+        extra = set(raw["denominator"]) - set(_QUERY_KEYS)
+        if extra:
+            names = ", ".join(sorted(_QUERY_KEYS))
+            raise ConfigError(
+                f"{where}: unknown key '{key}.denominator.{sorted(extra)[0]}' "
+                f"(known keys here: {names})"
+            )
         denominator = _query(raw["denominator"], None, f"{key}.denominator", where)
     if base is None:
         if "unit" not in raw:
