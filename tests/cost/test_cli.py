@@ -187,3 +187,25 @@ def test_service_that_does_not_exist(
         "Cloud Run service projects/demo-project/locations/us-central1/services/nope does not exist"
         in err
     )
+
+
+def test_tagged_revision_holding_warm_instances_is_flagged(
+    capsys: pytest.CaptureFixture[str], fake_run: FakeCloudRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_run.add_service(
+        "us-central1",
+        min_instances=1,
+        cpu="1",
+        memory="512Mi",
+        revisions=[
+            ("ion-mentoring-00002-new", 100, "", 0),
+            ("ion-mentoring-00001-old", 0, "canary", 2),
+        ],
+    )
+    monkeypatch.setenv("ION_RUN_EMULATOR_HOST", fake_run.address)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", fake_run.project)
+    code, out, err = _ion(capsys, *SIM, "--region", "us-central1", "-f", "markdown")
+    assert code == 0, err
+    assert "### Warm instances held by revisions without traffic" in out
+    # 2 x (1 x 0.0000025 + 0.5 x 0.0000025) x 2,628,000 s = $19.71 a month
+    assert "| us-central1 | `ion-mentoring-00001-old` | canary | 2 | $19.71 |" in out
