@@ -11,21 +11,18 @@ Conventions a reader of any format relies on:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
-import pandas as pd
 
 from ioncli.dashboards import definitions as defs
+from ioncli.dashboards import events
 from ioncli.dashboards import series as S
+from ioncli.dashboards.context import Context, bucket_reduce, describe, info
 from ioncli.dashboards.model import (
-    Alert,
     AlertList,
-    Anomaly,
-    AnomalyList,
     Chart,
     Column,
     Dashboard,
@@ -36,7 +33,6 @@ from ioncli.dashboards.model import (
     Row,
     Stat,
     Table,
-    ThresholdInfo,
     Thresholds,
     Widget,
     dashboard_readings,
@@ -44,90 +40,13 @@ from ioncli.dashboards.model import (
 )
 from ioncli.errors import DataError
 from ioncli.frame import MetricFrame, SeriesKey
-from ioncli.sources.catalog import DEFAULT_METRICS
 from ioncli.thresholds import Threshold, ThresholdSet, default_thresholds
 
 CHART_POINTS = 160
 SPARK_POINTS = 24
-MAX_ANOMALIES = 20
-ANOMALY_SIGMAS = 5.0
-
-_UNITS = {m.name: m.unit for m in DEFAULT_METRICS}
-_BAD = {m.name: m.bad_direction for m in DEFAULT_METRICS}
 
 
-def bucket_reduce(metric: str) -> str:
-    return {"high": "max", "low": "min"}.get(_BAD.get(metric, "both"), "mean")
-
-
-@dataclass
-class _Ctx:
-    """The frame as numpy columns, with per-column lookups computed once."""
-
-    frame: MetricFrame
-    thresholds: ThresholdSet
-    keys: list[SeriesKey]
-    matrix: S.Array
-    index: pd.DatetimeIndex
-    step: int
-    by_metric: dict[str, list[int]] = field(default_factory=dict)
-    _current: dict[int, tuple[float | None, int | None]] = field(default_factory=dict)
-
-    def time(self, i: int) -> datetime:
-        return self.index[i].to_pydatetime()  # type: ignore[no-any-return]
-
-    @property
-    def n(self) -> int:
-        return int(self.matrix.shape[0])
-
-    def unit(self, metric: str, col: int | None = None) -> str:
-        if col is not None:
-            found = self.frame.units.get(self.keys[col].id)
-            if found:
-                return found
-        return self.frame.units.get(metric) or _UNITS.get(metric, "")
-
-    def threshold(self, col: int) -> Threshold | None:
-        key = self.keys[col]
-        return self.thresholds.for_series(key.id, key.metric)
-
-    def current(self, col: int) -> tuple[float | None, int | None]:
-        if col not in self._current:
-            self._current[col] = S.current(self.matrix[:, col], self.step)
-        return self._current[col]
-
-    def level(self, col: int) -> Level:
-        value, _ = self.current(col)
-        if value is None:
-            return Level.MISSING
-        rule = self.threshold(col)
-        return Level.UNKNOWN if rule is None else Level(rule.status(value).value)
-
-    def weights(self, cols: list[int]) -> S.Array | None:
-        """Each column's request rate in the same region, or None when none is known."""
-        rate = {self.keys[c].label("region"): c for c in self.by_metric.get(defs.WEIGHT_METRIC, [])}
-        picked = [rate.get(self.keys[c].label("region")) for c in cols]
-        if all(p is None for p in picked):
-            return None
-        nan = np.full(self.n, np.nan)
-        return np.column_stack([nan if p is None else self.matrix[:, p] for p in picked])
-
-
-def _info(rule: Threshold | None) -> ThresholdInfo | None:
-    if rule is None:
-        return None
-    return ThresholdInfo(
-        rule.direction, rule.warning, rule.critical, rule.duration_seconds, rule.origin
-    )
-
-
-def describe(key: SeriesKey, skip: Sequence[str] = ()) -> str:
-    """A short human label for a series: its label values (all of them when none remain)."""
-    parts = [v for k, v in key.labels if k not in skip]
-    return " / ".join(parts) if parts else key.metric
-
-
-def _reading(ctx: _Ctx, metric: str, cols: list[int], label: str) -> Reading:
+def _reading(ctx: Context, metric: str, cols: list[int], label: str) -> Reading:
     unit = ctx.unit(metric, cols[0] if len(cols) == 1 else None)
     if not cols:
         return Reading(label, metric, unit, None, Level.MISSING, note="not in this source")
@@ -146,16 +65,16 @@ def _reading(ctx: _Ctx, metric: str, cols: list[int], label: str) -> Reading:
         note = f"worst: {describe(ctx.keys[cols[ranked]])}"
     elif value is None:
         note = "no points in the time range"
-    return Reading(label, metric, unit, value, status, ids, _info(rule), S.to_tuple(spark), note)
+    return Reading(label, metric, unit, value, status, ids, info(rule), S.to_tuple(spark), note)
 
 
-def _stat(ctx: _Ctx, spec: defs.StatSpec) -> Stat:
+def _stat(ctx: Context, spec: defs.StatSpec) -> Stat:
     cols = ctx.by_metric.get(spec.metric, [])
     title = spec.title or defs.title_of(spec.metric)
     return Stat(title, _reading(ctx, spec.metric, cols, title))
 
 
-def _table(ctx: _Ctx, spec: defs.TableSpec) -> Table:
+def _table(ctx: Context, spec: defs.TableSpec) -> Table:
     present = [m for m in spec.metrics if ctx.by_metric.get(m) or m not in spec.optional]
     groups: dict[tuple[str, ...], dict[str, list[int]]] = {}
     unlabelled = False
@@ -183,7 +102,7 @@ def _table(ctx: _Ctx, spec: defs.TableSpec) -> Table:
     return Table(spec.title, spec.group_by, columns, tuple(rows), note)
 
 
-def _chart(ctx: _Ctx, spec: defs.ChartSpec) -> Chart | None:
+def _chart(ctx: Context, spec: defs.ChartSpec) -> Chart | None:
     size = S.buckets(ctx.n, CHART_POINTS)
     times = tuple(t.to_pydatetime() for t in ctx.index[::size])
     unit = ctx.unit(spec.metrics[0])
@@ -209,7 +128,7 @@ def _chart(ctx: _Ctx, spec: defs.ChartSpec) -> Chart | None:
     if not lines and spec.optional:
         return None
     note = "" if lines else "missing: not in this source"
-    judged = [(line.name, _info(rule)) for line, rule in zip(lines, rules, strict=True) if rule]
+    judged = [(line.name, info(rule)) for line, rule in zip(lines, rules, strict=True) if rule]
     shared = {info for _, info in judged}
     threshold = shared.pop() if len(shared) == 1 else None
     if len(shared) > 1:
@@ -219,116 +138,7 @@ def _chart(ctx: _Ctx, spec: defs.ChartSpec) -> Chart | None:
     return Chart(spec.title, unit, times, tuple(lines), size * ctx.step, reduce, threshold, note)
 
 
-def _alerts(ctx: _Ctx, spec: defs.AlertsSpec) -> AlertList:
-    found: list[Alert] = []
-    for col, key in enumerate(ctx.keys):
-        rule = ctx.threshold(col)
-        status = ctx.level(col)
-        if rule is None or status not in (Level.WARNING, Level.CRITICAL):
-            continue
-        value, last = ctx.current(col)
-        assert value is not None and last is not None
-        since, held, firing = _run(ctx, col, rule, status, last)
-        found.append(
-            Alert(
-                key.id,
-                key.metric,
-                dict(key.labels),
-                ctx.unit(key.metric, col),
-                value,
-                status,
-                _info(rule),  # type: ignore[arg-type]
-                since,
-                held,
-                firing,
-            )
-        )
-    found.sort(key=lambda a: (-a.status.rank, not a.firing, a.series))
-    return AlertList(spec.title, tuple(found))
-
-
-def _run(
-    ctx: _Ctx, col: int, rule: Threshold, status: Level, last: int
-) -> tuple[datetime | None, int, bool]:
-    """The latest run of points beyond the status' level: its start, its length in seconds,
-    and whether it is still going and has lasted the rule's duration (the alert fires)."""
-    level = rule.critical if status is Level.CRITICAL else rule.warning
-    if level is None:
-        return None, 0, False
-    values = ctx.matrix[: last + 1, col]
-    with np.errstate(invalid="ignore"):
-        bad = values > level if rule.direction == "high" else values < level
-    hits = np.flatnonzero(bad)
-    if hits.size == 0:
-        return None, 0, False
-    end = int(hits[-1])
-    start = S.trailing_run_start(bad, end)
-    held = (end - start + 1) * ctx.step
-    return ctx.time(start), held, end == last and held >= rule.duration_seconds
-
-
-def _anomalies(ctx: _Ctx, spec: defs.AnomaliesSpec) -> AnomalyList:
-    window = max(10, round(3600 / max(ctx.step, 1)))
-    method = (
-        f"points more than {ANOMALY_SIGMAS:g} robust standard deviations from the median of "
-        f"the preceding {window * ctx.step // 60} minutes, in the metric's bad direction, "
-        f"for at least {_min_run(ctx.step)} consecutive points"
-    )
-    cols = [c for m in spec.metrics for c in ctx.by_metric.get(m, [])]
-    if not cols or ctx.n < window + 3:
-        return AnomalyList(spec.title, method + " (not enough history)", (), 0)
-    sub = ctx.matrix[:, cols]
-    median = S.rolling_median(sub, window)
-    deviation = sub - median
-    scale = S.robust_scale(deviation)
-    with np.errstate(invalid="ignore"):
-        level = np.nanmedian(np.abs(sub), axis=0) if sub.size else np.zeros(len(cols))
-    scale = np.maximum(np.nan_to_num(scale), np.maximum(np.nan_to_num(level) * 0.01, 1e-9))
-    z = deviation / scale
-    found: list[Anomaly] = []
-    for i, col in enumerate(cols):
-        key = ctx.keys[col]
-        bad = _BAD.get(key.metric, "both")
-        zi = np.nan_to_num(z[:, i])
-        flags = zi > ANOMALY_SIGMAS if bad == "high" else zi < -ANOMALY_SIGMAS
-        if bad == "both":
-            flags = np.abs(zi) > ANOMALY_SIGMAS
-        for start, end in S.runs(flags, _min_run(ctx.step)):
-            seg = np.abs(zi[start : end + 1])
-            peak = start + int(np.argmax(seg))
-            found.append(
-                Anomaly(
-                    key.id,
-                    key.metric,
-                    dict(key.labels),
-                    ctx.unit(key.metric, col),
-                    ctx.time(start),
-                    ctx.time(end),
-                    float(sub[peak, i]),
-                    float(median[peak, i]),
-                    round(float(zi[peak]), 1),
-                    "above" if zi[peak] > 0 else "below",
-                    _incident(ctx, key.id, ctx.time(start), ctx.time(end)),
-                )
-            )
-    found.sort(key=lambda a: (-abs(a.score), a.series, a.start))
-    return AnomalyList(spec.title, method, tuple(found[:MAX_ANOMALIES]), len(found))
-
-
-def _min_run(step: int) -> int:
-    return max(2, math.ceil(180 / max(step, 1)))
-
-
-def _incident(ctx: _Ctx, series_id: str, start: datetime, end: datetime) -> str:
-    for incident in ctx.frame.incidents:
-        if incident.series and series_id not in incident.series:
-            continue
-        if incident.start <= end and incident.end >= start:
-            return incident.name or "labelled incident"
-    return ""
-
-
-def _widget(ctx: _Ctx, spec: defs.WidgetSpec) -> Widget | None:
+def _widget(ctx: Context, spec: defs.WidgetSpec) -> Widget | None:
     if isinstance(spec, defs.StatSpec):
         return _stat(ctx, spec)
     if isinstance(spec, defs.TableSpec):
@@ -336,11 +146,11 @@ def _widget(ctx: _Ctx, spec: defs.WidgetSpec) -> Widget | None:
     if isinstance(spec, defs.ChartSpec):
         return _chart(ctx, spec)
     if isinstance(spec, defs.AlertsSpec):
-        return _alerts(ctx, spec)
-    return _anomalies(ctx, spec)
+        return events.alerts(ctx, spec)
+    return events.anomalies(ctx, spec)
 
 
-def _dashboard(ctx: _Ctx, spec: defs.DashboardSpec) -> Dashboard:
+def _dashboard(ctx: Context, spec: defs.DashboardSpec) -> Dashboard:
     widgets = tuple(w for w in (_widget(ctx, s) for s in spec.widgets) if w is not None)
     board = Dashboard(spec.name, spec.title, spec.description, Level.MISSING, widgets)
     levels = [r.status for r in dashboard_readings(board)]
@@ -369,7 +179,7 @@ def build_report(
     if start is None or end is None or data.empty or not data.notna().to_numpy().any():
         raise DataError(f"no data points in the time range from source {frame.source}")
     keys = [SeriesKey.parse(c) for c in data.columns]
-    ctx = _Ctx(
+    ctx = Context(
         frame,
         thresholds,
         keys,

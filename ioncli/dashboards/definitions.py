@@ -118,7 +118,7 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
         (
             StatSpec("availability"),
             StatSpec("error_ratio_5xx", "Error ratio (5xx)"),
-            StatSpec("latency_p95", "Latency p95 (worst region)"),
+            StatSpec("latency_p95", "Latency p95 (worst)"),
             StatSpec("cache_hit_ratio", "Cache hit ratio"),
             StatSpec("request_rate", "Throughput"),
             TableSpec(

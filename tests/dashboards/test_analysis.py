@@ -70,7 +70,7 @@ def test_current_value_is_the_mean_of_the_last_five_minutes() -> None:
     values = flat(50.0, 60)
     values[-5:] = [100.0, 200.0, 300.0, 400.0, 500.0]  # mean 300: critical (> 200 ms)
     r = report(frame({"latency_p95{region=us-central1}": values}), "overview")
-    s = stat(r, "overview", "Latency p95 (worst region)")
+    s = stat(r, "overview", "Latency p95 (worst)")
     assert s.reading.value == pytest.approx(300.0)
     assert s.reading.status is Level.CRITICAL
     assert s.reading.threshold is not None and s.reading.threshold.critical == 200.0
@@ -117,7 +117,7 @@ def test_a_missing_metric_is_missing_not_zero_and_the_rest_renders() -> None:
     avail = stat(r, "overview", "Availability").reading
     assert avail.value is None
     assert avail.status is Level.MISSING
-    assert stat(r, "overview", "Latency p95 (worst region)").reading.value == 50.0
+    assert stat(r, "overview", "Latency p95 (worst)").reading.value == 50.0
     regions = table(r, "overview", "Regions")
     cells = {c.metric: c for c in regions.rows[0].cells}
     assert cells["availability"].status is Level.MISSING and cells["availability"].value is None
