@@ -25,9 +25,11 @@ class Lexicon:
         self.categories = tuple(table)
         self._words: dict[str, list[Hit]] = {}
         self._stems: dict[str, list[Hit]] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], Hit]]] = {}
+        self._phrases: dict[str, list[tuple[list[str], Hit]]] = {}
         self._ascii_substrings: list[tuple[str, Hit]] = []
-        self._other_substrings: list[tuple[str, Hit]] = []
+        # Non-ASCII entries (Hangul, emoji) by their first character: one dict lookup per
+        # character of the text instead of a substring search per entry.
+        self._by_first_char: dict[str, list[tuple[str, Hit]]] = {}
         self._memo: dict[str, tuple[Hit, ...]] = {}
         stem_lengths: set[int] = set()
         for category, entries in table.items():
@@ -39,13 +41,13 @@ class Lexicon:
                     stem_lengths.add(len(text) - 1)
                 elif " " in text and all(_ASCII_WORD.match(w) for w in text.split()):
                     first, *rest = text.split()
-                    self._phrases.setdefault(first, []).append((tuple(rest), hit))
+                    self._phrases.setdefault(first, []).append((rest, hit))
                 elif _ASCII_WORD.match(text):
                     self._words.setdefault(text, []).append(hit)
                 elif text.isascii():
                     self._ascii_substrings.append((text, hit))
                 else:
-                    self._other_substrings.append((text, hit))
+                    self._by_first_char.setdefault(text[0], []).append((text, hit))
         self._stem_lengths = tuple(sorted(stem_lengths))
 
     def _word_hits(self, word: str) -> tuple[Hit, ...]:
@@ -72,21 +74,27 @@ class Lexicon:
                     memo[word] = hits
             starts = phrases.get(word)
             if starts:
-                hits = hits + tuple(h for rest, h in starts if _follows(words, i + 1, rest))
+                after = i + 1
+                for rest, hit in starts:
+                    if words[after : after + len(rest)] == rest:
+                        hits = (*hits, hit)
             for category, entry in hits:
                 bucket = found.setdefault(category, [])
                 if entry not in bucket:
                     bucket.append(entry)
-        substrings = self._ascii_substrings
-        if not ascii_only:
-            substrings = substrings + self._other_substrings
-        for text, (category, entry) in substrings:
+        for text, (category, entry) in self._ascii_substrings:
             if text in lower:
                 bucket = found.setdefault(category, [])
                 if entry not in bucket:
                     bucket.append(entry)
+        if not ascii_only:
+            by_first = self._by_first_char
+            for i, char in enumerate(lower):
+                candidates = by_first.get(char)
+                if candidates:
+                    for text, (category, entry) in candidates:
+                        if lower.startswith(text, i):
+                            bucket = found.setdefault(category, [])
+                            if entry not in bucket:
+                                bucket.append(entry)
         return found
-
-
-def _follows(words: list[str], start: int, rest: tuple[str, ...]) -> bool:
-    return tuple(words[start : start + len(rest)]) == rest
