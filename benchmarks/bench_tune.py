@@ -61,7 +61,7 @@ def main() -> int:
                 print(run.stderr, file=sys.stderr)
                 return 1
         print(
-            f"ion tune-alerts end to end: "
+            "ion tune-alerts end to end: "
             + ", ".join(f"{w:.2f}s" for w in walls)
             + f" (median {statistics.median(walls):.2f}s, goal <= 3 s)"
         )

@@ -199,9 +199,12 @@ def _managed(client: Any, project: str, service: str) -> dict[str, Any]:
     from google.api_core import exceptions
 
     try:
-        found = client.list_alert_policies(
+        from google.cloud import monitoring_v3
+
+        request = monitoring_v3.ListAlertPoliciesRequest(
             name=f"projects/{project}", filter=f'user_labels."{MANAGED_BY}" = "ion"'
         )
+        found = client.list_alert_policies(request=request)
         policies = list(found)
     except exceptions.GoogleAPICallError as exc:
         raise SourceError(f"cannot list alert policies in {project}: {exc.message}") from None

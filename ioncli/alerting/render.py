@@ -160,8 +160,23 @@ def _apply_table(report: TuneReport) -> RenderableType:
     return table
 
 
+def render_plain_text(report: TuneReport, width: int = 120) -> str:
+    """The text view without colour, for files and tests."""
+    from ioncli.render import render_plain
+
+    return render_plain(render_text(report), width=width)
+
+
 def renderers() -> Renderers[TuneReport]:
     return Renderers(text=render_text, json=render_json, markdown=render_markdown, html=render_html)
 
 
-__all__ = ["fmt", "levels", "render_html", "render_json", "render_markdown", "renderers"]
+__all__ = [
+    "fmt",
+    "levels",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_plain_text",
+    "renderers",
+]

@@ -1,0 +1,174 @@
+"""`ion tune-alerts` as a user runs it: formats, files, exit codes, --check and --apply."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+from tests.fakes.alert_policy import FakeAlertPolicies
+from tests.helpers import run_ion
+
+from .frames import PER_DAY, index, latency
+
+SCHEMA = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "ioncli" / "schemas" / "tune_alerts.schema.json"
+    ).read_text()
+)
+SIM = ["--source", "sim:3", "--since", "2d", "--until", "2026-03-01T00:00:00Z", "--step", "5m"]
+
+
+def write_csv(path: Path, days: float, spike_day: float | None = None) -> Path:
+    values = latency(days)
+    if spike_day is not None:
+        at = int(spike_day * PER_DAY)
+        values[at : at + 3] = 900.0
+    rows = [f"{t:%Y-%m-%d %H:%M:%S},{v:.3f}" for t, v in zip(index(days), values, strict=True)]
+    path.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "latency_p95.csv", 5, spike_day=4.2)
+
+
+def test_json_learn_then_test_on_a_nab_style_csv(tmp_path: Path, csv_file: Path) -> None:
+    run = run_ion(
+        "tune-alerts",
+        "--source",
+        f"file:{csv_file}",
+        "--baseline-end",
+        "2026-01-07T00:00:00",
+        "--format",
+        "json",
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    jsonschema.validate(data, SCHEMA)
+    (series,) = data["series"]
+    assert series["id"] == "latency_p95" and series["direction"] == "high"
+    assert data["baseline_end"] == "2026-01-07T00:00:00Z"
+    starts = [a["start"] for a in series["backtest"]["alerts"]]
+    assert any(s.startswith("2026-01-09T04:") or s.startswith("2026-01-09T05:") for s in starts)
+    assert all(s >= "2026-01-07T00:00:00Z" for s in starts)
+    written = json.loads((tmp_path / "baselines" / "ion-mentoring.json").read_text())
+    assert written["series"]["latency_p95"]["rule"]["kind"] == series["rule"]["kind"]
+
+
+def test_every_format_and_output_file(tmp_path: Path) -> None:
+    for fmt, marker in (
+        ("markdown", "### Proposed rules"),
+        ("html", "<!doctype html>"),
+        ("text", "Proposed rules"),
+    ):
+        out = tmp_path / f"report.{fmt}"
+        run = run_ion(
+            "tune-alerts",
+            *SIM,
+            "--metric",
+            "latency_p95",
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+            "--no-write",
+            cwd=tmp_path,
+        )
+        assert run.returncode == 0, run.stderr
+        assert marker in out.read_text()
+    assert not (tmp_path / "baselines").exists()
+
+
+def test_check_passes_then_fails_on_drift_and_on_a_broken_file(tmp_path: Path) -> None:
+    args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--metric", "availability")
+    assert run_ion(*args, "--format", "json", cwd=tmp_path).returncode == 0
+    path = tmp_path / "baselines" / "ion-mentoring.json"
+    ok = run_ion(*args, "--check", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    assert "within tolerance" in ok.stdout
+
+    data = json.loads(path.read_text())
+    sid = next(iter(data["series"]))
+    rule = data["series"][sid]["rule"]
+    rule["critical"] = (rule["critical"] or rule["low"]["critical"]) * 3
+    path.write_text(json.dumps(data))
+    drift = run_ion(*args, "--check", "--format", "markdown", cwd=tmp_path)
+    assert drift.returncode == 5
+    assert "alert drift" in drift.stderr and "**drift**" in drift.stdout
+    assert json.loads(path.read_text()) == data  # --check never rewrites the file
+
+    path.write_text(path.read_text()[:-20])
+    broken = run_ion(*args, "--check", cwd=tmp_path)
+    assert broken.returncode == 3
+    assert "not valid JSON at line" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_bad_input_exit_codes(tmp_path: Path) -> None:
+    short = write_csv(tmp_path / "short.csv", 0.5)
+    run = run_ion("tune-alerts", "--source", f"file:{short}", cwd=tmp_path)
+    assert run.returncode == 4 and "not enough data" in run.stderr and "24 h" in run.stderr
+
+    ok = write_csv(tmp_path / "ok.csv", 3)
+    outside = run_ion(
+        "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "2030-01-01", cwd=tmp_path
+    )
+    assert outside.returncode == 4 and "outside the data" in outside.stderr
+
+    garbled = run_ion(
+        "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "soon", cwd=tmp_path
+    )
+    assert garbled.returncode == 2 and "not an ISO time" in garbled.stderr
+
+    yes = run_ion("tune-alerts", "--source", f"file:{ok}", "--yes", cwd=tmp_path)
+    assert yes.returncode == 2
+
+    incidents = tmp_path / "inc.csv"
+    incidents.write_text("start,end\n2025-12-01,2026-02-01\n")
+    all_incident = run_ion(
+        "tune-alerts", "--source", f"file:{ok}", "--incidents", str(incidents), cwd=tmp_path
+    )
+    assert all_incident.returncode == 4 and "entirely inside known incidents" in all_incident.stderr
+
+    flat = tmp_path / "flat.csv"
+    rows = [
+        f"{t:%Y-%m-%d %H:%M:%S},{v}"
+        for t, v in zip(index(2), np.full(2 * PER_DAY, 3.0), strict=True)
+    ]
+    flat.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    constant = run_ion("tune-alerts", "--source", f"file:{flat}", "--format", "json", cwd=tmp_path)
+    assert constant.returncode == 0, constant.stderr
+    assert json.loads(constant.stdout)["series"][0]["baseline"]["std"] == 0
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeAlertPolicies]:
+    server = FakeAlertPolicies()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_apply_is_a_dry_run_until_yes(tmp_path: Path, fake: FakeAlertPolicies) -> None:
+    args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--region", "us-central1", "--apply")
+    no_project = run_ion(*args, cwd=tmp_path)
+    assert no_project.returncode == 3 and "project" in no_project.stderr
+
+    env = {"ION_MONITORING_EMULATOR_HOST": fake.address, "GOOGLE_CLOUD_PROJECT": "demo-project"}
+    dry = run_ion(*args, "--format", "json", cwd=tmp_path, env=env)
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)["apply"]
+    assert plan["dry_run"] and [i["action"] for i in plan["items"]] == ["create"]
+    assert fake.policies == {}
+
+    applied = run_ion(*args, "--yes", cwd=tmp_path, env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert len(fake.policies) == 1
+    again = run_ion(*args, "--yes", "--format", "json", cwd=tmp_path, env=env)
+    assert [i["action"] for i in json.loads(again.stdout)["apply"]["items"]] == ["unchanged"]
