@@ -267,7 +267,10 @@ def from_cloud_run(
     out = []
     for region in regions:
         name = f"projects/{project}/locations/{region}/services/{service}"
-        svc = call(lambda n=name: services_client.get_service(name=n), name, "read")
+        try:
+            svc = call(lambda n=name: services_client.get_service(name=n), name, "read")
+        except ConfigError as exc:
+            raise ConfigError(exc.message, hint=_others(services_client, name)) from None
         revs = call(
             lambda n=name: list(revisions_client.list_revisions(parent=n)), name, "list revisions"
         )
@@ -275,6 +278,19 @@ def from_cloud_run(
     return FleetConfig(
         service, tuple(out), f"Cloud Run Admin API (project {project})", offline=False
     )
+
+
+def _others(services_client: Any, name: str) -> str:
+    """What a missing service's region does hold, to point at the likely typo."""
+    parent = name.rsplit("/services/", 1)[0]
+    try:
+        found = [s.name.rsplit("/", 1)[-1] for s in services_client.list_services(parent=parent)]
+    except Exception:  # the hint is best-effort; the error line already says what is wrong
+        found = []
+    region = parent.rsplit("/", 1)[-1]
+    if not found:
+        return f"no Cloud Run services in {region}; check `regions` and `project`"
+    return f"services in {region}: {', '.join(sorted(found))}; check `service` or --service"
 
 
 def call(fn: Any, name: str, what: str) -> Any:

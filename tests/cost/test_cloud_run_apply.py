@@ -65,8 +65,10 @@ def test_tagged_revision_with_its_own_min_is_flagged(
 
 
 def test_missing_service_is_a_config_error(fake_run: FakeCloudRun, run_clients: Any) -> None:
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="does not exist") as info:
         _fleet(fake_run, run_clients)
+    # list_services found nothing in the region, and the hint says so.
+    assert info.value.hint == "no Cloud Run services in us-central1; check `regions` and `project`"
 
 
 def test_permission_denied_reading_is_a_source_error(
