@@ -187,6 +187,7 @@ def test_service_that_does_not_exist(
         "Cloud Run service projects/demo-project/locations/us-central1/services/nope does not exist"
         in err
     )
+    assert "(services in us-central1: ion-mentoring; check `service` or --service)" in err
 
 
 def test_tagged_revision_holding_warm_instances_is_flagged(
