@@ -103,6 +103,7 @@ def anomalies(ctx: Context, spec: defs.AnomaliesSpec) -> AnomalyList:
                     ctx.unit(key.metric, col),
                     ctx.time(start),
                     ctx.time(end),
+                    (end - start + 1) * ctx.step,
                     float(sub[peak, i]),
                     float(median[peak, i]),
                     round(float(zi[peak]), 1),

@@ -144,6 +144,7 @@ class Anomaly:
     unit: str
     start: datetime
     end: datetime  # last anomalous point
+    seconds: int  # how long the run lasted (points x step)
     peak: float
     baseline: float
     score: float  # peak's distance from the baseline in robust standard deviations

@@ -158,16 +158,15 @@ def _anomalies(widget: AnomalyList) -> RenderableType:
     table = _table(f"{widget.title} ({widget.total}{more})")
     table.add_column("series", overflow="fold", max_width=30)
     table.add_column("start", no_wrap=True)
-    table.add_column("mins", justify="right", no_wrap=True)
+    table.add_column("for", justify="right", no_wrap=True)
     table.add_column("peak", justify="right", no_wrap=True)
     table.add_column("σ", justify="right", no_wrap=True)
     table.add_column("incident", overflow="ellipsis", max_width=16)
     for a in widget.anomalies:
-        minutes = int((a.end - a.start).total_seconds() // 60) + 1
         table.add_row(
             Text(clip(series_label(a.metric, a.labels))),
             f"{a.start:%m-%d %H:%M}",
-            str(minutes),
+            duration(a.seconds),
             fmt(a.peak, a.unit),
             f"{a.score:+.0f}",
             Text(clip(a.incident or "–"), style="dim"),

@@ -205,7 +205,7 @@ def test_anomalies_find_a_spike_against_the_baseline_and_name_the_incident() -> 
     (a,) = anomalies.anomalies
     assert a.series == "latency_p95{region=a}"
     assert a.start == START + timedelta(minutes=150)
-    assert a.end == START + timedelta(minutes=159)
+    assert a.end == START + timedelta(minutes=159) and a.seconds == 600
     assert a.peak == 120.0 and a.baseline == pytest.approx(50.0, rel=0.05)
     assert a.direction == "above" and a.score > 5
     assert a.incident == "deploy"
