@@ -44,6 +44,27 @@ def _redact(url: str) -> str:
     return f"{scheme}://{user + ':' if user else ''}***@{host}"
 
 
+def ensure_free(host: str, port: int) -> None:
+    """Fail with one clear line when the address is taken (granian would print a Rust panic)."""
+    import errno
+    import socket
+
+    from ioncli.errors import UsageError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"cannot listen on {host}:{port}: the port is in use",
+                    hint="stop the other server or choose another --port",
+                ) from None
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 def run(
     app: Callable[..., Any],
     host: str,
@@ -70,6 +91,7 @@ def run(
         log_access=False,
         workers_kill_timeout=30,
     )
+    ensure_free(host, port)
     if banner:
         print(banner, flush=True)
     server.serve(target_loader=lambda _target: app)

@@ -11,11 +11,14 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from ioncli.sources import FetchRequest
+from ioncli.sources.local import LocalSource
 from tests.helpers import free_port, ion_executable
 from tests.mentoring.fake_openai import fake_chat_server
 from tests.serve.conftest import PROCESS_BODY
@@ -76,6 +79,15 @@ def test_serves_prints_where_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
             "SELECT value FROM samples WHERE metric = 'persona_share_elro'"
         ).fetchall()
     assert rows
+    # A restarted service serves what the first one sampled, and the `local` source reads it.
+    with ion_serve("--history", str(history)) as (url, _):
+        now = datetime.now(UTC)
+        request = FetchRequest(
+            start=now - timedelta(hours=1), end=now + timedelta(minutes=1), step_seconds=10
+        )
+        frame = LocalSource(url, "ion-mentoring").fetch(request)
+    assert "request_rate" in frame.metrics()
+    assert frame.select("persona_share_elro").iloc[:, 0].dropna().iloc[-1] == 1.0
 
 
 def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
