@@ -105,6 +105,13 @@ class Candidate:
     def condition(self, k: float) -> BoolArray:
         raise NotImplementedError
 
+    def history_condition(self, k: float) -> BoolArray | None:
+        """For adaptive kinds: the rule over the learning window in steady state (its trailing
+        statistics taken from the whole window but the point's own hour), so the budget is
+        judged on all of history rather than on what is left after a warm-up. None for
+        static kinds, whose `condition` over the learning window is already that."""
+        return None
+
     def levels(self, k: float) -> Levels:
         raise NotImplementedError
 
@@ -250,6 +257,15 @@ class ZScore(Candidate):
         crit = _pick(self.ctx, mu + k * sd, mu - k * sd)
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
+    def history_condition(self, k: float) -> BoolArray | None:
+        ctx = self.ctx
+        ph = ctx.per_hour
+        hourly = pd.Series(ctx.learn_values).rolling(ph, min_periods=max(1, ph // 2)).mean()
+        mu, sd = float(hourly.mean()), float(hourly.std())
+        z = ((hourly - mu) / max(sd, 0.05 * ctx.baseline.spread)).to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            return _sides(ctx, z > k, z < -k)
+
     def explain(self, k: float) -> str:
         return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
 
@@ -294,7 +310,11 @@ class Envelope(Candidate):
         return arrays
 
     def _limits(self, k: float, at: slice | int) -> dict[str, FloatArray]:
-        b = self._bands()
+        return self._limits_of(self._bands(), k, at)
+
+    def _limits_of(
+        self, b: dict[str, FloatArray], k: float, at: slice | int
+    ) -> dict[str, FloatArray]:
         extra = k - ENVELOPE_FLOOR
         med = b["median"][at]
         out = {
@@ -309,10 +329,43 @@ class Envelope(Candidate):
             out["level_lo"] = b["q_lo"][at] - extra * (med - b["min"][at])
         return out
 
+    def _history_bands(self) -> dict[str, FloatArray]:
+        """The bands over the learning window, each point judged against all the others but
+        its own hour (top-two trick per hourly block for the extremes)."""
+        ctx = self.ctx
+        x = ctx.learn_values
+        n, ph = x.size, ctx.per_hour
+        blocks = np.arange(n) // ph
+        finite = np.isfinite(x)
+        out: dict[str, FloatArray] = {}
+        for name, sign in (("max", 1.0), ("min", -1.0)):
+            peak = np.full(int(blocks[-1]) + 1, -np.inf)
+            np.maximum.at(peak, blocks[finite], sign * x[finite])
+            top = int(np.argmax(peak))
+            second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
+            loo = np.where(blocks == top, second, peak[top])
+            out[name] = sign * loo
+        finite_x = x[finite]
+        n_med = float(np.median(finite_x)) if finite_x.size else np.nan
+        out["median"] = np.full(n, n_med)
+        out["q_hi"] = np.full(n, float(np.quantile(finite_x, 0.99)) if finite_x.size else np.nan)
+        out["q_lo"] = np.full(n, float(np.quantile(finite_x, 0.01)) if finite_x.size else np.nan)
+        out["hourly"] = (
+            pd.Series(x).rolling(ph, min_periods=max(1, ph // 2)).median().to_numpy(np.float64)
+        )
+        return out
+
+    def history_condition(self, k: float) -> BoolArray | None:
+        if self.ctx.learn_values.size == 0:
+            return None
+        return self._condition(k, self._history_bands(), self.ctx.learn_values)
+
     def condition(self, k: float) -> BoolArray:
-        b = self._bands()
-        lim = self._limits(k, slice(None))
-        x, h = self.ctx.values, b["hourly"]
+        return self._condition(k, self._bands(), self.ctx.values)
+
+    def _condition(self, k: float, b: dict[str, FloatArray], x: FloatArray) -> BoolArray:
+        lim = self._limits_of(b, k, slice(None))
+        h = b["hourly"]
         with np.errstate(invalid="ignore"):
             above = x > lim["spike_hi"]
             below = x < lim["spike_lo"]

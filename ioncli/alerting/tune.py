@@ -209,11 +209,15 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
     """Tune one candidate to the budget on history, then replay it over the test span."""
     ctx = plan.ctx
     start, split, step = ctx.learn_start, ctx.learn_end, ctx.step_seconds
-    hist_lo = min(start + ctx.warm(), split) if cand.adaptive else start
+    hist_lo = start
     picked = None
     for k in cand.grid:
         starts, ends = bt.fire_spans(cand.condition(k), plan.need)
-        count = bt.count_within(starts, hist_lo, split)
+        steady = cand.history_condition(k)
+        if steady is not None:
+            count = int(bt.fire_spans(steady, plan.need)[0].size)
+        else:
+            count = bt.count_within(starts, hist_lo, split)
         picked = (k, starts, ends, count)
         if count <= plan.allowed:
             break
