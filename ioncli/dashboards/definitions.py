@@ -28,6 +28,10 @@ AGGREGATE: dict[str, Reduce] = {
     "cache_hit_ratio_l1": "weighted",
     "cache_hit_ratio_l2": "weighted",
     "routing_confidence_mean": "weighted",
+    "persona_share_lua": "weighted",
+    "persona_share_elro": "weighted",
+    "persona_share_riri": "weighted",
+    "persona_share_nana": "weighted",
 }
 WEIGHT_METRIC = "request_rate"
 
@@ -52,6 +56,10 @@ TITLES: dict[str, str] = {
     "cache_evictions": "Evictions",
     "pipeline_latency_p95": "Pipeline p95",
     "routing_confidence_mean": "Routing conf.",
+    "persona_share_lua": "Lua",
+    "persona_share_elro": "Elro",
+    "persona_share_riri": "Riri",
+    "persona_share_nana": "Nana",
     "replica_lag": "Replica lag",
 }
 
@@ -130,13 +138,23 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
     DashboardSpec(
         "performance",
         "Performance",
-        "Latency percentiles per region and endpoint, throughput, and anomalies.",
+        "Latency percentiles per region and endpoint, throughput, routing, and anomalies.",
         (
             TableSpec(
                 "Latency by region", ("latency_p50", "latency_p95", "latency_p99", "request_rate")
             ),
             TableSpec(
                 "Pipeline latency by endpoint", ("pipeline_latency_p95",), ("region", "endpoint")
+            ),
+            TableSpec(
+                "Routing by region (persona shares)",
+                (
+                    "routing_confidence_mean",
+                    "persona_share_lua",
+                    "persona_share_elro",
+                    "persona_share_riri",
+                    "persona_share_nana",
+                ),
             ),
             ChartSpec("Latency p95 by region", ("latency_p95",)),
             ChartSpec("Throughput by region", ("request_rate",)),
@@ -196,7 +214,7 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
             ),
             TableSpec(
                 "Utilisation by region",
-                ("cpu_utilization", "memory_utilization", "replica_lag"),
+                ("cpu_utilization", "memory_utilization", "billable_instance_time", "replica_lag"),
                 optional=("replica_lag",),
             ),
             ChartSpec("Active instances by region", ("instances_active",)),

@@ -55,6 +55,12 @@ def healthy_fleet(n: int = 120, regions: Sequence[str] = REGIONS) -> dict[str, l
             "cache_hit_ratio_l2": 0.5,
             "cache_hit_ratio": 0.85,
             "cache_evictions": 0.2,
+            "billable_instance_time": 3.5,
+            "routing_confidence_mean": 0.7,
+            "persona_share_lua": 0.4,
+            "persona_share_elro": 0.2,
+            "persona_share_riri": 0.2,
+            "persona_share_nana": 0.2,
         }
         for metric, value in base.items():
             out[f"{metric}{{region={region}}}"] = flat(value, n)

@@ -134,7 +134,11 @@ def test_a_series_with_only_gaps_is_missing() -> None:
 def test_replica_lag_only_where_configured() -> None:
     without = report(frame(healthy_fleet()), "infrastructure")
     util = table(without, "infrastructure", "Utilisation by region")
-    assert [c.metric for c in util.columns] == ["cpu_utilization", "memory_utilization"]
+    assert [c.metric for c in util.columns] == [
+        "cpu_utilization",
+        "memory_utilization",
+        "billable_instance_time",
+    ]
     assert "not configured: replica_lag" in util.note
     assert not any(c.title == "Replica lag" for c in widget(without, "infrastructure", Chart))
     series = healthy_fleet() | {"replica_lag{region=us-central1}": flat(0.9)}
