@@ -18,7 +18,7 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import PolicyViolation, UsageError
+from ioncli.errors import ConfigError, PolicyViolation, UsageError
 from ioncli.render import Format
 
 if TYPE_CHECKING:
@@ -162,6 +162,12 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
+    if rule is None and alerts.rule not in {k.value for k in RuleKind}:
+        where = settings.source_file or "configuration"
+        choices = ", ".join(k.value for k in RuleKind)
+        raise ConfigError(
+            f"{where}: key 'alerts.rule' must be one of {choices}, found {alerts.rule!r}"
+        )
     spec = source or settings.source
     if since is None and until is None and not spec.startswith("file:"):
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
