@@ -11,6 +11,10 @@ from ioncli.mentoring.affinity import (
 )
 from ioncli.mentoring.models import Persona, Tone
 
+# The original's prompts were Korean; these are English, so a model needs telling which
+# language to answer in (users write in both).
+LANGUAGE_RULE = "Answer in the language the person writes in."
+
 _SYSTEM_PROMPTS = {
     "Lua": (
         "You are Lua (루아), an empathetic mentor who puts feelings first. Acknowledge and "
@@ -88,7 +92,7 @@ def _build() -> tuple[Persona, ...]:
                 strengths=strengths,
                 prompt_style=style,
                 preferred_tones=tones,
-                system_prompt=_SYSTEM_PROMPTS[name],
+                system_prompt=f"{_SYSTEM_PROMPTS[name]} {LANGUAGE_RULE}",
                 best_for_tones=tuple(
                     t for t, r in TONE_AFFINITY.items() if r[i] >= BEST_FOR_THRESHOLD
                 ),

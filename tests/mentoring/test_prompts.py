@@ -42,6 +42,7 @@ def test_standard_prompt_of_every_persona(persona: str, context: ChatContext | N
     found = pipeline.persona(persona)
     assert found is not None
     assert text.startswith(found.system_prompt)
+    assert "Answer in the language the person writes in." in found.system_prompt
     assert OPENINGS[persona] in text
     assert CLOSINGS[persona] in text
     assert "Help me plan the launch <{{ x }}>" in text  # user text is data, never a template
@@ -72,7 +73,10 @@ def test_summary_light_prompt_of_every_persona(persona: str) -> None:
     assert "Tone=anxious; Pace=flowing; Intent=planning" in lines
     assert "RunningSummary: They are preparing a release." in lines
     assert "Input: What now?" in lines
-    assert "Rules: 1-3 bullet points, at most 80 words, no preface." in lines
+    assert (
+        "Rules: 1-3 bullet points, at most 80 words, no preface, in the language of the input."
+        in lines
+    )
     recent = [ln for ln in lines if ln.startswith("- ") and "message" in ln]
     assert len(recent) == 2
     assert all(len(ln) <= len("- Assistant: ") + 120 + 3 for ln in recent)
