@@ -148,20 +148,9 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
 
 def _gate(report: DashboardReport, fail_on: FailOn) -> None:
-    from ioncli.dashboards.model import AlertList, Level
+    from ioncli.dashboards.model import Level
 
-    floor = Level(fail_on.value).rank
-    alerts = [
-        a
-        for d in report.dashboards
-        for w in d.widgets
-        if isinstance(w, AlertList)
-        for a in w.alerts
-    ]
-    hits = sorted(
-        {", ".join(r.series) or r.label for r in report.readings() if r.status.rank >= floor}
-        | {a.series for a in alerts if a.status.rank >= floor}
-    )
+    hits = report.breaches(Level(fail_on.value))
     if hits:
         shown = "; ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
         raise PolicyViolation(

@@ -201,6 +201,28 @@ class DashboardReport:
     def readings(self) -> list[Reading]:
         return [r for d in self.dashboards for r in dashboard_readings(d)]
 
+    def breaches(self, floor: Level) -> list[str]:
+        """What is at or above `floor` (warning or critical): series ids, or a fleet value
+        with the region that makes it so; sorted, each once."""
+        found = {a.series for a in self.alerts() if a.status.rank >= floor.rank}
+        for r in self.readings():
+            if r.status.rank < floor.rank or not r.series:
+                continue
+            if len(r.series) == 1:
+                found.add(r.series[0])
+            else:
+                found.add(f"{r.metric} fleet ({r.note})" if r.note else f"{r.metric} fleet")
+        return sorted(found)
+
+    def alerts(self) -> list[Alert]:
+        return [
+            a
+            for d in self.dashboards
+            for w in d.widgets
+            if isinstance(w, AlertList)
+            for a in w.alerts
+        ]
+
 
 def dashboard_readings(dashboard: Dashboard) -> list[Reading]:
     """Every value a dashboard shows (stats and table cells); alerts are counted separately."""

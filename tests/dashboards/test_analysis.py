@@ -187,6 +187,24 @@ def test_active_alerts_list_every_thresholded_series_beyond_its_level() -> None:
     assert alerts.alerts[0].status is Level.CRITICAL  # most severe first
 
 
+def test_breaches_name_what_trips_a_ci_gate() -> None:
+    f = frame(
+        {
+            "latency_p95{region=a}": flat(150.0),  # warning
+            "memory_utilization{region=a}": flat(0.5),
+            "cache_hit_ratio{region=a}": flat(0.5),  # warning, fleet value of one region
+            "cache_hit_ratio{region=b}": flat(0.9),
+        }
+    )
+    r = report(f, "all")
+    assert r.breaches(Level.CRITICAL) == []
+    assert r.breaches(Level.WARNING) == [
+        "cache_hit_ratio fleet (worst: a)",
+        "cache_hit_ratio{region=a}",
+        "latency_p95{region=a}",
+    ]
+
+
 def test_an_alert_that_has_not_lasted_its_duration_is_not_firing_yet() -> None:
     values = with_spike(flat(50.0), 117, 3, 250.0)  # 5-minute mean 170 ms: warning
     (alerts,) = widget(
