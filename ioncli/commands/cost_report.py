@@ -154,6 +154,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     from ioncli.cost import pricing
     from ioncli.cost.render import RENDERERS
     from ioncli.cost.report import METRICS, Options, build_report, compare, with_extras
+    from ioncli.cost.usage import align_regions
     from ioncli.render import emit
 
     if commit not in pricing.COMMITMENTS:
@@ -165,10 +166,11 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     regions = _regions(settings, region or [], table)
     previous = _read_previous(compare_to) if compare_to else None
-    fleet, clients = _fleet(settings, regions, service_config)
     kind = (source or settings.source).strip().split(":", 1)[0].lower()
     window = since if since is not None or kind == "file" else DEFAULT_SINCE
-    frame = load_frame(settings, source, window, until, step, METRICS, regions)
+    frame = load_frame(settings, source, window, until, step, METRICS, region or [])
+    frame, regions, notes = align_regions(frame, regions, explicit=bool(region))
+    fleet, clients = _fleet(settings, regions, service_config)
     options = Options(
         floor=settings.cost.min_instance_floor,
         max_cold_start_share=settings.cost.max_cold_start_share,
@@ -195,7 +197,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
         plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimates=estimates)
         if yes and plan.changes:
             applied = apply_plan(clients[0], plan)
-    report = with_extras(report, comparison=comparison, plan=plan, applied=applied)
+    report = with_extras(report, comparison=comparison, plan=plan, applied=applied, warnings=notes)
     if quiet_unless_increase and comparison is not None and not comparison.increased:
         print(
             f"cost did not increase ({comparison.previous_monthly:,.2f} -> "

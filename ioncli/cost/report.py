@@ -180,6 +180,12 @@ def build_report(
         raise DataError(f"source {frame.source} returned no data")
     end = end_ts.to_pydatetime() + timedelta(seconds=frame.step_seconds)
     start = start_ts.to_pydatetime()
+    span_hours = (end - start).total_seconds() / 3600
+    if span_hours < 7 * 24:
+        warnings.append(
+            f"the range is {span_hours:,.1f} h, less than a week: weekly cold starts and the "
+            "hour-of-week schedule are extrapolated from the hours it covers"
+        )
     for r in regions:
         if not table.knows(r):
             warnings.append(f"{r}: not in the rate table's region tiers; priced as Tier 2")
@@ -408,8 +414,15 @@ def with_extras(
     comparison: Comparison | None = None,
     plan: Plan | None = None,
     applied: ApplyResult | None = None,
+    warnings: list[str] | tuple[str, ...] = (),
 ) -> CostReport:
-    return replace(report, comparison=comparison, plan=plan, applied=applied)
+    return replace(
+        report,
+        comparison=comparison,
+        plan=plan,
+        applied=applied,
+        warnings=(*warnings, *report.warnings),
+    )
 
 
 __all__ = ["METRICS", "CostReport", "Options", "build_report", "compare", "with_extras"]

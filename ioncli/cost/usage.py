@@ -21,6 +21,7 @@ METRICS = (
     "instances_active",
     "instances_idle",
     "request_rate",
+    "latency_p50",
     "cpu_utilization",
     "memory_utilization",
     "startup_latency_p95",
@@ -76,6 +77,89 @@ def _bridge(series: pd.Series) -> np.ndarray:
     return np.asarray(filled.fillna(0.0).to_numpy(dtype=np.float64))
 
 
+def _busy(
+    frame: MetricFrame, region: str, requests: pd.Series | None, warnings: list[str]
+) -> pd.Series | None:
+    """Billable instance time, or the best estimate the frame allows (said in a warning)."""
+    busy = _column(frame, "billable_instance_time", region)
+    if busy is not None:
+        return busy
+    active = _column(frame, "instances_active", region)
+    latency = _column(frame, "latency_p50", region)
+    if requests is not None and latency is not None:
+        # Little's law: requests in flight = arrival rate x time in the service. A request-
+        # based instance is billed while at least one is in flight, so this bounds it.
+        in_flight = requests * latency / 1000.0
+        if active is not None:
+            in_flight = in_flight.clip(upper=active)
+        warnings.append(
+            f"{region}: no billable_instance_time; estimated as request rate x median "
+            "latency (requests in flight)"
+            + (", at most the active instances" if active is not None else "")
+        )
+        return in_flight
+    if active is not None:
+        warnings.append(f"{region}: no billable_instance_time; active instances used instead")
+    return active
+
+
+def frame_regions(frame: MetricFrame) -> tuple[str, ...]:
+    """The region labels the frame's series carry, in first-seen order."""
+    seen = (key.label("region") for key in frame.series)
+    return tuple(dict.fromkeys(r for r in seen if r))
+
+
+def _moved(series_id: str, old: str, new: str) -> str:
+    from ioncli.frame import SeriesKey
+
+    key = SeriesKey.parse(series_id)
+    if key.label("region") != old:
+        return series_id
+    return SeriesKey.of(key.metric, {**dict(key.labels), "region": new}).id
+
+
+def relabel_region(frame: MetricFrame, old: str, new: str) -> MetricFrame:
+    """The same frame with the series of region `old` moved to region `new`."""
+    data = frame.data.set_axis([_moved(str(c), old, new) for c in frame.data.columns], axis=1)
+    units = {_moved(k, old, new): v for k, v in frame.units.items()}
+    return MetricFrame(
+        data, units, frame.source, frame.step_seconds, frame.simulated,
+        list(frame.incidents), list(frame.warnings),
+    )  # fmt: skip
+
+
+def align_regions(
+    frame: MetricFrame, wanted: tuple[str, ...], explicit: bool
+) -> tuple[MetricFrame, tuple[str, ...], list[str]]:
+    """Which regions to report on, given what the frame holds.
+
+    Asked-for regions (--region) are taken as they are. Configured regions without data are
+    left out with a warning. A frame with one region none of them names (a local `ion serve`
+    labels its series region=local) is priced as if it ran in the first configured region.
+    """
+    if explicit:
+        return frame, wanted, []
+    present = frame_regions(frame)
+    hit = tuple(r for r in wanted if r in present)
+    if hit:
+        missing = [r for r in wanted if r not in hit]
+        notes = [
+            f"{r}: no metrics from source {frame.source} in the range; left out" for r in missing
+        ]
+        return frame, hit, notes
+    if len(present) == 1 and wanted:
+        note = (
+            f"source {frame.source} labels its series region={present[0]}: priced as if it ran "
+            f"in {wanted[0]} (the first of `regions`)"
+        )
+        return relabel_region(frame, present[0], wanted[0]), (wanted[0],), [note]
+    raise DataError(
+        f"source {frame.source} has no metrics for the configured regions "
+        f"({', '.join(wanted)}); it has: {', '.join(present) or 'no region labels'}",
+        hint="pass --region, or set `regions` in ion.toml",
+    )
+
+
 def extract(
     frame: MetricFrame, regions: tuple[str, ...], month_seconds: float
 ) -> tuple[dict[str, RegionSeries], list[str]]:
@@ -86,14 +170,8 @@ def extract(
     if n == 0:
         raise DataError(f"source {frame.source} returned no data for the range")
     for region in regions:
-        busy = _column(frame, "billable_instance_time", region)
-        if busy is None:
-            busy = _column(frame, "instances_active", region)
-            if busy is not None:
-                warnings.append(
-                    f"{region}: no billable_instance_time; active instances used instead"
-                )
         requests = _column(frame, "request_rate", region)
+        busy = _busy(frame, region, requests, warnings)
         if busy is None or requests is None:
             missing = "billable_instance_time" if busy is None else "request_rate"
             raise DataError(
