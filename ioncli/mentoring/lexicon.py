@@ -13,6 +13,7 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "urgent": (
         "urgent*", "asap", "immediately", "emergency", "right now", "right away", "quickly",
         "hurry", "as soon as", "deadline*", "critical", "outage", "is down", "blocker",
+        "by tomorrow", "by tonight", "by friday", "by monday", "by end of day", "tonight",
         "급해", "급합", "급하", "빨리", "당장", "긴급", "지금 바로", "서둘러",
     ),
     "frustrated": (
@@ -21,7 +22,7 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "fed up", "again and again", "useless", "exhausted", "burned out", "burnt out",
         "upset", "angry", "ignored", "ignores",
         "답답", "지쳤", "지쳐", "힘들", "짜증", "안 돼", "안돼",
-        "왜 안", "안 돌아", "화나", "미치겠",
+        "왜 안", "안 돌아", "화나", "미치겠", "자꾸",
     ),
     "anxious": (
         "worr*", "anxious", "anxiety", "nervous", "afraid", "scared", "fear*", "stress*",
@@ -36,7 +37,8 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "헷갈", "모르겠", "이해가 안", "이해 안", "혼란", "뭐가 뭔지",
     ),
     "playful": (
-        "haha*", "lol", "lmao", "fun", "funny", "joke*", "hehe", "silly",
+        "haha*", "lol", "lmao", "fun", "funny", "joke*", "hehe", "silly", "excit*", "yay",
+        "awesome", "woohoo", "hooray", "celebrat*",
         ":)", ":d", ";)", "😄", "😂", "🤣", "😆", "🎉", "😜",
         "ㅋㅋ", "ㅎㅎ", "재밌", "재미있", "장난", "신나",
     ),
@@ -86,7 +88,7 @@ INTENT_KEYWORDS: dict[str, tuple[str, ...]] = {
     ),
     "planning": (
         "plan", "plans", "planned", "planning", "roadmap*", "schedul*", "timeline*",
-        "milestone*", "next steps", "next step",
+        "milestone*", "next steps", "next step", "who should", "who does what",
         "priorit*", "sprint*", "organize", "organise", "strategy",
         "계획", "일정", "로드맵", "우선순위", "전략", "준비",
     ),

@@ -17,6 +17,7 @@ pipeline = MentoringPipeline()
     [
         ("I'm so frustrated, this build keeps failing and I'm stuck.", Tone.FRUSTRATED),
         ("haha this is fun :) let me try something silly", Tone.PLAYFUL),
+        ("I just got promoted!!! So excited to lead the team :)", Tone.PLAYFUL),
         ("I'm worried and nervous about tomorrow's demo.", Tone.ANXIOUS),
         ("Please compare the latency metrics across regions.", Tone.ANALYTICAL),
         ("No rush, take your time with it.", Tone.CALM),
