@@ -6,6 +6,8 @@ import asyncio
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ioncli.mentoring import InvalidInput, MentoringPipeline
 from ioncli.mentoring.models import (
@@ -192,3 +194,25 @@ def test_results_encode_to_json_as_they_are() -> None:
         msgspec.json.decode(msgspec.json.encode(out))["routing"]["scores"]["lua"]
         == (out.routing.scores["lua"])
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.text(max_size=300),
+    key=st.none() | st.text(max_size=40) | st.sampled_from(["calm-medium-learning"]),
+    mode=st.sampled_from(["standard", "summary_light"]),
+    history=st.lists(st.tuples(st.sampled_from(["user", "assistant", "x"]), st.text()), max_size=5),
+)
+def test_any_request_is_answered_or_rejected_as_invalid_input(
+    text: str, key: str | None, mode: str, history: list[tuple[str, str]]
+) -> None:
+    context = ChatContext(user_id="u", message_history=tuple(ChatMessage(r, c) for r, c in history))
+    request = ProcessInput(text, key, context, prompt_mode=mode)
+    try:
+        out = process(request)
+    except InvalidInput as exc:
+        assert exc.field in {"user_input", "resonance_key", "tone", "pace", "intent"}
+        return
+    assert out.content
+    assert out.persona_used in PERSONA_NAMES
+    assert pipeline.cache_key_parts(request)
