@@ -44,6 +44,7 @@ from ioncli.thresholds import Threshold, ThresholdSet, default_thresholds
 
 CHART_POINTS = 160
 SPARK_POINTS = 24
+STALE_SECONDS = 900
 
 
 def _reading(ctx: Context, metric: str, cols: list[int], label: str) -> Reading:
@@ -54,7 +55,7 @@ def _reading(ctx: Context, metric: str, cols: list[int], label: str) -> Reading:
     how = defs.aggregate_of(metric)
     weights = ctx.weights(cols) if how == "weighted" and len(cols) > 1 else None
     fleet = S.combine(ctx.matrix[:, cols], how, weights)
-    value, _ = S.current(fleet, ctx.step)
+    value, last = S.current(fleet, ctx.step)
     spark = S.downsample(fleet, S.buckets(ctx.n, SPARK_POINTS), bucket_reduce(metric))
     levels = [ctx.level(c) for c in cols]
     status = worst(levels) if value is not None else Level.MISSING
@@ -65,6 +66,9 @@ def _reading(ctx: Context, metric: str, cols: list[int], label: str) -> Reading:
         note = f"worst: {describe(ctx.keys[cols[ranked]])}"
     elif value is None:
         note = "no points in the time range"
+    elif last is not None and (ctx.n - 1 - last) * ctx.step > STALE_SECONDS:
+        # The value is real but old: say so rather than pass it off as current.
+        note = f"stale: last point {ctx.time(last):%m-%d %H:%M} UTC"
     return Reading(label, metric, unit, value, status, ids, info(rule), S.to_tuple(spark), note)
 
 

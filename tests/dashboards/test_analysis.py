@@ -124,6 +124,14 @@ def test_a_missing_metric_is_missing_not_zero_and_the_rest_renders() -> None:
     assert r.counts["missing"] >= 1
 
 
+def test_a_series_that_stopped_reporting_is_marked_stale() -> None:
+    stopped = flat(50.0, 60) + flat(math.nan, 60)
+    f = frame({"latency_p95{region=a}": stopped, "cpu_utilization{region=a}": flat(0.5)})
+    s = stat(report(f, "overview"), "overview", "Latency p95 (worst)")
+    assert s.reading.value == 50.0
+    assert s.reading.note == "stale: last point 11-28 00:59 UTC"
+
+
 def test_a_series_with_only_gaps_is_missing() -> None:
     f = frame({"latency_p95{region=a}": flat(50.0), "cpu_utilization{region=a}": flat(math.nan)})
     cells = table(report(f, "infrastructure"), "infrastructure", "Utilisation by region").rows
