@@ -188,7 +188,8 @@ def _region(
     p99 = p50 * (3.2 + 0.2 * noise("latency_p99"))
     pipeline = (p95 * 0.85 + 4.0) * (1.0 + 0.05 * noise("pipeline_latency_p95"))
 
-    err5 = 0.0006 * (1.0 + 0.8 * u) * np.exp(0.35 * noise("error_ratio_5xx"))
+    # A healthy fleet stays inside the 99.95% availability rule; bursts break it clearly.
+    err5 = 0.00012 * (1.0 + 0.8 * u) * np.exp(0.3 * noise("error_ratio_5xx"))
     err5 = np.clip(err5 + effects.error_add, 0.0, 1.0)
     err4 = np.clip(0.021 + 0.003 * noise("error_ratio_4xx"), 0.0, 1.0)
     availability = 1.0 - err5
