@@ -35,6 +35,18 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
+def _checked_input(request: ProcessInput) -> str:
+    """The input as the pipeline uses it (surrounding space dropped), or InvalidInput."""
+    user_input = request.user_input.strip()
+    if not user_input:
+        raise InvalidInput("user_input", "must not be empty")
+    if request.prompt_mode not in PROMPT_MODES:
+        raise InvalidInput(
+            "prompt_mode", f"unknown prompt mode {request.prompt_mode!r}", PROMPT_MODES
+        )
+    return user_input
+
+
 def context_fingerprint(context: ChatContext | None) -> str:
     """A digest of everything in a context that can reach a prompt ("-" when there is none).
 
@@ -98,13 +110,7 @@ class MentoringPipeline:
 
     async def process(self, request: ProcessInput) -> ProcessOutput:
         started = time.perf_counter()
-        user_input = request.user_input.strip()
-        if not user_input:
-            raise InvalidInput("user_input", "must not be empty")
-        if request.prompt_mode not in PROMPT_MODES:
-            raise InvalidInput(
-                "prompt_mode", f"unknown prompt mode {request.prompt_mode!r}", PROMPT_MODES
-            )
+        user_input = _checked_input(request)
         analysis: TextAnalysis | None = None
         if request.resonance_key is None:
             analysis = analyzer.analyze(user_input)
@@ -164,13 +170,7 @@ class MentoringPipeline:
         "ctx:<digest>", "meta:<0|1>"). "auto" means the key is derived from the input, which
         the input digest already covers, so no analysis is needed to compute a cache key.
         """
-        user_input = request.user_input.strip()
-        if not user_input:
-            raise InvalidInput("user_input", "must not be empty")
-        if request.prompt_mode not in PROMPT_MODES:
-            raise InvalidInput(
-                "prompt_mode", f"unknown prompt mode {request.prompt_mode!r}", PROMPT_MODES
-            )
+        user_input = _checked_input(request)
         key = (
             "auto"
             if request.resonance_key is None
