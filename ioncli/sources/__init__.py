@@ -79,7 +79,11 @@ def open_source(
 
         key_env = settings.serve.api_key_env
         api_key = os.environ.get(key_env) if key_env else None
-        return LocalSource(settings.local_url, settings.service, api_key=api_key)
+        from ioncli.sources.catalog import catalog
+
+        return LocalSource(
+            settings.local_url, settings.service, api_key=api_key, specs=catalog(settings)
+        )
     if kind == "gcp" and not arg:
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
 

@@ -12,6 +12,7 @@ downsamples), a finer one keeps the service's own step.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 from ioncli.errors import DataError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
 from ioncli.sources import FetchRequest
-from ioncli.sources.catalog import catalog
+from ioncli.sources.catalog import MetricSpec, catalog
 
 HISTORY_PATH = "/api/v2/metrics/history"
 _WORST_PREFIXES = ("latency_", "pipeline_latency_", "startup_latency_", "max_concurrency_")
@@ -37,12 +38,14 @@ class LocalSource:
         timeout: float = 10.0,
         transport: Any = None,
         api_key: str | None = None,
+        specs: Mapping[str, MetricSpec] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.timeout = timeout
         self.transport = transport  # an httpx transport, for tests
         self.api_key = api_key
+        self.specs = dict(specs) if specs is not None else catalog()
         self.name = "local"
 
     def fetch(self, request: FetchRequest) -> MetricFrame:
@@ -87,8 +90,7 @@ class LocalSource:
         return body
 
     def _frame(self, body: dict[str, Any], request: FetchRequest) -> MetricFrame:
-        specs = catalog()
-        by_local = {spec.local_name: spec for spec in specs.values()}
+        by_local = {spec.local_name: spec for spec in self.specs.values()}
         wanted = set(request.metrics)
         columns: dict[str, pd.Series] = {}
         units: dict[str, str] = {}

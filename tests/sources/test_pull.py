@@ -127,3 +127,15 @@ def test_bad_input_is_one_line_and_an_exit_code(
 def test_output_must_be_parquet_or_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["pull", "--source", "sim", "-o", str(tmp_path / "x.json")]) == 2
     assert "use a .parquet or .csv" in capsys.readouterr().err
+
+
+def test_an_empty_result_is_exit_4(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve_monitoring([]) as fake:
+        monkeypatch.setenv("ION_MONITORING_EMULATOR_HOST", fake.address)
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+        out = tmp_path / "empty.parquet"
+        assert run(["pull", "--source", "gcp", *RANGE, "--no-cache", "-o", str(out)]) == 4
+    assert "source gcp returned no data" in capsys.readouterr().err
+    assert not out.exists()
