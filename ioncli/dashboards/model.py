@@ -91,6 +91,16 @@ class Table:
     note: str = ""
     kind: str = "table"
 
+    def cell_notes(self) -> list[str]:
+        """Notes on single cells worth a line under the table (stale data, worst series)."""
+        titles = [c.title for c in self.columns]
+        return [
+            f"{row.label} · {title}: {cell.note}"
+            for row in self.rows
+            for title, cell in zip(titles, row.cells, strict=True)
+            if cell.note and cell.status is not Level.MISSING
+        ]
+
 
 @dataclass(frozen=True)
 class Line:

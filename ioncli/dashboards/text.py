@@ -85,9 +85,8 @@ def _grid(widget: Table) -> RenderableType:
         table.add_column(column.title, justify="right", no_wrap=True)
     for row in widget.rows:
         table.add_row(Text(clip(row.label)), *(_value(c) for c in row.cells))
-    if widget.note:
-        return Group(table, Text(f"  {widget.note}", style="dim"))
-    return table
+    notes = [*widget.cell_notes(), widget.note]
+    return Group(table, *(Text(f"  {clip(n, 76)}", style="dim") for n in notes if n))
 
 
 def _chart(chart: Chart) -> RenderableType:

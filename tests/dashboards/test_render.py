@@ -186,3 +186,13 @@ def test_a_single_point_renders_in_every_format(fmt_name: str) -> None:
     out = getattr(RENDERERS, fmt_name)(r)
     rendered = out if isinstance(out, str) else render_plain(out, width=80)
     assert "50.0 ms" in rendered or '"value": 50.0' in rendered
+
+
+def test_cell_notes_show_under_tables_in_every_format() -> None:
+    series = healthy_fleet()
+    series["latency_p95{region=us-central1}"] = flat(50.0, 60) + flat(float("nan"), 60)
+    r = make(series, "overview")
+    note = "us-central1 · Latency p95: stale: last point 11-28 00:59 UTC"
+    assert note in render_plain(RENDERERS.text(r), width=80)
+    assert f"- {note}" in render_markdown(r)
+    assert note in render_html(r)
