@@ -97,7 +97,8 @@ def _table(ctx: Context, spec: defs.TableSpec) -> Table:
         rows.append(Row(label, dict(zip(spec.group_by, values, strict=True)), cells))
     note = ""
     if not rows and unlabelled:
-        note = f"no series here carry the label {', '.join(spec.group_by)}"
+        plural = "s" if len(spec.group_by) > 1 else ""
+        note = f"no series here has the label{plural} {', '.join(spec.group_by)}"
     elif not rows:
         rows.append(Row("–", {}, tuple(_reading(ctx, m, [], "–") for m in present)))
     absent = [m for m in spec.optional if m not in present]
@@ -133,7 +134,7 @@ def _chart(ctx: Context, spec: defs.ChartSpec) -> Chart | None:
         return None
     note = "" if lines else "missing: not in this source"
     judged = [(line.name, info(rule)) for line, rule in zip(lines, rules, strict=True) if rule]
-    shared = {info for _, info in judged}
+    shared = {rule_info for _, rule_info in judged}
     threshold = shared.pop() if len(shared) == 1 else None
     if len(shared) > 1:
         note = "thresholds differ per series; the tables show each one's"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -89,7 +88,7 @@ def info(rule: Threshold | None) -> ThresholdInfo | None:
     )
 
 
-def describe(key: SeriesKey, skip: Sequence[str] = ()) -> str:
-    """A short human label for a series: its label values (all of them when none remain)."""
-    parts = [v for k, v in key.labels if k not in skip]
+def describe(key: SeriesKey) -> str:
+    """A short human label for a series: its label values, else its metric name."""
+    parts = [v for _, v in key.labels]
     return " / ".join(parts) if parts else key.metric

@@ -67,6 +67,11 @@ def _run(
 
 
 def anomalies(ctx: Context, spec: defs.AnomaliesSpec) -> AnomalyList:
+    """Runs of points far from the median of the preceding hour.
+
+    A trailing median follows the daily cycle, so a busy afternoon is not an anomaly while a
+    sudden jump is; the scale is each series' robust spread around that median.
+    """
     window = max(10, round(3600 / max(ctx.step, 1)))
     method = (
         f"points more than {ANOMALY_SIGMAS:g} robust standard deviations from the median of "
@@ -82,6 +87,8 @@ def anomalies(ctx: Context, spec: defs.AnomaliesSpec) -> AnomalyList:
     scale = S.robust_scale(deviation)
     with np.errstate(invalid="ignore"):
         level = np.nanmedian(np.abs(sub), axis=0) if sub.size else np.zeros(len(cols))
+    # A flat series has no spread at all; without a floor any wiggle would be infinitely
+    # many deviations away. 1% of the series' level is below anything worth a look.
     scale = np.maximum(np.nan_to_num(scale), np.maximum(np.nan_to_num(level) * 0.01, 1e-9))
     z = deviation / scale
     found: list[Anomaly] = []
