@@ -114,7 +114,10 @@ def chart_svg(chart: Chart, fmt_value: Callable[[float | None, str], str]) -> Sv
     shown: list[tuple[float, str]] = []
     off: list[str] = []
     for value, name in marks:
-        if lo - data_span <= value <= hi + data_span:
+        # A level within reach of the data is worth squeezing the data for (within twice its
+        # range, or up to double its peak); a far one would flatten every line, so it is named.
+        near = lo - 2 * data_span <= value <= hi + 2 * data_span
+        if near or (0 < value <= 2 * hi and value >= lo / 2):
             shown.append((value, name))
             lo, hi = min(lo, value), max(hi, value)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from ioncli.dashboards.model import Level, ThresholdInfo
+from ioncli.dashboards.model import ThresholdInfo
 
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
 LONG_LABEL = 48
@@ -94,10 +94,6 @@ def clip(label: str, limit: int = LONG_LABEL) -> str:
         return label
     keep = limit - 1
     return label[: keep - keep // 3] + "…" + label[-(keep // 3) :]
-
-
-def level_word(level: Level | str) -> str:
-    return Level(level).value
 
 
 def series_label(metric: str, labels: Mapping[str, str]) -> str:
