@@ -19,6 +19,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,6 +124,20 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children so far (clock ticks from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
@@ -166,27 +181,34 @@ def record(
     results: dict[str, dict[str, float]],
     ratios: dict[str, float],
     memory: str,
+    ratios_cpu: str,
 ) -> None:
     """Append one dated Markdown block with the command, the machine and the numbers."""
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     lines = [
         f"## {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         "",
-        f"Command: `python benchmarks/bench_serve.py --duration {args.duration} --long {args.long}`",
+        "Command: `python benchmarks/bench_serve.py "
+        f"--duration {args.duration} --rounds {args.rounds} --long {args.long}`",
         f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}; wrk -t2 -c64 on the same machine; one granian worker; "
         f"offline responder; load average {load} at the end (other jobs share the box).",
         "",
-        "| run | req/s | p50 ms | p99 ms | failed |",
-        "|---|---:|---:|---:|---:|",
+        f"Median of {args.rounds} interleaved rounds of {args.duration} s each:",
+        "",
+        "| run | req/s | p50 ms | p99 ms | server CPU µs/request | failed |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
         lines.append(
-            f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {int(r['failed'])} |"
+            f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_us']:.1f} "
+            f"| {int(r['failed'])} |"
         )
     lines += [
         "",
-        "ion/trivial: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()) + ".",
+        "ion/trivial by throughput: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items())
+        + f"; by server CPU per request (trivial/ion, independent of other load): {ratios_cpu}.",
         f"Memory: {memory}.",
         "",
     ]
@@ -197,6 +219,7 @@ def record(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median kept)")
     parser.add_argument("--long", type=int, default=60, help="seconds of unique-input load for RSS")
     parser.add_argument("--record", type=Path, help="append a Markdown result block to this file")
     args = parser.parse_args()
@@ -228,11 +251,27 @@ def main() -> int:
             ("trivial GET", f"{triv_url}/", ""),
             ("ion GET /api/v2/health", f"{ion_url}/api/v2/health", ""),
         ]
-        for name, url, lua in runs:
-            results[name] = wrk(url, lua, d)
-            r = results[name]
-            print(f"{name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                  f"p99 {r['p99']:6.2f} ms  failed {int(r['failed'])}", flush=True)  # fmt: skip
+        # Rounds interleave ion and the trivial app, so a neighbour's load hits both alike;
+        # each figure is the median over the rounds.
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in runs}
+        for round_no in range(1, args.rounds + 1):
+            for name, url, lua in runs:
+                pid = ion.pid if name.startswith("ion") else trivial.pid
+                cpu_before = tree_cpu_seconds(pid)
+                r = wrk(url, lua, d)
+                # CPU per request does not depend on what else the machine is doing.
+                r["cpu_us"] = (tree_cpu_seconds(pid) - cpu_before) / max(1, r["requests"]) * 1e6
+                samples[name].append(r)
+                print(f"[{round_no}] {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                      f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req  "
+                      f"failed {int(r['failed'])}", flush=True)  # fmt: skip
+        for name, runs_of in samples.items():
+            results[name] = {key: statistics.median(r[key] for r in runs_of) for key in runs_of[0]}
+            results[name]["failed"] = sum(r["failed"] for r in runs_of)
+        print("median of rounds:")
+        for name, r in results.items():
+            print(f"    {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                  f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req")  # fmt: skip
         trivial_post = results["trivial POST"]["rps"]
         ratios = {
             "cached": results["ion cached POST /api/v2/process"]["rps"] / trivial_post,
@@ -240,6 +279,14 @@ def main() -> int:
             "health": results["ion GET /api/v2/health"]["rps"] / results["trivial GET"]["rps"],
         }
         print("ratios ion/trivial: " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()))
+        cpu_ratio = {
+            "cached": results["trivial POST"]["cpu_us"]
+            / results["ion cached POST /api/v2/process"]["cpu_us"],
+            "health": results["trivial GET"]["cpu_us"]
+            / results["ion GET /api/v2/health"]["cpu_us"],
+        }
+        ratios_cpu = ", ".join(f"{k} {v:.2f}" for k, v in cpu_ratio.items())
+        print(f"ratios by server CPU per request (trivial/ion, load-independent): {ratios_cpu}")
 
         rss_before = tree_rss_kib(ion.pid)
         long_run = wrk(f"{ion_url}/api/v2/process", UNIQUE_LUA, args.long)
@@ -263,7 +310,7 @@ def main() -> int:
                 proc.kill()
 
     if args.record:
-        record(args, results, ratios, memory)
+        record(args, results, ratios, memory, ratios_cpu)
     return 0
 
 
