@@ -20,6 +20,10 @@ def money(value: Any, signed: bool = False) -> str:
     return f"{sign}${abs(v):,.2f}"
 
 
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
 def plain(value: float) -> str:
     """A rate without exponent notation (0.0000025, not 2.5e-06)."""
     return f"{value:.10f}".rstrip("0").rstrip(".")
@@ -44,6 +48,7 @@ def _context(report: CostReport) -> dict[str, Any]:
         "money": money,
         "number": number,
         "plain": plain,
+        "percent": percent,
         "claimed": claimed(report),
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
@@ -159,7 +164,25 @@ def _region_tables(report: CostReport) -> list[Any]:
             money(r.month_to_date),
             money(r.projected_month),
         )
-    return [config, costs]
+    usage = Table(title="Usage over the range", title_justify="left")
+    for col in ("region", "busy inst. mean", "peak", "idle inst.", "req/s", "CPU", "memory",
+                "start-up p95", "coverage"):  # fmt: skip
+        usage.add_column(col, justify="left" if col == "region" else "right",
+                         no_wrap=col == "region")  # fmt: skip
+    for r in report.regions:
+        u = r.usage
+        usage.add_row(
+            r.region,
+            number(u.busy_instances_mean),
+            number(u.busy_instances_peak),
+            number(u.idle_instances_mean),
+            number(u.requests_per_second),
+            percent(u.cpu_utilization),
+            percent(u.memory_utilization),
+            f"{number(u.startup_p95_ms, 0)} ms",
+            percent(u.coverage),
+        )
+    return [config, usage, costs]
 
 
 def _recommendation_parts(report: CostReport) -> list[Any]:

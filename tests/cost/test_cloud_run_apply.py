@@ -200,3 +200,15 @@ def test_plan_refusals(three_regions: FakeCloudRun, run_clients: Any) -> None:
     plan = make_plan(fleet, {"us-central1": 1, "asia-southeast1": 1}, floor=2, force=True)
     assert [c.region for c in plan.changes] == ["us-central1"]
     assert plan.unchanged == ("asia-southeast1",)
+
+
+def test_an_operation_that_never_finishes_is_reported_as_unknown(
+    three_regions: FakeCloudRun, run_clients: Any
+) -> None:
+    three_regions.pending_polls = 10_000
+    fleet = _fleet(three_regions, run_clients)
+    plan = make_plan(fleet, {"us-central1": 2, "europe-west1": 1}, floor=0, force=False)
+    result = apply_plan(run_clients[0], plan, timeout=0.3, poll_seconds=0.05)
+    assert [s.outcome for s in result.steps] == [Outcome.FAILED, Outcome.NOT_ATTEMPTED]
+    assert "did not finish within 0.3 s" in result.steps[0].detail
+    assert "outcome is unknown" in result.steps[0].detail
