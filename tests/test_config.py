@@ -25,8 +25,11 @@ def test_defaults_without_any_file(tmp_path: Path) -> None:
 
 
 def test_ion_toml_in_the_working_directory(tmp_path: Path) -> None:
-    write(tmp_path, "ion.toml", 'service = "svc"\nregions = ["us-central1"]\n[alerts]\n'
-          "max_alerts_per_week = 2\n")
+    write(
+        tmp_path,
+        "ion.toml",
+        'service = "svc"\nregions = ["us-central1"]\n[alerts]\nmax_alerts_per_week = 2\n',
+    )
     settings = load_settings(env={}, cwd=tmp_path)
     assert settings.service == "svc"
     assert settings.regions == ("us-central1",)
