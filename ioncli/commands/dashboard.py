@@ -100,8 +100,11 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 ) -> None:
     """Show the service's health: overview, performance, reliability, cache, infrastructure."""
     settings = state_of(ctx).settings().override(service=service)
-    if watch is not None and (fmt is not Format.TEXT or output is not None):
-        raise UsageError("--watch refreshes the terminal view: use it with --format text, no -o")
+    if watch is not None and (fmt is not Format.TEXT or output is not None or step_summary):
+        raise UsageError(
+            "--watch refreshes the terminal view: use it with --format text, "
+            "without -o or --step-summary"
+        )
     if watch is not None and fail_on is not None:
         raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
 

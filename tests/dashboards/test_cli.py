@@ -96,6 +96,7 @@ def test_an_empty_time_range_is_exit_4(healthy: Path, capsys: pytest.CaptureFixt
     [
         ["nonsense"],
         ["--watch", "5", "--format", "json"],
+        ["--watch", "5", "--step-summary"],
         ["--watch", "5", "--fail-on", "critical"],
         ["--fail-on", "sometimes"],
     ],
