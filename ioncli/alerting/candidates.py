@@ -97,6 +97,7 @@ class Candidate:
         self.ctx = ctx
         self._arrays: dict[str, FloatArray] | None = None  # expensive bands, computed once
         self._last: tuple[float, float] = (np.nan, np.nan)
+        self._history: dict[str, FloatArray] | None = None
 
     def available(self) -> str | None:
         """None when the kind can run on this series, else why not."""
@@ -259,10 +260,13 @@ class ZScore(Candidate):
 
     def history_condition(self, k: float) -> BoolArray | None:
         ctx = self.ctx
-        ph = ctx.per_hour
-        hourly = pd.Series(ctx.learn_values).rolling(ph, min_periods=max(1, ph // 2)).mean()
-        mu, sd = float(hourly.mean()), float(hourly.std())
-        z = ((hourly - mu) / max(sd, 0.05 * ctx.baseline.spread)).to_numpy(dtype=np.float64)
+        if self._history is None:
+            ph = ctx.per_hour
+            hourly = pd.Series(ctx.learn_values).rolling(ph, min_periods=max(1, ph // 2)).mean()
+            mu, sd = float(hourly.mean()), float(hourly.std())
+            spread = max(sd, 0.05 * ctx.baseline.spread)
+            self._history = {"z": ((hourly - mu) / spread).to_numpy(dtype=np.float64)}
+        z = self._history["z"]
         with np.errstate(invalid="ignore"):
             return _sides(ctx, z > k, z < -k)
 
@@ -287,9 +291,9 @@ class Envelope(Candidate):
             "max": past.max().to_numpy(dtype=np.float64),
             "min": past.min().to_numpy(dtype=np.float64),
         }
-        # Sorting windows (medians, percentiles) is the costly part: take them over samples
-        # at most 5 minutes apart, each judging the points up to the next sample.
-        every = max(1, ph // 12)
+        # Sorting windows (medians, percentiles) is the costly part: below a 5-minute step,
+        # take them over samples 10 minutes apart, each judging the points up to the next.
+        every = 1 if ph <= 12 else max(1, ph // 6)
         sampled = x.iloc[::every].reset_index(drop=True)
         per_h = max(1, ph // every)
         hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
@@ -332,27 +336,34 @@ class Envelope(Candidate):
     def _history_bands(self) -> dict[str, FloatArray]:
         """The bands over the learning window, each point judged against all the others but
         its own hour (top-two trick per hourly block for the extremes)."""
+        if self._history is not None:
+            return self._history
         ctx = self.ctx
         x = ctx.learn_values
         n, ph = x.size, ctx.per_hour
         blocks = np.arange(n) // ph
         finite = np.isfinite(x)
+        size = -(-n // ph)
+        padded = np.full(size * ph, np.nan)
+        padded[:n] = x
         out: dict[str, FloatArray] = {}
         for name, sign in (("max", 1.0), ("min", -1.0)):
-            peak = np.full(int(blocks[-1]) + 1, -np.inf)
-            np.maximum.at(peak, blocks[finite], sign * x[finite])
+            signed = np.where(np.isfinite(padded), sign * padded, -np.inf).reshape(size, ph)
+            peak = signed.max(axis=1)
             top = int(np.argmax(peak))
             second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
             loo = np.where(blocks == top, second, peak[top])
             out[name] = sign * loo
         finite_x = x[finite]
-        n_med = float(np.median(finite_x)) if finite_x.size else np.nan
-        out["median"] = np.full(n, n_med)
-        out["q_hi"] = np.full(n, float(np.quantile(finite_x, 0.99)) if finite_x.size else np.nan)
-        out["q_lo"] = np.full(n, float(np.quantile(finite_x, 0.01)) if finite_x.size else np.nan)
-        out["hourly"] = (
-            pd.Series(x).rolling(ph, min_periods=max(1, ph // 2)).median().to_numpy(np.float64)
+        q_lo, med, q_hi = (
+            np.quantile(finite_x, [0.01, 0.5, 0.99]) if finite_x.size else [np.nan] * 3
         )
+        out["median"] = np.full(n, float(med))
+        out["q_hi"] = np.full(n, float(q_hi))
+        out["q_lo"] = np.full(n, float(q_lo))
+        # The current hour's median is the same function of the past hour as in `_bands`.
+        out["hourly"] = self._bands()["hourly"][ctx.learn_start : ctx.learn_end]
+        self._history = out
         return out
 
     def history_condition(self, k: float) -> BoolArray | None:

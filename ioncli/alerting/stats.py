@@ -166,7 +166,7 @@ def baseline(values: FloatArray, index: pd.DatetimeIndex, step_seconds: int) -> 
     kept, removed, method = clean(values)
     data = kept if kept.size else np.array([np.nan])
     p50, p95, p99 = (float(v) for v in np.percentile(data, [50, 95, 99]))
-    med = float(np.median(data))
+    med = p50
     mad = float(np.median(np.abs(data - med))) * MAD_SCALE
     span = (index[-1] - index[0]).total_seconds() + step_seconds if len(index) else 0.0
     hours = hourly(values, index)
