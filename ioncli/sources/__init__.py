@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ioncli.config import Settings
 from ioncli.errors import UsageError
 
 if TYPE_CHECKING:
-    from ioncli.config import Settings
     from ioncli.frame import MetricFrame
 
 
@@ -82,7 +82,7 @@ def open_source(
         from ioncli.sources.catalog import catalog
 
         return LocalSource(
-            settings.local_url, settings.service, api_key=api_key, specs=catalog(settings)
+            local_url(settings), settings.service, api_key=api_key, specs=catalog(settings)
         )
     if kind == "gcp" and not arg:
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
@@ -98,3 +98,20 @@ def open_source(
             cache = QueryCache(cache_dir)
         return CloudMonitoringSource(client, settings, cache=cache)
     raise UsageError(f"unknown source {spec!r} (expected {SOURCE_SPECS})")
+
+
+def local_url(settings: Settings) -> str:
+    """Where `ion serve` answers: `local_url`, or the configured [serve] address when only
+    that was changed (a user who moved the port expects `--source local` to follow it)."""
+    from ioncli.config import ServeSettings
+
+    default = Settings.__dataclass_fields__["local_url"].default
+    if settings.local_url != default:
+        return settings.local_url
+    serve, stock = settings.serve, ServeSettings()
+    if (serve.host, serve.port) == (stock.host, stock.port):
+        return settings.local_url
+    host = "127.0.0.1" if serve.host in ("0.0.0.0", "::", "") else serve.host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{serve.port}"

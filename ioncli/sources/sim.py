@@ -28,7 +28,8 @@ from ioncli.sources import FetchRequest
 from ioncli.sources.catalog import DEFAULT_METRICS
 
 DEFAULT_SEED = 7
-ENDPOINT = "/api/v2/process"
+# The endpoint label `ion serve` itself uses for POST /api/v2/process.
+ENDPOINT = "process"
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,18 @@ def test_an_error_answer_is_a_source_error(server: str) -> None:
     Handler.status = 500
     with pytest.raises(SourceError, match="HTTP 500: boom"):
         LocalSource(server, "s").fetch(FetchRequest(start=START, end=NOW))
+
+
+def test_local_url_follows_a_moved_serve_port() -> None:
+    import dataclasses
+
+    from ioncli.config import ServeSettings
+    from ioncli.sources import local_url
+
+    assert local_url(Settings()) == "http://127.0.0.1:8080"
+    moved = dataclasses.replace(Settings(), serve=ServeSettings(port=9001))
+    assert local_url(moved) == "http://127.0.0.1:9001"
+    cloud = dataclasses.replace(Settings(), serve=ServeSettings(host="0.0.0.0", port=8081))
+    assert local_url(cloud) == "http://127.0.0.1:8081"
+    explicit = dataclasses.replace(moved, local_url="http://box:1234")
+    assert local_url(explicit) == "http://box:1234"
