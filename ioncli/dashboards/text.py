@@ -11,6 +11,7 @@ from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
 
+from ioncli.dashboards.context import bucket_reduce
 from ioncli.dashboards.model import (
     AlertList,
     AnomalyList,
@@ -70,7 +71,7 @@ def _stats(stats: list[Stat]) -> RichTable:
         table.add_row(
             Text(clip(stat.title)),
             _value(r),
-            Text(spark(r.spark, STAT_TREND), style="cyan"),
+            Text(spark(r.spark, STAT_TREND, bucket_reduce(r.metric)), style="cyan"),
             Text(clip(r.note), style="dim"),
         )
     return table
@@ -101,7 +102,7 @@ def _chart(chart: Chart) -> RenderableType:
         table.add_row(
             _mark(line.status),
             Text(clip(line.name)),
-            Text(spark(line.values, TREND_WIDTH + 8), style="cyan"),
+            Text(spark(line.values, TREND_WIDTH + 8, chart.bucket_reduce), style="cyan"),
             fmt(min(real), chart.unit) if real else "–",
             fmt(max(real), chart.unit) if real else "–",
         )

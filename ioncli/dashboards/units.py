@@ -65,12 +65,30 @@ def fmt_threshold(info: ThresholdInfo | None, unit: str) -> str:
     return ", ".join(parts) or "none"
 
 
-def spark(values: Sequence[float | None], width: int | None = None) -> str:
-    """A unicode sparkline scaled to the series' own range; gaps are spaces."""
+def squeeze(values: Sequence[float | None], width: int, how: str = "mean") -> list[float | None]:
+    """At most `width` points: runs of neighbours reduced the way the chart was (max, min
+    or mean), so the whole range stays in view and a spike is not averaged away."""
     points = list(values)
-    if width is not None and len(points) > width:
-        # Keep the newest points: the trend into "now" is what a reader looks at.
-        points = points[-width:]
+    if len(points) <= width:
+        return points
+    size = math.ceil(len(points) / width)
+    out: list[float | None] = []
+    for start in range(0, len(points), size):
+        real = [v for v in points[start : start + size] if v is not None]
+        if not real:
+            out.append(None)
+        elif how == "max":
+            out.append(max(real))
+        elif how == "min":
+            out.append(min(real))
+        else:
+            out.append(sum(real) / len(real))
+    return out
+
+
+def spark(values: Sequence[float | None], width: int | None = None, how: str = "mean") -> str:
+    """A unicode sparkline scaled to the series' own range; gaps are spaces."""
+    points = list(values) if width is None else squeeze(values, width, how)
     real = [v for v in points if v is not None]
     if not real:
         return ""

@@ -15,7 +15,7 @@ from ioncli.dashboards import definitions
 from ioncli.dashboards.analysis import build_report
 from ioncli.dashboards.model import DashboardReport
 from ioncli.dashboards.render import RENDERERS, render_html, render_json, render_markdown
-from ioncli.dashboards.units import clip, fmt, spark
+from ioncli.dashboards.units import clip, fmt, spark, squeeze
 from ioncli.frame import Incident
 from ioncli.render import MARKDOWN_LIMIT, render_plain
 from ioncli.thresholds import default_thresholds
@@ -172,6 +172,15 @@ def test_sparkline_scales_to_its_range_and_shows_gaps() -> None:
     assert spark([5.0, 5.0]) == "▁▁"
     assert spark([None]) == ""
     assert len(spark(list(range(100)), 10)) == 10
+
+
+def test_a_narrow_sparkline_keeps_the_whole_range_and_the_spike() -> None:
+    values: list[float | None] = [1.0] * 100
+    values[3] = 9.0  # early in the range: a narrow line must not cut it off
+    assert squeeze(values, 10, "max")[0] == 9.0
+    assert squeeze(values, 10, "mean")[0] == pytest.approx(1.8)
+    assert spark(values, 10, "max") == "█▁▁▁▁▁▁▁▁▁"
+    assert squeeze([None, None, 1.0], 2) == [None, 1.0]
 
 
 def test_clip_keeps_head_and_tail() -> None:
