@@ -248,3 +248,21 @@ def test_cache_serves_repeats_and_asks_only_for_what_is_new(
 def test_missing_project_is_a_configuration_error(fake: RunningFake) -> None:
     with pytest.raises(ConfigError, match="project"):
         source(fake, settings=Settings()).fetch(request())
+
+
+def test_the_default_window_ends_before_the_data_lag(fake: RunningFake) -> None:
+    from ioncli.commands._source import load_frame
+
+    now = END + timedelta(minutes=2, seconds=30)
+    frame = load_frame(
+        SETTINGS, "gcp", "30m", None, None, ["request_rate"], now=now, client=fake.client()
+    )
+    # now - 4 min = 17:58:30, floored to the step: the window is [17:28, 17:58).
+    assert frame.data.index[0] == pd.Timestamp("2026-11-28T17:28:00Z")
+    assert frame.data.index[-1] == pd.Timestamp("2026-11-28T17:57:00Z")
+
+
+def test_a_progress_bar_does_not_change_the_result(fake: RunningFake) -> None:
+    quiet = source(fake).fetch(request(metrics=("request_rate",)))
+    shown = source(fake, progress=True).fetch(request(metrics=("request_rate",)))
+    pd.testing.assert_frame_equal(quiet.data, shown.data)
