@@ -183,7 +183,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     plan = applied = None
     if apply:
         from ioncli.cost.cloud_run import apply_plan, make_plan
-        from ioncli.cost.report import estimates_for
+        from ioncli.cost.report import estimator
 
         if fleet.offline:
             raise UsageError(
@@ -193,8 +193,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
             )
         # --set names exactly the regions to change; without it, every recommendation.
         wanted = targets or {r.region: r.recommended for r in report.recommendations}
-        estimates = estimates_for(frame, fleet, table, wanted)
-        plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimates=estimates)
+        estimate = estimator(frame, fleet, table)
+        plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
         if yes and plan.changes:
             applied = apply_plan(clients[0], plan)
     report = with_extras(report, comparison=comparison, plan=plan, applied=applied, warnings=notes)

@@ -11,7 +11,7 @@ result says what was changed, what failed and what was not attempted, and how to
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -76,11 +76,12 @@ def make_plan(
     *,
     floor: int,
     force: bool,
-    estimates: Mapping[str, tuple[float, float]] | None = None,
+    estimate: Callable[[str, int], tuple[float, float]] | None = None,
 ) -> Plan:
     """Check each target against the service's limits and the configured floor.
 
-    `estimates` maps region -> (dollar change per month, cold starts added per week).
+    `estimate(region, new_min)` gives (dollar change per month, cold starts added per week);
+    it is asked only about changes that passed the checks.
     """
     changes, unchanged = [], []
     for region, after in targets.items():
@@ -105,7 +106,7 @@ def make_plan(
         if after == current.min_instances:
             unchanged.append(region)
             continue
-        dollars, cold = (estimates or {}).get(region, (0.0, 0.0))
+        dollars, cold = estimate(region, after) if estimate else (0.0, 0.0)
         changes.append(
             Change(
                 region,

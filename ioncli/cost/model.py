@@ -160,8 +160,16 @@ class Evaluator:
         self._observed = series.busy + (series.idle if series.idle is not None else 0.0)
         self.cold = StartModel(series, config.concurrency)
 
+    def warm(self, floor: np.ndarray | int) -> np.ndarray:
+        """Service-level min(s) -> instances the serving revisions keep warm."""
+        values = np.asarray(floor).astype(np.int64)
+        top = int(values.max()) if values.size else 0
+        lookup = np.array([self.config.warm_for(m) for m in range(top + 1)], dtype=np.float64)
+        out: np.ndarray = lookup[values]
+        return out
+
     def step_total(self, floor: np.ndarray | int) -> np.ndarray:
-        m = np.asarray(floor, dtype=np.float64)
+        m = self.warm(floor)
         busy = self.series.busy
         if self.config.billing is Billing.REQUEST:
             idle = np.maximum(0.0, m - busy)
@@ -173,5 +181,8 @@ class Evaluator:
     def monthly(self, floor: np.ndarray | int) -> float:
         return monthly(self.step_total(floor), self.series.step_seconds, self.table.month_seconds)
 
+    def starts(self, floor: np.ndarray | int) -> ColdStarts:
+        return self.cold.starts(self.warm(floor))
+
     def per_week(self, floor: np.ndarray | int) -> tuple[float, float]:
-        return self.cold.per_week(floor)
+        return self.cold.per_week(self.warm(floor))

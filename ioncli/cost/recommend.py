@@ -166,7 +166,7 @@ def computed_schedule(
     dollars = np.zeros((len(options), 168))
     ev = Evaluator(series, config, table)
     for i, m in enumerate(options):
-        waiting[i] = np.bincount(how, weights=ev.cold.starts(m).delayed, minlength=168) / weeks
+        waiting[i] = np.bincount(how, weights=ev.starts(m).delayed, minlength=168) / weeks
         dollars[i] = np.bincount(how, weights=ev.step_total(m), minlength=168) / weeks
     hours = np.arange(168)
     current = options.index(max(config.min_instances, floor))

@@ -8,7 +8,7 @@ and the apply result, which are also plain data.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -388,24 +388,21 @@ def compare(report: CostReport, previous: Mapping[str, Any], where: str) -> Comp
     )
 
 
-def estimates_for(
-    frame: MetricFrame, fleet: FleetConfig, table: RateTable, targets: Mapping[str, int]
-) -> dict[str, tuple[float, float]]:
-    """Per region: (dollar change per month, cold starts added per week) of a new min."""
+def estimator(
+    frame: MetricFrame, fleet: FleetConfig, table: RateTable
+) -> Callable[[str, int], tuple[float, float]]:
+    """(dollar change per month, cold starts added per week) of a new min in a region."""
     from ioncli.cost.model import Evaluator
 
-    regions = tuple(r for r in targets if r in {c.region for c in fleet.regions})
+    regions = tuple(c.region for c in fleet.regions)
     series, _ = extract(frame, regions, table.month_seconds)
-    out = {}
-    for region in regions:
-        config = fleet.region(region)
-        ev = Evaluator(series[region], config, table)
-        now, new = config.min_instances, targets[region]
-        out[region] = (
-            ev.monthly(new) - ev.monthly(now),
-            ev.per_week(new)[0] - ev.per_week(now)[0],
-        )
-    return out
+    evaluators = {r: Evaluator(series[r], fleet.region(r), table) for r in regions}
+
+    def estimate(region: str, new: int) -> tuple[float, float]:
+        ev, now = evaluators[region], fleet.region(region).min_instances
+        return ev.monthly(new) - ev.monthly(now), ev.per_week(new)[0] - ev.per_week(now)[0]
+
+    return estimate
 
 
 def with_extras(

@@ -76,6 +76,14 @@ class RegionService:
             return min(self.min_instances, self.max_instances)
         return sum(r.warm for r in self.revisions if r.serving)
 
+    def warm_for(self, service_min: int) -> int:
+        """Instances the serving revisions would keep warm with this service-level min (a
+        revision's own min can keep more)."""
+        if not self.revisions:
+            return min(service_min, self.max_instances)
+        revs = warm_instances(service_min, self.max_instances, self.revisions)
+        return sum(r.warm for r in revs if r.serving)
+
     @property
     def held_elsewhere(self) -> tuple[RevisionInfo, ...]:
         """Revisions with no traffic that still keep instances warm (tags + revision min)."""

@@ -126,3 +126,16 @@ def test_held_revisions_cost_their_idle_rate() -> None:
     # 3 warm instances x (1 x 0.0000025 + 0.5 x 0.0000025) x 2,628,000 s = $29.565
     assert held.monthly_cost == pytest.approx(29.565)
     assert (held.revision, held.tags, held.warm_instances) == ("svc-00001-old", ("canary",), 3)
+
+
+def test_a_serving_revisions_own_min_limits_what_the_service_min_saves() -> None:
+    # Service min 3, but the serving revision keeps 2 warm on its own (revision-level min):
+    # lowering the service min to 0 frees one idle instance, not three.
+    serving = RevisionInfo("svc-00002-new", 100, (), 2, 100, Size(2, 2), warm=3)
+    config = _config(3, revisions=(serving,))
+    week = 7 * 1440
+    series = _series(np.zeros(week), np.zeros(week))
+    rec = recommend_min(series, config, TABLE, floor=0, share=0.0001)
+    idle_per_instance = 2 * 0.0000025 + 2 * 0.0000025
+    assert rec.recommended == 0
+    assert rec.dollars_saved_per_month == pytest.approx(1 * idle_per_instance * MONTH)
