@@ -11,7 +11,6 @@ from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output
 from ioncli.commands._source import (
     RegionOpt,
     ServiceOpt,
-    SinceOpt,
     SourceOpt,
     StepOpt,
     UntilOpt,
@@ -38,6 +37,15 @@ EPILOG = """[b]Examples[/b]
 
 DEFAULT_SINCE = "7d"  # a week gives every hour of the week one sample
 
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Start of the range: a duration back from --until (90m, 24h, 7d, 2w) or an ISO "
+        "time. Default 7d, so every hour of the week is seen (a file: its whole range).",
+        show_default=False,
+    ),
+]
 BudgetOpt = Annotated[
     str | None,
     typer.Option(
