@@ -5,6 +5,8 @@ name prints as itself.
 
 from __future__ import annotations
 
+import math
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.rule import Rule
@@ -34,8 +36,8 @@ from ioncli.dashboards.units import (
     spark,
 )
 
-TREND_WIDTH = 24
 STAT_TREND = 16
+CHART_TREND = 32
 
 
 def _mark(level: Level) -> Text:
@@ -91,10 +93,12 @@ def _grid(widget: Table) -> RenderableType:
 
 
 def _chart(chart: Chart) -> RenderableType:
-    table = _table(f"{chart.title} ({chart.bucket_reduce} per {_span(chart.bucket_seconds)})")
+    # One character stands for several chart points when the range is long: say how much.
+    per = chart.bucket_seconds * max(1, math.ceil(len(chart.times) / CHART_TREND))
+    table = _table(f"{chart.title} ({chart.bucket_reduce} per {duration(per)})")
     table.add_column("", width=1, no_wrap=True)
     table.add_column("series", overflow="ellipsis", max_width=22)
-    table.add_column("trend", no_wrap=True, max_width=TREND_WIDTH + 8)
+    table.add_column("trend", no_wrap=True, max_width=CHART_TREND)
     table.add_column("low", justify="right", no_wrap=True)
     table.add_column("high", justify="right", no_wrap=True)
     for line in chart.lines:
@@ -102,7 +106,7 @@ def _chart(chart: Chart) -> RenderableType:
         table.add_row(
             _mark(line.status),
             Text(clip(line.name)),
-            Text(spark(line.values, TREND_WIDTH + 8, chart.bucket_reduce), style="cyan"),
+            Text(spark(line.values, CHART_TREND, chart.bucket_reduce), style="cyan"),
             fmt(min(real), chart.unit) if real else "–",
             fmt(max(real), chart.unit) if real else "–",
         )
@@ -112,14 +116,6 @@ def _chart(chart: Chart) -> RenderableType:
     if chart.note:
         parts.append(Text(f"  {chart.note}", style="dim"))
     return Group(*parts)
-
-
-def _span(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
 
 
 def _held(seconds: int, firing: bool) -> str:
@@ -206,7 +202,7 @@ def render_text(report: DashboardReport) -> RenderableType:
     head.append(f"{TEXT_MARK[report.status.value]} ", style=STYLE[report.status.value])
     head.append(report.summary, style="bold")
     meta = Text(
-        f"source {report.source}{sim} · step {_span(report.step_seconds)} · thresholds: "
+        f"source {report.source}{sim} · step {duration(report.step_seconds)} · thresholds: "
         f"{report.thresholds.origin}",
         style="dim",
     )
