@@ -210,3 +210,27 @@ def test_tagged_revision_holding_warm_instances_is_flagged(
     assert "### Warm instances held by revisions without traffic" in out
     # 2 x (1 x 0.0000025 + 0.5 x 0.0000025) x 2,628,000 s = $19.71 a month
     assert "| us-central1 | `ion-mentoring-00001-old` | canary | 2 | $19.71 |" in out
+
+
+def test_file_source_and_step_summary(
+    capsys: pytest.CaptureFixture[str], _workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from ioncli.sources.sim import simulate
+
+    frame = simulate(datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC))
+    frame.to_parquet(_workdir / "fleet.parquet")
+    summary = _workdir / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = _ion(
+        capsys, "cost-report", "--source", "file:fleet.parquet", "-f", "json", "--step-summary"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    # A file is read whole: its day, not the last 7 days.
+    assert (data["window_start"], data["window_end"]) == (
+        "2026-11-02T00:00:00Z",
+        "2026-11-03T00:00:00Z",
+    )
+    assert summary.read_text().startswith("## Cloud Run cost · ion-mentoring")
