@@ -68,12 +68,13 @@ INTENT_KEYWORDS: dict[str, tuple[str, ...]] = {
     "seek_advice": (
         "advice", "advise", "recommend*", "suggest*", "should i", "should we", "what would you",
         "what do you think", "opinion", "any tips", "tips",
-        "조언", "추천", "어떻게 해야", "어떡", "어쩌", "의견", "할까",
+        "조언", "추천", "어떻게 해야", "어떡", "어쩌", "의견", "할까", "도와", "도움",
     ),
     "problem_solving": (
         "error*", "bug*", "fix*", "broken", "crash*", "fail*", "issue*", "debug*", "exception*",
         "doesn't work", "not working", "solve*", "troubleshoot*", "outage", "timeout*",
-        "오류", "에러", "버그", "해결", "안 돼", "안돼", "고장", "실패", "장애", "문제",
+        "slow", "slower",
+        "오류", "에러", "버그", "해결", "안 돼", "안돼", "고장", "실패", "장애", "문제", "느려",
     ),
     "learning": (
         "learn*", "explain*", "understand*", "what is", "how does", "how do", "teach*",
@@ -84,7 +85,7 @@ INTENT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "is this right", "is it right", "is this correct", "correct*", "review*", "verify*",
         "validat*", "double-check", "double check", "does this look", "am i right", "confirm*",
         "sanity check",
-        "맞나", "맞아", "맞는지", "검토", "확인", "검증", "괜찮을까",
+        "맞나", "맞아", "맞는지", "검토", "확인", "검증", "괜찮을까", "리뷰", "피드백",
     ),
     "planning": (
         "plan", "plans", "planned", "planning", "roadmap*", "schedul*", "timeline*",
