@@ -38,7 +38,7 @@ def claimed(report: CostReport) -> str:
     return (
         f"The original report claimed {money(theirs[0].claimed_savings)} a month for its "
         f"windows across all regions; computed on this range: "
-        f"{money(computed, signed=True)} ({', '.join(s.region for s in theirs)}; hours as UTC)."
+        f"{money(computed)} saved ({', '.join(s.region for s in theirs)}; hours as UTC)."
     )
 
 
@@ -200,7 +200,7 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
             m.region,
             str(m.current),
             str(m.recommended),
-            money(m.dollars_saved_per_month, signed=True),
+            money(m.dollars_saved_per_month),
             f"{number(m.cold_starts_per_week_before, 1)} → "
             f"{number(m.cold_starts_per_week_after, 1)}",
             f"{number(m.delayed_requests_added_per_week, 0)}",
@@ -226,7 +226,7 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
             windows += f" (+{len(s.windows) - 6} more)"
         windows = f"{windows}; else {s.default_min}" if windows else f"flat {s.default_min}"
         sched.add_row(s.region, s.name, windows, money(s.monthly_cost),
-                      money(s.dollars_saved_vs_current, signed=True),
+                      money(s.dollars_saved_vs_current),
                       number(s.cold_starts_per_week, 1))  # fmt: skip
     parts.append(sched)
     claim = claimed(report)
