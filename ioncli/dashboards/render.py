@@ -17,6 +17,7 @@ from ioncli.dashboards.units import (
     fmt_threshold,
     series_label,
     spark,
+    trend_span,
 )
 from ioncli.render import Renderers, fit_markdown, to_json, to_plain
 from ioncli.render.jinja import md_cell, render_template
@@ -49,6 +50,7 @@ def _helpers() -> dict[str, Any]:
         "duration": duration,
         "fmt_threshold": fmt_threshold,
         "spark": spark,
+        "trend_span": trend_span,
         "series_label": series_label,
         "clip": clip,
         "text_mark": TEXT_MARK,

@@ -5,8 +5,6 @@ name prints as itself.
 
 from __future__ import annotations
 
-import math
-
 from rich import box
 from rich.console import Group, RenderableType
 from rich.rule import Rule
@@ -34,6 +32,7 @@ from ioncli.dashboards.units import (
     fmt_threshold,
     series_label,
     spark,
+    trend_span,
 )
 
 STAT_TREND = 16
@@ -94,8 +93,8 @@ def _grid(widget: Table) -> RenderableType:
 
 def _chart(chart: Chart) -> RenderableType:
     # One character stands for several chart points when the range is long: say how much.
-    per = chart.bucket_seconds * max(1, math.ceil(len(chart.times) / CHART_TREND))
-    table = _table(f"{chart.title} ({chart.bucket_reduce} per {duration(per)})")
+    per = trend_span(chart.bucket_seconds, len(chart.times), CHART_TREND)
+    table = _table(f"{chart.title} ({chart.bucket_reduce} per {per})")
     table.add_column("", width=1, no_wrap=True)
     table.add_column("series", overflow="ellipsis", max_width=22)
     table.add_column("trend", no_wrap=True, max_width=CHART_TREND)

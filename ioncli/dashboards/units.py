@@ -86,6 +86,11 @@ def squeeze(values: Sequence[float | None], width: int, how: str = "mean") -> li
     return out
 
 
+def trend_span(bucket_seconds: int, points: int, width: int) -> str:
+    """How much time one character of a `width`-wide trend of `points` chart points covers."""
+    return duration(bucket_seconds * max(1, math.ceil(points / width)))
+
+
 def spark(values: Sequence[float | None], width: int | None = None, how: str = "mean") -> str:
     """A unicode sparkline scaled to the series' own range; gaps are spaces."""
     points = list(values) if width is None else squeeze(values, width, how)
