@@ -37,8 +37,14 @@ class FileSource:
         self.name = f"file:{self.path}"
 
     def fetch(self, request: FetchRequest) -> MetricFrame:
-        frame = read_file(self.path)
-        frame = frame.between(request.start, request.end)
+        whole = read_file(self.path)
+        frame = whole.between(request.start, request.end)
+        if len(frame.data.index) == 0 and whole.start is not None and whole.end is not None:
+            raise DataError(
+                f"data file {self.path} has nothing between {request.start:%Y-%m-%d %H:%M} and "
+                f"{request.end:%Y-%m-%d %H:%M} UTC (it covers {whole.start:%Y-%m-%d %H:%M} .. "
+                f"{whole.end:%Y-%m-%d %H:%M}; leave out --since/--until to read it whole)"
+            )
         return select(frame, request.metrics, request.regions)
 
     def read(self) -> MetricFrame:
