@@ -20,7 +20,7 @@ TONE_KEYWORDS: dict[str, tuple[str, ...]] = {
         "frustrat*", "annoy*", "stuck", "hate", "ugh", "argh", "keeps failing", "still not",
         "doesn't work", "does not work", "won't work", "not working", "sick of", "tired of",
         "fed up", "again and again", "useless", "exhausted", "burned out", "burnt out",
-        "upset", "angry", "ignored", "ignores",
+        "burning out", "burnout", "upset", "angry", "ignored", "ignores",
         "답답", "지쳤", "지쳐", "힘들", "짜증", "안 돼", "안돼",
         "왜 안", "안 돌아", "화나", "미치겠", "자꾸",
     ),
