@@ -172,3 +172,25 @@ def test_watch_refreshes_until_interrupted(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, err
     assert "refreshed" in out and "Overview" in out
+
+
+def test_a_malformed_baselines_file_is_a_configuration_error(
+    healthy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / "ion-mentoring.json").write_text("{not json")
+    assert run(["dashboard", "--source", f"file:{healthy}"]) == 3
+    err = capsys.readouterr().err
+    assert "ion-mentoring.json" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_same_data_gives_the_same_report(
+    healthy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = []
+    for _ in range(2):
+        assert run(["dashboard", "all", "--source", f"file:{healthy}", "-f", "json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        doc.pop("generated_at")
+        outputs.append(doc)
+    assert outputs[0] == outputs[1]
