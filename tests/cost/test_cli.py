@@ -234,3 +234,22 @@ def test_file_source_and_step_summary(
         "2026-11-03T00:00:00Z",
     )
     assert summary.read_text().startswith("## Cloud Run cost · ion-mentoring")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[cost]\nmin_instance_floor = -1\n", "[cost] min_instance_floor must be >= 0"),
+        ("[cost]\nmax_cold_start_share = 2.0\n", "[cost] max_cold_start_share must be in [0, 1)"),
+        ('[cost]\ncommitment = "5y"\n', "[cost] commitment must be none, 1y or 3y"),
+        ("[cost]\nbudget = -5\n", "[cost] budget must be a positive number"),
+        ('[cost.service]\ncpu = "lots"\n', "cpu 'lots' is not a number of vCPU"),
+    ],
+)
+def test_bad_cost_settings_are_config_errors(
+    capsys: pytest.CaptureFixture[str], _workdir: Path, toml: str, message: str
+) -> None:
+    (_workdir / "ion.toml").write_text(toml)
+    code, out, err = _ion(capsys, *SIM)
+    assert (code, out) == (3, "")
+    assert message in err and "ion.toml" in err
