@@ -203,16 +203,13 @@ def _apply_one(client: Any, change: Change, timeout: float, poll_seconds: float)
             f"min instances is now {svc.scaling.min_instance_count}, not {change.before} as "
             "planned: someone changed it; rerun to make a new plan"
         )
-    body = run_v2.Service(
-        name=svc.name,
-        etag=svc.etag,
-        scaling=run_v2.ServiceScaling(
-            min_instance_count=change.after,
-            max_instance_count=svc.scaling.max_instance_count,
-        ),
-    )
+    # Send the whole service as read (with its etag), changed in one field: should a server
+    # ever ignore the mask, it would re-apply what is there rather than blank the rest.
+    template = run_v2.RevisionTemplate.serialize(svc.template)
+    max_before = svc.scaling.max_instance_count
+    svc.scaling.min_instance_count = change.after
     request = run_v2.UpdateServiceRequest(
-        service=body, update_mask=field_mask_pb2.FieldMask(paths=[MASK_PATH])
+        service=svc, update_mask=field_mask_pb2.FieldMask(paths=[MASK_PATH])
     )
     polling = gpolling.DEFAULT_POLLING.with_delay(
         initial=poll_seconds, maximum=poll_seconds * 10, multiplier=1.5
@@ -242,6 +239,14 @@ def _apply_one(client: Any, change: Change, timeout: float, poll_seconds: float)
         raise _StepFailed(
             f"read-back shows min instances {back.scaling.min_instance_count}, "
             f"expected {change.after}"
+        )
+    if (
+        back.scaling.max_instance_count != max_before
+        or run_v2.RevisionTemplate.serialize(back.template) != template
+    ):
+        raise _StepFailed(
+            "read-back shows min instances set, but the max or the revision template changed "
+            "too: check the service"
         )
 
 

@@ -212,3 +212,23 @@ def test_an_operation_that_never_finishes_is_reported_as_unknown(
     assert [s.outcome for s in result.steps] == [Outcome.FAILED, Outcome.NOT_ATTEMPTED]
     assert "did not finish within 0.3 s" in result.steps[0].detail
     assert "outcome is unknown" in result.steps[0].detail
+
+
+def test_the_whole_service_is_sent_so_a_mask_ignoring_server_blanks_nothing(
+    three_regions: FakeCloudRun, run_clients: Any
+) -> None:
+    from google.cloud import run_v2
+
+    three_regions.wholesale = True
+    name = three_regions.service_name("us-central1", "ion-mentoring")
+    template = run_v2.RevisionTemplate.serialize(three_regions.services[name].template)
+    fleet = _fleet(three_regions, run_clients)
+    result = apply_plan(
+        run_clients[0],
+        make_plan(fleet, {"us-central1": 1}, floor=0, force=False),
+        poll_seconds=0.01,
+    )
+    assert result.ok, result
+    svc = three_regions.services[name]
+    assert run_v2.RevisionTemplate.serialize(svc.template) == template
+    assert (svc.scaling.min_instance_count, svc.scaling.max_instance_count) == (1, 100)

@@ -9,6 +9,8 @@ like Google where ion relies on it:
   with an Operation that is finished at once or after `pending_polls` GetOperation calls
   (the change lands only when the operation finishes);
 - `fail_operation` makes an update's operation finish with an error and change nothing;
+- `wholesale` makes updates apply the whole body, scaling and template, whatever the mask
+  (what Cloud Run is reported to do with a mask path it does not know);
 - `deny` lists resource names for which every call fails with PERMISSION_DENIED;
 - `updates` records every accepted update request, for assertions.
 """
@@ -45,6 +47,7 @@ class FakeCloudRun:
     project: str = "demo-project"
     pending_polls: int = 0
     fail_operation: set[str] = field(default_factory=set)
+    wholesale: bool = False
     deny: set[str] = field(default_factory=set)
     services: dict[str, run_v2.Service] = field(default_factory=dict)
     revisions: dict[str, run_v2.Revision] = field(default_factory=dict)
@@ -266,9 +269,14 @@ class FakeCloudRun:
             self._counter += 1
             op_name = f"{name.rsplit('/services/', 1)[0]}/operations/op-{self._counter}"
 
+            body = request.service
+
             def apply() -> run_v2.Service:
                 svc = self.services[name]
                 svc.scaling = wanted
+                if self.wholesale:
+                    svc.scaling = body.scaling
+                    svc.template = body.template
                 svc.generation += 1
                 svc.etag = f'"{name.split("/")[3]}-{svc.generation}"'
                 return run_v2.Service.deserialize(run_v2.Service.serialize(svc))
