@@ -22,7 +22,6 @@ class Lexicon:
     """Category -> keyword entries (see lexicon.py for the spelling rules), compiled for lookup."""
 
     def __init__(self, table: Mapping[str, tuple[str, ...]]) -> None:
-        self.categories = tuple(table)
         self._words: dict[str, list[Hit]] = {}
         self._stems: dict[str, list[Hit]] = {}
         self._phrases: dict[str, list[tuple[list[str], Hit]]] = {}
