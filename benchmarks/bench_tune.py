@@ -14,6 +14,8 @@ Goal (issue 5): at most 3 s wall on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,8 +48,10 @@ def main() -> int:
         frame.to_parquet(path)
         print(f"parquet: {path.stat().st_size / 1e6:.1f} MB")
 
-        walls = []
+        load0 = os.getloadavg()[0]
+        walls, cpus = [], []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             run = subprocess.run(
                 [str(ion), "tune-alerts", "--source", f"file:{path}", "--format", "json"],
@@ -57,13 +61,18 @@ def main() -> int:
                 check=False,
             )
             walls.append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             if run.returncode != 0:
                 print(run.stderr, file=sys.stderr)
                 return 1
         print(
             "ion tune-alerts end to end: "
             + ", ".join(f"{w:.2f}s" for w in walls)
-            + f" (median {statistics.median(walls):.2f}s, goal <= 3 s)"
+            + f" (median {statistics.median(walls):.2f}s, goal <= 3 s); CPU "
+            + ", ".join(f"{c:.2f}s" for c in cpus)
+            + f"; load average before/after {load0:.1f}/{os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} cores"
         )
 
         t0 = time.perf_counter()

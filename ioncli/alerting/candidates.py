@@ -120,6 +120,21 @@ class Candidate:
         raise NotImplementedError
 
 
+def _slot_medians(slots: npt.NDArray[np.int64], values: FloatArray, size: int) -> FloatArray:
+    """The median of `values` per slot 0..size-1 (NaN for an empty slot), from one sort."""
+    order = np.lexsort((values, slots))
+    ordered = values[order]
+    counts = np.bincount(slots, minlength=size)
+    first = np.cumsum(counts) - counts
+    lo = first + np.maximum(counts - 1, 0) // 2
+    hi = first + counts // 2
+    safe = np.minimum(np.maximum(hi, lo), max(ordered.size - 1, 0))
+    if ordered.size == 0:
+        return np.full(size, np.nan)
+    mid = (ordered[np.minimum(lo, ordered.size - 1)] + ordered[safe]) / 2
+    return np.where(counts > 0, mid, np.nan)
+
+
 class Sigma(Candidate):
     kind = "sigma"
     grid = (3.0,)
@@ -186,17 +201,16 @@ class Seasonal(Candidate):
         if self._arrays is not None:
             return self._arrays["median"], self._arrays["mad"]
         ctx = self.ctx
-        idx = ctx.index[ctx.learn_start : ctx.learn_end]
-        frame = pd.DataFrame({"v": ctx.learn_values, "s": self._slots(idx)})
-        size = {"hour_of_week": 168, "hour_of_day": 24}.get(ctx.baseline.profile, 1)
-        grouped = frame.groupby("s")["v"]
-        med = grouped.median().reindex(range(size))
-        mad = (frame["v"] - frame["s"].map(med)).abs().groupby(frame["s"]).median()
-        mad = mad.reindex(range(size)) * MAD_SCALE
-        floor = 0.5 * ctx.baseline.spread
-        med_a = med.fillna(ctx.baseline.median).to_numpy(dtype=np.float64)
-        mad_a = np.maximum(mad.fillna(ctx.baseline.spread).to_numpy(dtype=np.float64), floor)
         slots = self._slots(ctx.index)
+        learn_slots = slots[ctx.learn_start : ctx.learn_end]
+        size = {"hour_of_week": 168, "hour_of_day": 24}.get(ctx.baseline.profile, 1)
+        ok = np.isfinite(ctx.learn_values)
+        s, v = learn_slots[ok], ctx.learn_values[ok]
+        med = _slot_medians(s, v, size)
+        mad = _slot_medians(s, np.abs(v - med[s]), size) * MAD_SCALE
+        floor = 0.5 * ctx.baseline.spread
+        med_a = np.where(np.isfinite(med), med, ctx.baseline.median)
+        mad_a = np.maximum(np.where(np.isfinite(mad), mad, ctx.baseline.spread), floor)
         self._arrays = {
             "median": med_a,
             "mad": mad_a,

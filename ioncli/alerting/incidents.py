@@ -84,7 +84,9 @@ def catches(
 ) -> list[Catch]:
     """For incidents that reach the test span: caught when an episode fired during it (or
     was still open when it began), and the delay from its start to that page."""
-    out = []
+    out: list[Catch] = []
+    if not incidents:
+        return out
     first = index[test_lo] if test_lo < len(index) else None
     ns = index.as_unit("ns")  # compare in nanoseconds, whatever unit the index has
     fire = ns[np.minimum(starts, len(index) - 1)]
