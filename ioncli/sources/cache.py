@@ -26,7 +26,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ioncli.sources.catalog import GcpQuery
-    from ioncli.sources.cloud_monitoring import Grid
+    from ioncli.sources.grid import Grid
 
 CACHE_VERSION = 1
 
@@ -94,7 +94,7 @@ class QueryCache:
         return self.folder / f"{key}.npz"
 
     def _load(self, key: str, step: int) -> Grid | None:
-        from ioncli.sources.cloud_monitoring import Grid
+        from ioncli.sources.grid import Grid
 
         path = self._path(key)
         if not path.is_file():
@@ -132,7 +132,7 @@ class QueryCache:
 
 
 def _concat(parts: list[Grid]) -> Grid:
-    from ioncli.sources.cloud_monitoring import Grid
+    from ioncli.sources.grid import Grid
 
     start, step = parts[0].start, parts[0].step
     n = (parts[-1].end - start) // step
@@ -148,7 +148,7 @@ def _concat(parts: list[Grid]) -> Grid:
 
 
 def _slice(grid: Grid, start: int, end: int) -> Grid:
-    from ioncli.sources.cloud_monitoring import Grid
+    from ioncli.sources.grid import Grid
 
     lo = (start - grid.start) // grid.step
     hi = (end - grid.start) // grid.step

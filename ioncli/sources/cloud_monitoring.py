@@ -3,7 +3,7 @@
 Each catalog entry becomes one ListTimeSeries call (a ratio becomes two; identical calls are
 made once): aligned and reduced on the server to one series per region at `--step`, paged,
 decoded straight from the raw protobuf (proto-plus attribute access is ~17x slower), and
-placed on a regular grid. Calls run in a bounded thread pool; UNAVAILABLE,
+placed on a regular grid (ioncli.sources.grid). Calls run in a bounded thread pool; UNAVAILABLE,
 RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED are retried with exponential backoff and full
 jitter. A call that still fails leaves its metrics out and says so in `frame.warnings`; a
 call the server rejects (bad filter, permission) stops the pull with a SourceError.
@@ -31,7 +31,7 @@ from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
 from ioncli.sources import FetchRequest
 from ioncli.sources.catalog import GcpQuery, MetricSpec, catalog, filter_problem
-from ioncli.sources.distribution import value_of
+from ioncli.sources.grid import Grid, decode_proto_plus, decode_raw, ratios
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -42,20 +42,6 @@ PAGE_SIZE = 100_000  # the API's maximum, counted in points
 # enough to stay far below the read quota and not to starve a 2-core machine's decoding.
 DEFAULT_WORKERS = 16
 RETRYABLE = ("ServiceUnavailable", "TooManyRequests", "ResourceExhausted", "DeadlineExceeded")
-
-
-@dataclass
-class Grid:
-    """Series of one query on a regular grid: start (epoch s), step, values by label tuple."""
-
-    start: int
-    step: int
-    n: int
-    values: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict)
-
-    @property
-    def end(self) -> int:
-        return self.start + self.n * self.step
 
 
 @dataclass
@@ -251,9 +237,10 @@ class CloudMonitoringSource:
             response = self._call(request, query.metric_type)
             self.stats.add(pages=1)
             if self.decode == "raw":
-                self._decode_raw(response._pb, fields, query.percentile, grid)
+                placed = decode_raw(response._pb, fields, query.percentile, grid)
             else:
-                self._decode_proto_plus(response, fields, query.percentile, grid)
+                placed = decode_proto_plus(response, fields, query.percentile, grid)
+            self.stats.add(points=placed)
             token = response.next_page_token
             if not token:
                 return grid
@@ -283,63 +270,6 @@ class CloudMonitoringSource:
                 cap = min(self.max_backoff, self.backoff * (2**attempt))
                 self.sleep(self._rng.uniform(0.0, cap))
         raise AssertionError("unreachable")
-
-    # ---- decoding -------------------------------------------------------------------------
-
-    def _place(self, grid: Grid, key: tuple[str, ...], times: np.ndarray, vals: np.ndarray) -> None:
-        column = grid.values.get(key)
-        if column is None:
-            column = grid.values[key] = np.full(grid.n, np.nan)
-        offsets = times - grid.start
-        positions = offsets // grid.step
-        ok = (offsets % grid.step == 0) & (positions >= 0) & (positions < grid.n)
-        column[positions[ok]] = vals[ok]
-        self.stats.add(points=int(ok.sum()))
-
-    def _decode_raw(self, response: Any, fields: tuple[str, ...], q: float, grid: Grid) -> None:
-        for ts in response.time_series:
-            key = tuple(_label_raw(ts, f) for f in fields)
-            points = ts.points
-            n = len(points)
-            if n == 0:
-                continue
-            times = np.fromiter((p.interval.end_time.seconds for p in points), np.int64, n)
-            kind = points[0].value.WhichOneof("value")
-            if kind == "double_value":
-                vals = np.fromiter((p.value.double_value for p in points), np.float64, n)
-            elif kind == "int64_value":
-                vals = np.fromiter((p.value.int64_value for p in points), np.float64, n)
-            elif kind == "distribution_value":
-                vals = np.fromiter(
-                    (value_of(p.value.distribution_value, q) for p in points), np.float64, n
-                )
-            elif kind == "bool_value":
-                vals = np.fromiter((p.value.bool_value for p in points), np.float64, n)
-            else:
-                continue
-            self._place(grid, key, times, vals)
-
-    def _decode_proto_plus(
-        self, response: Any, fields: tuple[str, ...], q: float, grid: Grid
-    ) -> None:
-        # The slow way, kept so the benchmark can measure the difference side by side.
-        for ts in response.time_series:
-            key = tuple(_label_plus(ts, f) for f in fields)
-            times_list: list[int] = []
-            vals_list: list[float] = []
-            for point in ts.points:
-                times_list.append(int(point.interval.end_time.timestamp()))
-                value = point.value
-                if "distribution_value" in value:
-                    vals_list.append(
-                        value_of(type(value.distribution_value).pb(value.distribution_value), q)
-                    )
-                elif "int64_value" in value:
-                    vals_list.append(float(value.int64_value))
-                else:
-                    vals_list.append(float(value.double_value))
-            if times_list:
-                self._place(grid, key, np.array(times_list), np.array(vals_list))
 
     # ---- the frame ------------------------------------------------------------------------
 
@@ -373,7 +303,7 @@ class CloudMonitoringSource:
                 den = grids.get(_key(den_text, spec.denominator))
                 if den is None:
                     continue
-                series = _ratios(num, den)
+                series = ratios(num, den)
             extra = [f.rsplit(".", 1)[-1] for f in spec.query.group_by]
             for key, values in series.items():
                 region = key[0]
@@ -416,34 +346,6 @@ def _key(text: str, query: GcpQuery) -> str:
     """What makes two calls the same call: the filter and the whole aggregation."""
     group_by = ",".join(query.group_by_fields())
     return f"{text} | {query.aligner} {query.reducer} by {group_by} p{query.percentile:g}"
-
-
-def _ratios(num: Grid, den: Grid) -> dict[tuple[str, ...], np.ndarray]:
-    """num / den per label tuple. No numerator series means no such events (0); a zero or
-    missing denominator means nothing to divide (a gap, never a made-up 0)."""
-    out = {}
-    for key, total in den.values.items():
-        part = num.values.get(key)
-        part = np.zeros_like(total) if part is None else np.where(np.isnan(part), 0.0, part)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[key] = np.where(total > 0, part / total, np.nan)
-    return out
-
-
-def _label_raw(ts: Any, field_name: str) -> str:
-    scope, _, name = field_name.partition(".label.")
-    if not name:
-        scope, _, name = field_name.partition(".labels.")
-    labels = ts.resource.labels if scope == "resource" else ts.metric.labels
-    return str(labels.get(name, ""))
-
-
-def _label_plus(ts: Any, field_name: str) -> str:
-    scope, _, name = field_name.partition(".label.")
-    if not name:
-        scope, _, name = field_name.partition(".labels.")
-    labels = ts.resource.labels if scope == "resource" else ts.metric.labels
-    return str(labels.get(name, ""))
 
 
 def _status(exc: Any) -> str:
