@@ -4,6 +4,7 @@ A dozen alternation regexes per message would cost tens of microseconds; instead
 split into lower-case words once. Each distinct word's hits (whole words and `stem*` prefixes)
 are computed once and memoised (bounded); phrases are indexed by their first word; Hangul
 and symbol entries (and anything with a hyphen) are plain substring tests on the text.
+A word or phrase right after a negation ("not urgent", "no bug") does not count.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ _WORD = re.compile(r"[a-z0-9']+")
 _ASCII_WORD = re.compile(r"^[a-z0-9']+$")
 
 Hit = tuple[str, str]  # (category, entry as written in the lexicon)
+NEGATIONS = frozenset(
+    {"not", "no", "never", "without", "nothing", "don't", "dont", "isn't", "aren't", "wasn't"}
+)
 MEMO_LIMIT = 50_000
 
 
@@ -66,6 +70,8 @@ class Lexicon:
         words = _WORD.findall(lower)
         memo, phrases = self._memo, self._phrases
         for i, word in enumerate(words):
+            if i and words[i - 1] in NEGATIONS:
+                continue
             hits = memo.get(word)
             if hits is None:
                 hits = self._word_hits(word)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ioncli.mentoring.lexicon import INTENT_KEYWORDS, PERSONA_KEYWORDS, TONE_KEYWORDS
-from ioncli.mentoring.matcher import Lexicon
+from ioncli.mentoring.matcher import NEGATIONS, Lexicon
 
 TABLE = {f"tone:{k}": v for k, v in TONE_KEYWORDS.items()} | {
     f"intent:{k}": v for k, v in INTENT_KEYWORDS.items()
@@ -21,17 +21,18 @@ def slow_match(table: dict[str, tuple[str, ...]], text: str) -> dict[str, set[st
     """The spelling rules of lexicon.py, applied one entry at a time."""
     lower = text.lower().replace("\u2019", "'")
     words = re.findall(r"[a-z0-9']+", lower)
-    joined = f" {' '.join(words)} "
+    # Words that do not follow a negation, each with what comes after it.
+    free = [(w, words[i:]) for i, w in enumerate(words) if i == 0 or words[i - 1] not in NEGATIONS]
     found: dict[str, set[str]] = {}
     for category, entries in table.items():
         for entry in entries:
             e = entry.lower()
             if e.endswith("*"):
-                hit = any(w.startswith(e[:-1]) for w in words)
+                hit = any(w.startswith(e[:-1]) for w, _ in free)
             elif " " in e and re.fullmatch(r"[a-z0-9' ]+", e):
-                hit = f" {e} " in joined
+                hit = any(tail[: len(e.split())] == e.split() for _, tail in free)
             elif re.fullmatch(r"[a-z0-9']+", e):
-                hit = e in words
+                hit = any(w == e for w, _ in free)
             else:
                 hit = e in lower
             if hit:
@@ -39,7 +40,11 @@ def slow_match(table: dict[str, tuple[str, ...]], text: str) -> dict[str, set[st
     return found
 
 
-fragments = st.sampled_from(ENTRIES) | st.text(max_size=8) | st.sampled_from([" ", ". ", "?", "’"])
+fragments = (
+    st.sampled_from(ENTRIES)
+    | st.text(max_size=8)
+    | st.sampled_from([" ", ". ", "?", "’", "not", "no", "don't"])
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -60,3 +65,12 @@ def test_persona_strengths_agree_too() -> None:
 def test_each_entry_is_reported_once() -> None:
     hits = LEXICON.match("stuck stuck stuck, so stuck")
     assert hits["tone:frustrated"] == ["stuck"]
+
+
+def test_a_negated_word_does_not_count() -> None:
+    hits = LEXICON.match("this is not urgent and there is no bug, i'm not worried")
+    assert "tone:urgent" not in hits
+    assert "intent:problem_solving" not in hits
+    assert "tone:anxious" not in hits
+    # A phrase that starts with the negation is itself the keyword.
+    assert LEXICON.match("it's not working")["tone:frustrated"] == ["not working"]
