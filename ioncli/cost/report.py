@@ -16,6 +16,7 @@ from typing import Any
 from ioncli.cost.cloud_run import ApplyResult, Plan
 from ioncli.cost.model import StepCosts, monthly, step_costs
 from ioncli.cost.pricing import (
+    Billing,
     RateTable,
     TableInfo,
     commitment_discount,
@@ -206,8 +207,12 @@ def build_report(
         )
         rate = breakdown.total / mo
         mtd, projected = _calendar(costs, s.times, s.step_seconds, rate, end)
-        active_cpu += breakdown.active * costs.active_cpu_share
-        active_mem += breakdown.active * (1 - costs.active_cpu_share)
+        # The free tier offsets active time; instance-based time is one SKU, idle or busy.
+        credited = breakdown.active
+        if config.billing is Billing.INSTANCE:
+            credited += breakdown.idle + breakdown.held
+        active_cpu += credited * costs.active_cpu_share
+        active_mem += credited * (1 - costs.active_cpu_share)
         requests_total += breakdown.requests
         costs_out.append(
             RegionCost(
@@ -322,7 +327,8 @@ def _assumptions(table: RateTable, options: Options) -> tuple[str, ...]:
     if options.free_tier:
         out.append(
             "the free tier is applied once (per billing account) to active CPU, memory and "
-            "requests; set free_tier = false when other services use it"
+            "requests (instance-based: all instance time); set free_tier = false when other "
+            "services use it"
         )
     else:
         out.append("no free tier applied (free_tier = false)")

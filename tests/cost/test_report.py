@@ -164,3 +164,20 @@ def test_values_are_escaped() -> None:
     report = _full_report()
     assert "permission denied \\| &lt;b&gt;" in RENDERERS.markdown(report)
     assert "permission denied | &lt;b&gt;" in RENDERERS.html(report)
+
+
+def test_free_tier_covers_idle_time_under_instance_based_billing() -> None:
+    fleet = from_settings(
+        "svc",
+        ("us-central1",),
+        {"cpu": "1", "memory": "512Mi", "min_instances": 1, "billing": "instance-based"},
+        {},
+        where="test",
+    )
+    report = build_report(_frame(busy=0.0, rps=0.0), fleet, TABLE, Options(), now=NOW)
+    [us] = report.regions
+    # One idle instance all month at the instance-based rate: (0.000018 + 0.5 x 0.000002)
+    # x 2,628,000 = $49.932, all of it on the instance-based SKUs the free tier offsets:
+    # $4.32 of CPU and $0.90 of memory.
+    assert us.monthly.idle == pytest.approx(49.932)
+    assert report.totals.free_tier_credit == pytest.approx(4.32 + 0.90)
