@@ -102,6 +102,12 @@ def serve(  # noqa: PLR0917 (Typer passes options positionally)
         raise UsageError(
             f"--redis-url {serve_settings.redis_url!r} must start with redis://, rediss:// or unix://"
         )
+    if workers > 1 and serve_settings.history:
+        # Each worker has its own counters; two samplers would overwrite each other's steps.
+        typer.echo(
+            "ion serve: metric history is kept with one worker only; it is off now", err=True
+        )
+        serve_settings = dataclasses.replace(serve_settings, history=False)
     settings = dataclasses.replace(settings, serve=serve_settings)
 
     from ioncli.serve.app import create_app

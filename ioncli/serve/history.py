@@ -351,7 +351,7 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
         raise invalid("since", "ask for at most 31 days at a time")
     step_text = _one(query, "step")
     step = STEP_SECONDS
-    if step_text:
+    if step_text is not None:
         if (
             not step_text.isdigit()
             or int(step_text) % STEP_SECONDS

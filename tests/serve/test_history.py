@@ -111,3 +111,11 @@ def test_store_keeps_retention(tmp_path: Path) -> None:
     store.write([("request_rate", "", 1000, 1.0)])
     store.write([("request_rate", "", 1200, 2.0)])
     assert store.read(0, 2000) == {("request_rate", ""): [(1200, 2.0)]}
+
+
+@pytest.mark.parametrize("query", ["step=", "step=15", "step=0", "metric=", "until=", "since="])
+async def test_empty_or_bad_parameters_are_422(make_app: Factory, query: str) -> None:
+    async with running(make_app()) as client:
+        r = await client.get(f"/api/v2/metrics/history?{query}")
+    assert r.status_code == 422
+    assert r.json()["error"]["field"] == query.split("=")[0]
