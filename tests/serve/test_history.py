@@ -118,4 +118,4 @@ async def test_empty_or_bad_parameters_are_422(make_app: Factory, query: str) ->
     async with running(make_app()) as client:
         r = await client.get(f"/api/v2/metrics/history?{query}")
     assert r.status_code == 422
-    assert r.json()["error"]["field"] == query.split("=")[0]
+    assert r.json()["error"]["field"] == query.split("=", maxsplit=1)[0]
