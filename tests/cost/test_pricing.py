@@ -149,3 +149,14 @@ def test_a_custom_table_file(tmp_path: Path) -> None:
         load_table(path)
     with pytest.raises(ConfigError, match="does not exist"):
         load_table(tmp_path / "nope.json")
+
+
+def test_the_reports_claimed_saving_for_one_fewer_us_instance(table: RateTable) -> None:
+    # The original report claimed -$100/month for us-central1 min 3 -> 2 (2 vCPU / 2 GiB).
+    size = Size(2, 2)
+    # Request-based, the instance idle: 2 x 0.0000025 + 2 x 0.0000025 = $0.00001/s -> $26.28
+    request_based = idle_price(table, "us-central1", Billing.REQUEST, size).total * MONTH_730H
+    assert request_based == pytest.approx(26.28)
+    # Instance-based: 2 x 0.000018 + 2 x 0.000002 = $0.00004/s -> $105.12, near the claim.
+    instance_based = idle_price(table, "us-central1", Billing.INSTANCE, size).total * MONTH_730H
+    assert instance_based == pytest.approx(105.12)
