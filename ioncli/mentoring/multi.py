@@ -2,8 +2,8 @@
 
 Each persona whose strength keywords appear in the message takes part (in order of hits, then
 Lua, Elro, Riri, Nana). Complexity is simple / moderate / complex for 0-1 / 2 / 3+ personas.
-With one or none, the router's pick answers alone, unless `force_multi`, which adds the router's
-primary and secondary until two take part. Contributions are requested concurrently.
+With one, that persona answers alone; with none, the router's pick does; `force_multi` adds the
+router's primary and secondary until two take part. Contributions are requested concurrently.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ async def answer_multi(
     )
     multi = len(with_aspects) >= 2 or force_multi
     if not multi:
-        participants = [routing.primary]
+        # One named strength: that persona; none: the router's pick.
+        participants = with_aspects[:1] or [routing.primary]
     else:
         participants = list(with_aspects)
         for name in (routing.primary, routing.secondary):

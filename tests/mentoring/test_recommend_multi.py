@@ -97,6 +97,14 @@ def test_a_single_topic_is_answered_by_the_routed_persona_alone() -> None:
     assert out.resonance_key == str(out.analysis.key)
 
 
+def test_one_named_strength_is_answered_by_that_persona() -> None:
+    out = multi("The architecture is weird haha")
+    assert out.routing.primary == "Lua"  # playful
+    assert out.personas_used == ("Elro",)
+    assert out.primary_persona == "Elro"
+    assert out.multi is False
+
+
 def test_force_multi_brings_in_the_runner_up() -> None:
     out = multi("How do I fix this bug?", force=True)
     assert out.multi is True
