@@ -16,6 +16,7 @@ The model, per region, in the region's local time:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,6 +150,12 @@ def simulate(
             columns[SeriesKey.of(metric, labels).id] = array
         incidents.extend(found)
     data = pd.DataFrame(columns, index=index)
+    # Keep an incident only where it touches a series in the frame, naming just those.
+    incidents = [
+        dataclasses.replace(i, series=tuple(s for s in i.series if s in columns))
+        for i in incidents
+        if any(s in columns for s in i.series)
+    ]
     incidents.sort(key=lambda i: (i.start, i.name))
     frame_units = {c: units[SeriesKey.parse(c).metric] for c in data.columns}
     return MetricFrame(

@@ -3,9 +3,10 @@
 `fleet_series(frame)` turns a 1-minute simulated frame into raw series: Cloud Run's
 request counts by response class (INT64 DELTA, over two revisions), latency distributions,
 instance gauges, billable time, utilisation and startup distributions; Managed Service for
-Prometheus counters (CUMULATIVE) and histograms for the cache, personas, routing confidence
-and pipeline latency; Cloud SQL replica lag. A pull of the catalog through the real client
-then gives back the simulator's numbers (within the resolution of the histogram buckets).
+Prometheus counters and histograms (both CUMULATIVE, as Prometheus exports them) for the
+cache, personas, routing confidence and pipeline latency; Cloud SQL replica lag. A pull of
+the catalog through the real client then gives back the simulator's numbers (within the
+resolution of the histogram buckets).
 """
 
 from __future__ import annotations
@@ -222,12 +223,12 @@ def _prom_series(
             "prometheus_target",
             {},
             resource,
-            "DELTA",
+            "CUMULATIVE",
             "DISTRIBUTION",
             times,
-            _point_mass(minute, confidence, CONFIDENCE_BOUNDS),
+            np.cumsum(_point_mass(minute, confidence, CONFIDENCE_BOUNDS), axis=0),
             CONFIDENCE_BOUNDS,
-            minute * confidence,
+            np.cumsum(minute * confidence),
         )
     )
     for key in frame.series:
@@ -241,12 +242,12 @@ def _prom_series(
                 "prometheus_target",
                 {"endpoint": key.label("endpoint") or ""},
                 resource,
-                "DELTA",
+                "CUMULATIVE",
                 "DISTRIBUTION",
                 times,
-                _point_mass(minute * 0.6, seconds, bounds),
+                np.cumsum(_point_mass(minute * 0.6, seconds, bounds), axis=0),
                 bounds,
-                minute * 0.6 * seconds,
+                np.cumsum(minute * 0.6 * seconds),
             )
         )
     return out

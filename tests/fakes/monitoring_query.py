@@ -210,12 +210,14 @@ def _raw(s: FakeSeries, start: int, end: int) -> Out:
     )
 
 
-def _deltas(s: FakeSeries) -> np.ndarray:
+def _deltas(s: FakeSeries, values: np.ndarray | None = None) -> np.ndarray:
+    """Per-point increments of a CUMULATIVE series (a drop is a counter reset)."""
+    values = s.values if values is None else values
     if s.kind != "CUMULATIVE":
-        return s.values
-    previous = np.concatenate([s.values[:1] * 0, s.values[:-1]])
-    diff = s.values - previous
-    return np.where(diff < 0, s.values, diff)  # a reset starts counting again
+        return values
+    previous = np.concatenate([values[:1] * 0, values[:-1]])
+    diff = values - previous
+    return np.where(diff < 0, values, diff)
 
 
 def _align(s: FakeSeries, aligner: str, start: int, end: int, period: int) -> Out | None:
@@ -232,7 +234,8 @@ def _align(s: FakeSeries, aligner: str, start: int, end: int, period: int) -> Ou
         counts = np.zeros((nb, s.values.shape[1]))
         np.add.at(counts, bucket, _deltas(s)[keep])
         sums = np.zeros(nb)
-        np.add.at(sums, bucket, (s.sums if s.sums is not None else np.zeros(len(s.times)))[keep])
+        point_sums = s.sums if s.sums is not None else np.zeros(len(s.times))
+        np.add.at(sums, bucket, _deltas(s, point_sums)[keep])
         present = counts.sum(axis=1) > 0
         order = np.argsort(ends[present])
         times, counts, sums = ends[present][order], counts[present][order], sums[present][order]

@@ -105,3 +105,13 @@ def test_source_filters_metrics_and_regions() -> None:
         "request_rate{region=asia-southeast1}",
     ]
     assert frame.source == "sim:5"
+
+
+def test_incidents_follow_the_metrics_asked_for() -> None:
+    frame = simulate(END - timedelta(days=7), END, metrics=("error_ratio_5xx",))
+    assert frame.incidents
+    assert all(i.name.startswith("error burst") for i in frame.incidents)
+    assert all(
+        i.series == (f"error_ratio_5xx{{region={i.name.split(' in ')[1]}}}",)
+        for i in frame.incidents
+    )
