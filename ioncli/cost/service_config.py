@@ -163,16 +163,19 @@ def allocate(total: int, percents: list[int]) -> list[int]:
 def warm_instances(
     service_min: int, service_max: int, revisions: Iterable[RevisionInfo]
 ) -> tuple[RevisionInfo, ...]:
-    """Fill in each revision's warm instances: the larger of its own min (when it has
-    traffic or a tag) and its share of the service min, capped by its effective max."""
+    """Fill in each revision's warm instances: the larger of its own min and its share of
+    the service min, capped by its effective max.
+
+    `revisions` are the ones the traffic block references. Cloud Run starts a revision's own
+    min whenever the traffic block references it or it has a tag, even at 0% of the traffic,
+    so every one of them keeps its own min warm."""
     from dataclasses import replace
 
     revs = list(revisions)
     shares = allocate(service_min, [r.percent for r in revs])
     out = []
     for rev, share in zip(revs, shares, strict=True):
-        addressable = rev.serving or bool(rev.tags)
-        own = rev.min_instances if addressable else 0
+        own = rev.min_instances
         cap = min(rev.max_instances or DEFAULT_MAX, service_max or DEFAULT_MAX)
         out.append(replace(rev, warm=min(cap, max(own, share))))
     return tuple(out)

@@ -58,11 +58,12 @@ def test_effective_min_is_the_larger_of_revision_min_and_share() -> None:
     assert (a.warm, b.warm) == (3, 5)
 
 
-def test_tagged_revision_without_traffic_keeps_its_own_min_warm() -> None:
-    serving, tagged, forgotten = warm_instances(
+def test_revisions_without_traffic_keep_their_own_min_warm() -> None:
+    # Tagged, or just referenced at 0% in the traffic block: both start their own min.
+    serving, tagged, referenced = warm_instances(
         2, 100, [_rev("new", 100), _rev("old", 0, 3, tags=("canary",)), _rev("older", 0, 2)]
     )
-    assert (serving.warm, tagged.warm, forgotten.warm) == (2, 3, 0)
+    assert (serving.warm, tagged.warm, referenced.warm) == (2, 3, 2)
 
 
 def test_defaults_are_the_original_reports_configuration() -> None:
