@@ -40,6 +40,7 @@ _TYPES: tuple[Any, ...] = (
     s.CacheClearResponse,
     s.CacheInvalidateResponse,
     s.HealthResponse,
+    s.RootResponse,
     s.StatusResponse,
     s.V1ProcessRequest,
     s.V1ProcessResponse,
@@ -130,6 +131,8 @@ def build_openapi(service: str) -> dict[str, Any]:
     ]
     text = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
     table: list[tuple[str, str, str, Any, dict[str, Any]]] = [
+        ("/", "get", "Where things are: docs, OpenAPI, health, metrics", s.RootResponse,
+         {"errors": (429,), "tag": "observability"}),
         ("/api/v2/health", "get", "Liveness and dependencies (no API key needed)",
          s.HealthResponse, {"errors": ()}),
         ("/api/v2/status", "get", "Version, uptime, request count and cache statistics",

@@ -33,6 +33,7 @@ from ioncli.serve.schemas import (
     ProcessRequest,
     RecommendRequest,
     RecommendResponse,
+    RootResponse,
     RoutingOut,
     StatusResponse,
     TierStatsOut,
@@ -87,9 +88,22 @@ class Handlers:
         personas = [persona_out(p) for p in self.pipeline.personas()]
         self.persona_names = [p.name for p in personas]
         self.personas_body = _encode(PersonasResponse(True, len(personas), personas))
+        self.root_body = _encode(
+            RootResponse(
+                service=state.settings.service,
+                version=state.version,
+                docs="/docs",
+                openapi="/openapi.json",
+                health="/api/v2/health",
+                metrics="/metrics",
+            )
+        )
         self.persona_bodies = {p.name.lower(): _encode(PersonaResponse(True, p)) for p in personas}
 
     # ---- health and status -------------------------------------------------------------
+
+    async def root(self, req: Request) -> Response:
+        return Response(self.root_body)
 
     async def health(self, req: Request) -> Response:
         return Response(self.state.health_body())
@@ -370,6 +384,7 @@ def build_routes(state: ServiceState) -> list[Route]:
         return Route(template, dict(methods), m.route(template), public=public, limited=limited)  # type: ignore[arg-type]
 
     return [
+        route("/", GET=h.root, public=True),
         route("/api/v2/health", GET=h.health, public=True, limited=False),
         route("/api/v2/status", GET=h.status),
         route("/api/v2/process", POST=h.process),

@@ -261,6 +261,15 @@ class CacheInvalidateResponse(Struct):
     timestamp: str
 
 
+class RootResponse(Struct):
+    service: str
+    version: str
+    docs: str
+    openapi: str
+    health: str
+    metrics: str
+
+
 class HealthResponse(Struct):
     healthy: bool
     status: Literal["ok", "degraded"]

@@ -78,7 +78,7 @@ def test_api_never_fails_and_never_breaks_its_schema(server_url: str, mode: Gene
     # 413 is how a body over the size limit is refused: a rejection like 400 and 422.
     schema.config.checks.negative_data_rejection.expected_statuses.append("413")
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 14  # 12 API endpoints, the history and /metrics
+    assert len(operations) == 15  # 12 API endpoints, the history, /metrics and /
     for operation in operations:
 
         @given(case=operation.as_strategy(generation_mode=mode))

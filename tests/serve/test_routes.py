@@ -154,3 +154,23 @@ async def test_status_openapi_docs_and_metrics(make_app: Factory) -> None:
     assert "http://" not in docs.text and "https://" not in docs.text  # nothing external
     assert "script-src 'sha256-" in docs.headers["content-security-policy"]
     assert metrics.headers["content-type"].startswith("text/plain")
+
+
+async def test_root_says_where_things_are(make_app: Factory) -> None:
+    async with running(make_app()) as client:
+        r = await client.get("/")
+    check("RootResponse", r.json())
+    assert r.json()["docs"] == "/docs"
+
+
+async def test_warm_up_reloads_the_hottest_answers_after_a_restart(make_app: Factory) -> None:
+    async with running(make_app(warm_up=10)) as client:
+        first = await client.post("/api/v2/process", json=PROCESS_BODY)
+    assert first.headers["x-cache"] == "MISS"
+    async with running(make_app(warm_up=10)) as client:
+        again = await client.post("/api/v2/process", json=PROCESS_BODY)
+    assert again.headers["x-cache"] == "HIT"
+    assert again.json()["content"] == first.json()["content"]
+    async with running(make_app(warm_up=0)) as client:  # off: nothing is loaded
+        cold = await client.post("/api/v2/process", json=PROCESS_BODY)
+    assert cold.headers["x-cache"] == "MISS"
