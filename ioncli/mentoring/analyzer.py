@@ -6,6 +6,8 @@ Rules (English and Korean), deterministic and cheap:
   exclamation ratios = marks per sentence (capped at 1).
 - Tone: each keyword hit scores 1; "!!" adds 1 to urgent, "??" or "?!" adds 1 to confused, a
   question adds 0.5 to curious. Highest score wins; ties go by TONE_ORDER; no signal is calm.
+  tone_confidence = min(0.95, 0.55 + 0.1·score + 0.1·lead over the runner-up); 0.5 for calm
+  by default.
 - Pace, first rule that holds: burst ("!!" in short sentences); contemplative (an ellipsis);
   burst (under 5 words a sentence with dense punctuation or exclamations); contemplative (14+
   words a sentence); flowing (3+ sentences of 6+ words); else medium. Korean packs more into
