@@ -8,12 +8,13 @@ and the apply result, which are also plain data.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from ioncli.cost.cloud_run import ApplyResult, Plan
+from ioncli.cost.compare import Comparison, compare
 from ioncli.cost.model import StepCosts, monthly, step_costs
 from ioncli.cost.pricing import (
     Billing,
@@ -82,27 +83,6 @@ class Totals:
     budget: float | None
     budget_used: float | None  # projected month / budget
     over_budget: bool
-
-
-@dataclass(frozen=True)
-class RegionDelta:
-    region: str
-    before: float | None
-    after: float | None
-    change: float
-    min_before: int | None
-    min_after: int | None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    previous_generated_at: str
-    previous_monthly: float
-    current_monthly: float
-    change: float
-    change_ratio: float | None
-    increased: bool
-    regions: tuple[RegionDelta, ...]
 
 
 @dataclass(frozen=True)
@@ -341,57 +321,6 @@ def _assumptions(table: RateTable, options: Options) -> tuple[str, ...]:
     if flagged:
         out.append(f"unconfirmed rates in the table: {', '.join(flagged)}")
     return tuple(out)
-
-
-# --- compare-to --------------------------------------------------------------------------
-
-
-def compare(report: CostReport, previous: Mapping[str, Any], where: str) -> Comparison:
-    """The change since a previous `ion cost-report --format json`."""
-    from ioncli.errors import UsageError
-
-    try:
-        if previous.get("schema_version") != SCHEMA_VERSION:
-            raise UsageError(
-                f"--compare-to {where}: schema_version {previous.get('schema_version')!r} "
-                f"is not {SCHEMA_VERSION}; it is not a cost-report JSON of this version"
-            )
-        before_total = float(previous["totals"]["monthly_net"])
-        before_regions = {
-            r["region"]: (float(r["monthly"]["total"]), int(r["min_instances"]))
-            for r in previous["regions"]
-        }
-        stamp = str(previous.get("generated_at", ""))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(
-            f"--compare-to {where}: not a cost-report JSON (missing or bad {exc})"
-        ) from None
-    now_total = report.totals.monthly_net
-    deltas = []
-    current = {r.region: r for r in report.regions}
-    for region in sorted(set(before_regions) | set(current)):
-        b = before_regions.get(region)
-        a = current.get(region)
-        deltas.append(
-            RegionDelta(
-                region,
-                b[0] if b else None,
-                a.monthly.total if a else None,
-                (a.monthly.total if a else 0.0) - (b[0] if b else 0.0),
-                b[1] if b else None,
-                a.min_instances if a else None,
-            )
-        )
-    change = now_total - before_total
-    return Comparison(
-        previous_generated_at=stamp,
-        previous_monthly=before_total,
-        current_monthly=now_total,
-        change=change,
-        change_ratio=(change / before_total) if before_total else None,
-        increased=change > 0.005,
-        regions=tuple(deltas),
-    )
 
 
 def estimator(
