@@ -105,22 +105,15 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     from ioncli.sources.window import GCP_DATA_LAG, resolve_window
 
     spec = source if source else settings.source
-    try:
-        src = open_source(spec, settings, client=client, cache_dir=cache_dir)
-    except UsageError as exc:
-        if source:
-            raise
-        where = settings.source_file or "ION_SOURCE"
-        raise ConfigError(f"{where}: key 'source': {exc.message}") from None
+    kind = spec.strip().split(":", 1)[0].lower()
     catalog(settings)  # a malformed [metrics] entry is a configuration error for every source
     wanted = check_metrics(tuple(metrics), settings)
-    kind = spec.strip().split(":", 1)[0].lower()
     clock = (now or datetime.now(UTC)).astimezone(UTC)
     is_gcp = kind == "gcp"
-    if kind == "file" and since is None and until is None:
-        # A file is read whole unless a range was asked for: its data may be years old.
-        frame = _read_whole_file(src, wanted, tuple(regions or ()))
-    else:
+    whole_file = kind == "file" and since is None and until is None
+    request = None
+    if not whole_file:
+        # Flags are checked before a source is opened (no client, no credentials for a typo).
         window = resolve_window(
             since,
             until,
@@ -135,18 +128,28 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
                 f"the range {window.start.isoformat()} .. {window.end.isoformat()} is in the "
                 "future: there is no data yet"
             )
-        end = min(window.end, clock)
         chosen = tuple(regions or ())
         if not chosen and kind in ("gcp", "sim"):
             chosen = tuple(settings.regions)
         request = FetchRequest(
             start=window.start,
-            end=end,
+            end=min(window.end, clock),
             metrics=wanted,
             step_seconds=window.step_seconds,
             regions=chosen,
             service=settings.service,
         )
+    try:
+        src = open_source(spec, settings, client=client, cache_dir=cache_dir)
+    except UsageError as exc:
+        if source:
+            raise
+        where = settings.source_file or "ION_SOURCE"
+        raise ConfigError(f"{where}: key 'source': {exc.message}") from None
+    if request is None:
+        # A file is read whole unless a range was asked for: its data may be years old.
+        frame = _read_whole_file(src, wanted, tuple(regions or ()))
+    else:
         frame = src.fetch(request)
     if frame.data.shape[1] == 0 or len(frame.data.index) == 0:
         raise DataError(f"source {src.name} returned no data for the range asked for")

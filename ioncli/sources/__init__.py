@@ -88,8 +88,9 @@ def open_source(
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
 
         if client is None:
-            from ioncli.gcp import metric_client
+            from ioncli.gcp import metric_client, require_project
 
+            require_project(settings)  # say so before looking for credentials
             client = metric_client(settings)
         cache = None
         if cache_dir is not None:

@@ -108,6 +108,7 @@ def test_gcp_step_under_a_minute_is_a_usage_error(
         (["--source", "sim", "--since", "2031-01-01", "--until", "2031-01-02"], 4, "future"),
         (["--source", "sim", "--since", "soon"], 2, "--since 'soon'"),
         (["--source", "nonsense"], 2, "unknown source 'nonsense'"),
+        (["--source", "gcp"], 3, "no Google Cloud project configured"),
     ],
 )
 def test_bad_input_is_one_line_and_an_exit_code(
