@@ -11,7 +11,7 @@ Rules (English and Korean), deterministic and cheap:
 - Pace, first rule that holds: burst ("!!" in short sentences); contemplative (an ellipsis);
   burst (under 5 words a sentence with dense punctuation or exclamations); contemplative (14+
   words a sentence); flowing (3+ sentences of 6+ words); else medium. Korean packs more into
-  each space-separated word (a word and its particles), so its sentence lengths count 2x.
+  each space-separated word (a word and its particles), so its sentence lengths count 1.5x.
 - Intent: keyword hits, ties by INTENT_ORDER; none: seek_advice when the tone is emotional
   (frustrated, anxious, confused), else learning.
 """
@@ -62,7 +62,7 @@ _TERMINATORS = ".!?。！？\n"
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _LATIN = re.compile(r"[A-Za-z]")
 
-KOREAN_LENGTH_FACTOR = 2.0
+KOREAN_LENGTH_FACTOR = 1.5
 
 
 def _language(text: str) -> str:
