@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from ioncli import __version__
@@ -16,8 +17,9 @@ def build_report(
     *,
     service: str,
     now: datetime | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> TuneReport:
-    tuned = tune_frame(frame, options)
+    tuned = tune_frame(frame, options, progress)
     start, end = frame.start, frame.end
     assert start is not None and end is not None  # tune_frame refuses an empty frame
     warnings = list(tuned.warnings)

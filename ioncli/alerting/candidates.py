@@ -67,7 +67,8 @@ class Context:
         return max(1, round(WEEK / self.step_seconds))
 
     def warm(self) -> int:
-        """Points a trailing window needs before it judges anything: half the learning window."""
+        """Points a trailing window needs before it judges anything: half the learning
+        window, at most a week. An in-sample backtest of an adaptive kind starts after it."""
         half = (self.learn_end - self.learn_start) // 2
         return min(self.per_week, max(self.per_hour, half))
 

@@ -76,7 +76,8 @@ def render_text(report: TuneReport) -> RenderableType:
 
     table = Table(title="Proposed rules", title_justify="left", show_lines=False)
     for name in ("series", "rule", "pages when", "for", "history/wk", "backtest/wk", "alerts"):
-        table.add_column(name, justify="right" if "/wk" in name or name == "alerts" else "left")
+        right = "/wk" in name or name == "alerts"
+        table.add_column(name, justify="right" if right else "left", overflow="fold")
     for s in report.series:
         budget = "" if s.within_budget else " [red](over)[/red]"
         table.add_row(

@@ -12,7 +12,7 @@ it learned from, flagged `in_sample`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -90,7 +90,10 @@ def check_window(frame: MetricFrame, options: TuneOptions) -> int:
     return int(index.searchsorted(end, side="left"))
 
 
-def tune_frame(frame: MetricFrame, options: TuneOptions) -> Tuned:
+def tune_frame(
+    frame: MetricFrame, options: TuneOptions, progress: Callable[[], None] | None = None
+) -> Tuned:
+    """Tune every series; `progress` is called once per series done (for a progress bar)."""
     if options.rule != "auto" and options.rule not in KINDS:
         raise DataError(f"unknown rule kind {options.rule!r} (one of auto, {', '.join(KINDS)})")
     split = check_window(frame, options)
@@ -112,6 +115,8 @@ def tune_frame(frame: MetricFrame, options: TuneOptions) -> Tuned:
     # work, so a small thread pool uses the second core (order is kept by map).
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for found in pool.map(one, list(frame.data.columns)):
+            if progress is not None:
+                progress()
             if isinstance(found, Skipped):
                 skipped.append(found)
             else:
@@ -194,6 +199,7 @@ class _Plan:
     test_lo: int
     test_hi: int
     incidents: list[Incident]
+    in_sample: bool
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,7 @@ class _Tried:
     out: CandidateOut
     starts: bt.IntArray
     ends: bt.IntArray
+    test_lo: int  # where this kind's test span starts (after an adaptive kind's warm-up)
 
 
 def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
@@ -225,9 +232,13 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
     k, starts, ends, count = picked
     hist_weeks = (split - hist_lo) * step / bt.WEEK_SECONDS
     fits = count <= plan.allowed
-    test = bt.summarise(starts, ends, plan.test_lo, plan.test_hi, step)
+    test_lo = plan.test_lo
+    if cand.adaptive and plan.in_sample:
+        # Learned and tested on the same data: an adaptive kind cannot judge its warm-up.
+        test_lo = min(max(test_lo, start + ctx.warm()), plan.test_hi - 1)
+    test = bt.summarise(starts, ends, test_lo, plan.test_hi, step)
     lv = cand.levels(k)
-    caught = catches(plan.incidents, ctx.index, starts, ends, plan.test_lo)
+    caught = catches(plan.incidents, ctx.index, starts, ends, test_lo)
     out = CandidateOut(
         kind=cand.kind,
         available=True,
@@ -246,7 +257,7 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
         time_in_alert=test.time_in_alert,
         incidents_caught=sum(c.caught for c in caught),
     )
-    return _Tried(cand, k, out, starts, ends)
+    return _Tried(cand, k, out, starts, ends, test_lo)
 
 
 def _tune_series(
@@ -273,6 +284,7 @@ def _tune_series(
         start if in_sample else split,
         len(values),
         [i for i in incidents if applies_to(i, column)],
+        in_sample,
     )
     tried: list[_Tried] = []
     outs: list[CandidateOut] = []
@@ -316,8 +328,9 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         pick.cand.explain(pick.k),
     )
     starts, ends = pick.starts, pick.ends
-    test = bt.summarise(starts, ends, plan.test_lo, plan.test_hi, step)
-    keep = (starts >= plan.test_lo) & (starts < plan.test_hi)
+    test_lo = pick.test_lo
+    test = bt.summarise(starts, ends, test_lo, plan.test_hi, step)
+    keep = (starts >= test_lo) & (starts < plan.test_hi)
     after_end = index[-1] + pd.Timedelta(seconds=step)
     episodes = [
         Episode(
@@ -338,14 +351,14 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         within_budget=pick.out.within_budget,
         history_alerts_per_week=pick.out.history_alerts_per_week,
         backtest=Backtest(
-            index[plan.test_lo].to_pydatetime(),
+            index[test_lo].to_pydatetime(),
             index[plan.test_hi - 1].to_pydatetime(),
             test.weeks,
             in_sample,
             episodes,
             test.alerts_per_week,
             test.time_in_alert,
-            catches(plan.incidents, index, starts, ends, plan.test_lo),
+            catches(plan.incidents, index, starts, ends, test_lo),
         ),
         candidates=outs,
     )
