@@ -58,6 +58,8 @@ def test_every_tone_is_reachable_in_english_and_korean(text: str, tone: Tone) ->
             Pace.CONTEMPLATIVE,
         ),
         ("Not sure. Maybe later...", Pace.CONTEMPLATIVE),
+        ("우리 팀 회의와 문서화 프로세스를 개선하고 싶어요", Pace.MEDIUM),
+        ("급해요!! 빨리요!!", Pace.BURST),
     ],
 )
 def test_every_pace_is_reachable(text: str, pace: Pace) -> None:
