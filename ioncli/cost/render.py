@@ -278,6 +278,8 @@ def _plan_text(report: CostReport) -> RenderableType:
         parts.append(Text("Nothing to change: every region already has the planned min."))
     if plan.unchanged:
         parts.append(Text(f"Unchanged: {', '.join(plan.unchanged)}", style="dim"))
+    for note in report.notes:
+        parts.append(Text(note, style="dim"))
     if applied is not None and applied.undo:
         parts.append(Text(f"Undo: {applied.undo}", style="bold"))
         for g in applied.undo_gcloud:

@@ -348,12 +348,20 @@ def with_extras(
     applied: ApplyResult | None = None,
     warnings: list[str] | tuple[str, ...] = (),
 ) -> CostReport:
+    notes = report.notes
+    if applied is not None and any(s.outcome.value == "applied" for s in applied.steps):
+        notes = (
+            *notes,
+            "costs and recommendations above describe the configuration read before this "
+            "apply; rerun to see the new one",
+        )
     return replace(
         report,
         comparison=comparison,
         plan=plan,
         applied=applied,
         warnings=(*warnings, *report.warnings),
+        notes=notes,
     )
 
 

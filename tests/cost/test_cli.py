@@ -134,6 +134,7 @@ def test_apply_yes_sets_verifies_and_prints_the_undo(
     data = json.loads(out)
     jsonschema.validate(data, SCHEMA)
     assert [s["outcome"] for s in data["applied"]["steps"]] == ["applied", "applied"]
+    assert "describe the configuration read before this apply" in data["notes"][0]
     assert data["plan"]["unchanged"] == ["asia-southeast1"]  # asked for, already 1
     undo = data["applied"]["undo"]
     assert undo == (
