@@ -121,17 +121,11 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
-    metrics = definitions.metrics_of(specs)
-    if any(s.name == "overview" for s in specs):
-        # Active alerts watch every thresholded metric, not only the ones on screen (a
-        # baselines entry for a metric the catalog no longer has is simply not fetched).
-        known = set(known_names(settings))
-        metrics |= set(thresholds.by_metric) & known
-        metrics |= {t.metric for t in thresholds.by_series.values()} & known
+    metrics = definitions.to_fetch(specs, thresholds, known_names(settings))
     regions = tuple(region or ())
 
     def build() -> DashboardReport:
-        frame = load_frame(settings, source, since, until, step, tuple(sorted(metrics)), regions)
+        frame = load_frame(settings, source, since, until, step, metrics, regions)
         return build_report(
             frame,
             thresholds,

@@ -7,8 +7,11 @@ spec marks it optional (replica lag exists only where a database is configured).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+from ioncli.thresholds import ThresholdSet
 
 Reduce = Literal["sum", "max", "min", "weighted"]
 
@@ -234,6 +237,18 @@ def select(names: list[str] | tuple[str, ...]) -> list[DashboardSpec]:
     if not wanted or "all" in wanted:
         return list(DASHBOARDS)
     return [d for d in DASHBOARDS if d.name in wanted]
+
+
+def to_fetch(
+    specs: list[DashboardSpec], thresholds: ThresholdSet, known: Sequence[str]
+) -> tuple[str, ...]:
+    """The metrics to ask the source for, sorted: what the dashboards show, and for the
+    overview's active alerts every metric with a threshold (a baselines entry for a metric
+    the catalog no longer knows is simply not fetched)."""
+    wanted = metrics_of(specs)
+    if any(s.name == "overview" for s in specs):
+        wanted |= set(thresholds.by_metric) | {t.metric for t in thresholds.by_series.values()}
+    return tuple(sorted(wanted & set(known)))
 
 
 def metrics_of(specs: list[DashboardSpec]) -> set[str]:

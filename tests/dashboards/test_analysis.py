@@ -21,6 +21,7 @@ from ioncli.dashboards.model import (
 )
 from ioncli.errors import DataError
 from ioncli.frame import Incident, MetricFrame
+from ioncli.sources.catalog import DEFAULT_METRICS
 from ioncli.thresholds import Threshold, ThresholdSet, default_thresholds
 from tests.dashboards.frames import START, flat, frame, healthy_fleet, noisy, with_spike
 
@@ -280,6 +281,23 @@ def test_an_empty_frame_is_a_data_error() -> None:
         report(frame({}), "overview")
     with pytest.raises(DataError):
         report(frame({"latency_p95{region=a}": flat(math.nan)}), "overview")
+
+
+def test_the_overview_fetches_every_thresholded_metric_the_catalog_knows() -> None:
+    tuned = ThresholdSet(
+        {
+            "request_rate{region=a}": Threshold("request_rate", "high", 1.0, 2.0, 300, "x"),
+            "retired{region=a}": Threshold("retired", "high", 1.0, 2.0, 300, "x"),
+        },
+        default_thresholds().by_metric,
+        "baselines/svc.json",
+    )
+    known = [m.name for m in DEFAULT_METRICS]
+    cache = definitions.to_fetch(definitions.select(["cache"]), tuned, known)
+    assert "memory_utilization" not in cache
+    overview = definitions.to_fetch(definitions.select(["overview"]), tuned, known)
+    assert {"memory_utilization", "replica_lag", "request_rate"} <= set(overview)
+    assert "retired" not in overview and list(overview) == sorted(overview)
 
 
 def test_metrics_of_includes_the_weights_for_ratios() -> None:
