@@ -153,10 +153,12 @@ def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> No
     assert "\x1b[" not in result.stdout
 
 
-def test_watch_refreshes_until_interrupted(tmp_path: Path) -> None:
+def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
+    tmp_path: Path, healthy: Path
+) -> None:
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
     proc = subprocess.Popen(
-        [*ion_executable(), "dashboard", "--source", "sim", "--since", "1h", "--watch", "1"],
+        [*ion_executable(), "dashboard", "--source", f"file:{healthy}", "--watch", "1"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -164,14 +166,17 @@ def test_watch_refreshes_until_interrupted(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        time.sleep(4)
+        time.sleep(3)
+        healthy.unlink()  # the next refresh fails: the view stays and says so
+        time.sleep(2.5)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "refreshed" in out and "Overview" in out
+    assert "Overview" in out
+    assert "refresh failed" in out and "showing the last data" in out
 
 
 def test_a_malformed_baselines_file_is_a_configuration_error(
