@@ -38,7 +38,8 @@ def claimed(report: CostReport) -> str:
     return (
         f"The original report claimed {money(theirs[0].claimed_savings)} a month for its "
         f"windows across all regions; computed on this range: "
-        f"{money(computed)} saved ({', '.join(s.region for s in theirs)}; hours as UTC)."
+        + (f"{money(computed)} saved" if computed >= 0 else f"{money(-computed)} more")
+        + f" ({', '.join(s.region for s in theirs)}; hours as UTC)."
     )
 
 
