@@ -216,6 +216,51 @@ def record(
         fh.write("\n".join(lines) + "\n")
 
 
+def measure(
+    runs: list[tuple[str, str, str]], pids: dict[str, int], duration: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Run every workload once per round; the figures are the medians over the rounds.
+
+    Rounds interleave ion and the trivial app, so a neighbour's load hits both alike.
+    """
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in runs}
+    for round_no in range(1, rounds + 1):
+        for name, url, lua in runs:
+            pid = pids[name.split()[0]]
+            cpu_before = tree_cpu_seconds(pid)
+            r = wrk(url, lua, duration)
+            # CPU per request does not depend on what else the machine is doing.
+            r["cpu_us"] = (tree_cpu_seconds(pid) - cpu_before) / max(1, r["requests"]) * 1e6
+            samples[name].append(r)
+            print(f"[{round_no}] {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
+                  f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req  "
+                  f"failed {int(r['failed'])}", flush=True)  # fmt: skip
+    results: dict[str, dict[str, float]] = {}
+    for name, runs_of in samples.items():
+        results[name] = {key: statistics.median(r[key] for r in runs_of) for key in runs_of[0]}
+        results[name]["failed"] = sum(r["failed"] for r in runs_of)
+    print("median of rounds:")
+    for name, r in results.items():
+        print(f"    {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
+              f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req")  # fmt: skip
+    return results
+
+
+def memory_run(pid: int, ion_url: str, seconds: int) -> str:
+    """Resident memory before and after `seconds` of unique inputs: the cache must cap it."""
+    rss_before = tree_rss_kib(pid)
+    long_run = wrk(f"{ion_url}/api/v2/process", UNIQUE_LUA, seconds)
+    rss_after = tree_rss_kib(pid)
+    with urllib.request.urlopen(f"{ion_url}/api/v2/cache-stats") as r:
+        l1 = json.load(r)["l1"]
+    return (
+        f"RSS {rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after "
+        f"{long_run['requests']:,} unique-input requests in {seconds} s "
+        f"({long_run['rps']:,.0f} req/s, {int(long_run['failed'])} failed); "
+        f"L1 holds {l1['size']} of {l1['max_size']} entries after {l1['evictions']:,} evictions"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -243,7 +288,6 @@ def main() -> int:
         wait_ready(trivial_port, "/")
         ion_url = f"http://127.0.0.1:{ion_port}"
         triv_url = f"http://127.0.0.1:{trivial_port}"
-        d = args.duration
         runs = [
             ("trivial POST", f"{triv_url}/api/v2/process", TRIVIAL_POST_LUA),
             ("ion cached POST /api/v2/process", f"{ion_url}/api/v2/process", CACHED_LUA),
@@ -251,27 +295,8 @@ def main() -> int:
             ("trivial GET", f"{triv_url}/", ""),
             ("ion GET /api/v2/health", f"{ion_url}/api/v2/health", ""),
         ]
-        # Rounds interleave ion and the trivial app, so a neighbour's load hits both alike;
-        # each figure is the median over the rounds.
-        samples: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in runs}
-        for round_no in range(1, args.rounds + 1):
-            for name, url, lua in runs:
-                pid = ion.pid if name.startswith("ion") else trivial.pid
-                cpu_before = tree_cpu_seconds(pid)
-                r = wrk(url, lua, d)
-                # CPU per request does not depend on what else the machine is doing.
-                r["cpu_us"] = (tree_cpu_seconds(pid) - cpu_before) / max(1, r["requests"]) * 1e6
-                samples[name].append(r)
-                print(f"[{round_no}] {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                      f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req  "
-                      f"failed {int(r['failed'])}", flush=True)  # fmt: skip
-        for name, runs_of in samples.items():
-            results[name] = {key: statistics.median(r[key] for r in runs_of) for key in runs_of[0]}
-            results[name]["failed"] = sum(r["failed"] for r in runs_of)
-        print("median of rounds:")
-        for name, r in results.items():
-            print(f"    {name:36s} {r['rps']:>9,.0f} req/s  p50 {r['p50']:6.2f} ms  "
-                  f"p99 {r['p99']:6.2f} ms  {r['cpu_us']:5.1f} us CPU/req")  # fmt: skip
+        pids = {"ion": ion.pid, "trivial": trivial.pid}
+        results = measure(runs, pids, args.duration, args.rounds)
         trivial_post = results["trivial POST"]["rps"]
         ratios = {
             "cached": results["ion cached POST /api/v2/process"]["rps"] / trivial_post,
@@ -288,17 +313,7 @@ def main() -> int:
         ratios_cpu = ", ".join(f"{k} {v:.2f}" for k, v in cpu_ratio.items())
         print(f"ratios by server CPU per request (trivial/ion, load-independent): {ratios_cpu}")
 
-        rss_before = tree_rss_kib(ion.pid)
-        long_run = wrk(f"{ion_url}/api/v2/process", UNIQUE_LUA, args.long)
-        rss_after = tree_rss_kib(ion.pid)
-        with urllib.request.urlopen(f"{ion_url}/api/v2/cache-stats") as r:
-            l1 = json.load(r)["l1"]
-        memory = (
-            f"RSS {rss_before / 1024:.1f} MiB before, {rss_after / 1024:.1f} MiB after "
-            f"{long_run['requests']:,} unique-input requests in {args.long} s "
-            f"({long_run['rps']:,.0f} req/s, {int(long_run['failed'])} failed); "
-            f"L1 holds {l1['size']} of {l1['max_size']} entries after {l1['evictions']:,} evictions"
-        )
+        memory = memory_run(ion.pid, ion_url, args.long)
         print("memory: " + memory)
     finally:
         for proc in (ion, trivial):
