@@ -86,13 +86,16 @@ def test_every_format_and_output_file(tmp_path: Path) -> None:
     assert not (tmp_path / "baselines").exists()
 
 
-def test_check_passes_then_fails_on_drift_and_on_a_broken_file(tmp_path: Path) -> None:
+def test_check_passes_then_fails_on_drift_and_on_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
     args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--metric", "availability")
-    assert run_ion(*args, "--format", "json", cwd=tmp_path).returncode == 0
+    assert ion(capsys, *args, "--format", "json")[0] == 0
     path = tmp_path / "baselines" / "ion-mentoring.json"
-    ok = run_ion(*args, "--check", cwd=tmp_path)
-    assert ok.returncode == 0, ok.stderr
-    assert "within tolerance" in ok.stdout
+    code, out, err = ion(capsys, *args, "--check")
+    assert code == 0, err
+    assert "within tolerance" in out
 
     data = json.loads(path.read_text())
     sid = next(iter(data["series"]))
@@ -105,36 +108,52 @@ def test_check_passes_then_fails_on_drift_and_on_a_broken_file(tmp_path: Path) -
     assert json.loads(path.read_text()) == data  # --check never rewrites the file
 
     path.write_text(path.read_text()[:-20])
-    broken = run_ion(*args, "--check", cwd=tmp_path)
-    assert broken.returncode == 3
-    assert "not valid JSON at line" in broken.stderr and "Traceback" not in broken.stderr
+    code, _, err = ion(capsys, *args, "--check")
+    assert code == 3
+    assert "not valid JSON at line" in err and "Traceback" not in err
 
 
-def test_bad_input_exit_codes(tmp_path: Path) -> None:
+def ion(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process (same entry point as the script, no interpreter start-up)."""
+    from ioncli.cli import run
+
+    code = run(list(args))
+    out, err = capsys.readouterr()
+    return code, out, " ".join(err.split())
+
+
+def test_bad_input_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
     short = write_csv(tmp_path / "short.csv", 0.5)
-    run = run_ion("tune-alerts", "--source", f"file:{short}", cwd=tmp_path)
-    assert run.returncode == 4 and "not enough data" in run.stderr and "24 h" in run.stderr
+    code, _, err = ion(capsys, "tune-alerts", "--source", f"file:{short}")
+    assert code == 4 and "not enough data" in err and "24 h" in err
 
     ok = write_csv(tmp_path / "ok.csv", 3)
-    outside = run_ion(
-        "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "2030-01-01", cwd=tmp_path
+    code, _, err = ion(
+        capsys, "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "2030-01-01"
     )
-    assert outside.returncode == 4 and "outside the data" in outside.stderr
+    assert code == 4 and "outside the data" in err
 
-    garbled = run_ion(
-        "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "soon", cwd=tmp_path
-    )
-    assert garbled.returncode == 2 and "not an ISO time" in garbled.stderr
+    code, _, err = ion(capsys, "tune-alerts", "--source", f"file:{ok}", "--baseline-end", "soon")
+    assert code == 2 and "not an ISO time" in err
 
-    yes = run_ion("tune-alerts", "--source", f"file:{ok}", "--yes", cwd=tmp_path)
-    assert yes.returncode == 2
+    code, _, _ = ion(capsys, "tune-alerts", "--source", f"file:{ok}", "--yes")
+    assert code == 2
 
     incidents = tmp_path / "inc.csv"
     incidents.write_text("start,end\n2025-12-01,2026-02-01\n")
-    all_incident = run_ion(
-        "tune-alerts", "--source", f"file:{ok}", "--incidents", str(incidents), cwd=tmp_path
+    code, _, err = ion(
+        capsys, "tune-alerts", "--source", f"file:{ok}", "--incidents", str(incidents)
     )
-    assert all_incident.returncode == 4 and "entirely inside known incidents" in all_incident.stderr
+    assert code == 4 and "entirely inside known incidents" in err
+
+    (tmp_path / "ion.toml").write_text('[alerts]\nrule = "magic"\n')
+    code, _, err = ion(capsys, "tune-alerts", "--source", f"file:{ok}")
+    assert code == 3 and "alerts.rule" in err
+    (tmp_path / "ion.toml").unlink()
 
     flat = tmp_path / "flat.csv"
     rows = [
@@ -142,9 +161,9 @@ def test_bad_input_exit_codes(tmp_path: Path) -> None:
         for t, v in zip(index(2), np.full(2 * PER_DAY, 3.0), strict=True)
     ]
     flat.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
-    constant = run_ion("tune-alerts", "--source", f"file:{flat}", "--format", "json", cwd=tmp_path)
-    assert constant.returncode == 0, constant.stderr
-    assert json.loads(constant.stdout)["series"][0]["baseline"]["std"] == 0
+    code, out, err = ion(capsys, "tune-alerts", "--source", f"file:{flat}", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["series"][0]["baseline"]["std"] == 0
 
 
 @pytest.fixture
@@ -155,20 +174,34 @@ def fake() -> Iterator[FakeAlertPolicies]:
     server.stop()
 
 
-def test_apply_is_a_dry_run_until_yes(tmp_path: Path, fake: FakeAlertPolicies) -> None:
+def test_apply_is_a_dry_run_until_yes(
+    tmp_path: Path,
+    fake: FakeAlertPolicies,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
     args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--region", "us-central1", "--apply")
-    no_project = run_ion(*args, cwd=tmp_path)
-    assert no_project.returncode == 3 and "project" in no_project.stderr
+    code, _, err = ion(capsys, *args)
+    assert code == 3 and "project" in err
 
-    env = {"ION_MONITORING_EMULATOR_HOST": fake.address, "GOOGLE_CLOUD_PROJECT": "demo-project"}
-    dry = run_ion(*args, "--format", "json", cwd=tmp_path, env=env)
-    assert dry.returncode == 0, dry.stderr
-    plan = json.loads(dry.stdout)["apply"]
+    monkeypatch.setenv("ION_MONITORING_EMULATOR_HOST", fake.address)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-project")
+    code, out, err = ion(capsys, *args, "--format", "json")
+    assert code == 0, err
+    plan = json.loads(out)["apply"]
     assert plan["dry_run"] and [i["action"] for i in plan["items"]] == ["create"]
     assert fake.policies == {}
 
-    applied = run_ion(*args, "--yes", cwd=tmp_path, env=env)
-    assert applied.returncode == 0, applied.stderr
+    code, out, err = ion(capsys, *args, "--yes")
+    assert code == 0, err
+    assert "applied 1" in out
     assert len(fake.policies) == 1
-    again = run_ion(*args, "--yes", "--format", "json", cwd=tmp_path, env=env)
-    assert [i["action"] for i in json.loads(again.stdout)["apply"]["items"]] == ["unchanged"]
+    code, out, _ = ion(capsys, *args, "--yes", "--format", "json")
+    assert [i["action"] for i in json.loads(out)["apply"]["items"]] == ["unchanged"]
+
+    # Through the installed script too, as CI would run it.
+    env = {"ION_MONITORING_EMULATOR_HOST": fake.address, "GOOGLE_CLOUD_PROJECT": "demo-project"}
+    again = run_ion(*args, cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "unchanged" in again.stdout and "dry run" in again.stdout
