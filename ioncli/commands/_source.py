@@ -133,7 +133,10 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
             chosen = tuple(settings.regions)
         request = FetchRequest(
             start=window.start,
-            end=min(window.end, clock),
+            end=min(
+                window.end,
+                _floor(clock - (GCP_DATA_LAG if is_gcp else GCP_DATA_LAG * 0), window.step_seconds),
+            ),
             metrics=wanted,
             step_seconds=window.step_seconds,
             regions=chosen,
@@ -157,6 +160,11 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
         raise DataError(f"source {src.name} returned only gaps (no values) for the range")
     _print_warnings(frame)
     return frame
+
+
+def _floor(moment: datetime, step: int) -> datetime:
+    stamp = int(moment.timestamp())
+    return datetime.fromtimestamp(stamp - stamp % step, UTC)
 
 
 def raise_if_partial(frame: MetricFrame) -> None:

@@ -266,3 +266,14 @@ def test_a_progress_bar_does_not_change_the_result(fake: RunningFake) -> None:
     quiet = source(fake).fetch(request(metrics=("request_rate",)))
     shown = source(fake, progress=True).fetch(request(metrics=("request_rate",)))
     pd.testing.assert_frame_equal(quiet.data, shown.data)
+
+
+def test_an_until_in_the_future_stops_at_the_data_lag(fake: RunningFake) -> None:
+    from ioncli.commands._source import load_frame
+
+    now = END + timedelta(minutes=2, seconds=30)
+    frame = load_frame(
+        SETTINGS, "gcp", "2026-11-28T17:30:00Z", "2026-11-28T19:00:00Z", None, ["request_rate"],
+        now=now, client=fake.client(),
+    )  # fmt: skip
+    assert frame.data.index[-1] == pd.Timestamp("2026-11-28T17:57:00Z")
