@@ -268,8 +268,11 @@ class App:
             )
             if not self._cors_any:
                 headers.append((b"vary", b"origin"))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        try:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": payload})
+        except OSError:
+            status = 499  # the client went away first (nginx's code for it): counted, not raised
         elapsed = time.perf_counter() - started
         self.metrics.observe_request(stats, status, elapsed)
         sentry = self.state.sentry
