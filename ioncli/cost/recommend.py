@@ -87,6 +87,18 @@ class HeldRevision:
     monthly_cost: float
 
 
+@dataclass(frozen=True)
+class BillingOption:
+    """The same usage and min priced under the other billing setting."""
+
+    region: str
+    current: str
+    alternative: str
+    monthly_current: float
+    monthly_alternative: float
+    difference: float  # alternative minus current (negative: the alternative is cheaper)
+
+
 def candidates(series: RegionSeries, config: RegionService, floor: int) -> range:
     peak = math.ceil(float(series.busy.max()) - 1e-9) if series.busy.size else 0
     top = min(config.max_instances, max(config.min_instances, peak, floor) + 1)
@@ -267,3 +279,17 @@ def held_revisions(config: RegionService, table: RateTable) -> tuple[HeldRevisio
             )
         )
     return tuple(out)
+
+
+def billing_option(series: RegionSeries, config: RegionService, table: RateTable) -> BillingOption:
+    """What the other billing setting would cost: instance-based bills every instance
+    (lingering idle ones too) at a lower rate and no request fee; request-based bills busy
+    time, idle min instances at the idle rate, and each request."""
+    from dataclasses import replace
+
+    from ioncli.cost.pricing import Billing
+
+    other = Billing.INSTANCE if config.billing is Billing.REQUEST else Billing.REQUEST
+    now = Evaluator(series, config, table).monthly(config.min_instances)
+    then = Evaluator(series, replace(config, billing=other), table).monthly(config.min_instances)
+    return BillingOption(config.region, config.billing.value, other.value, now, then, then - now)

@@ -234,6 +234,23 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
     if claim:
         parts.append(Text(claim, style="dim"))
 
+    if report.billing_options:
+        bill = Table(
+            title="Billing setting: the same usage under the other one", title_justify="left"
+        )
+        for col in ("region", "now", "cost / month", "other", "cost / month ", "difference"):
+            right = "cost" in col or col == "difference"
+            bill.add_column(col, justify="right" if right else "left", no_wrap=col == "region")
+        for b in report.billing_options:
+            bill.add_row(
+                b.region,
+                b.current,
+                money(b.monthly_current),
+                b.alternative,
+                money(b.monthly_alternative),
+                money(b.difference, signed=True),
+            )
+        parts.append(bill)
     if report.held_revisions:
         held = Table(title="Warm instances held by revisions without traffic", title_justify="left")
         for col in ("region", "revision", "tags", "warm", "cost / month"):

@@ -25,9 +25,11 @@ from ioncli.cost.pricing import (
     free_tier,
 )
 from ioncli.cost.recommend import (
+    BillingOption,
     HeldRevision,
     MinRecommendation,
     Schedule,
+    billing_option,
     computed_schedule,
     held_revisions,
     recommend_min,
@@ -104,6 +106,7 @@ class CostReport:
     recommendations: tuple[MinRecommendation, ...]
     schedules: tuple[Schedule, ...]
     held_revisions: tuple[HeldRevision, ...]
+    billing_options: tuple[BillingOption, ...]
     max_cold_start_share: float
     warnings: tuple[str, ...] = ()
     comparison: Comparison | None = None
@@ -174,6 +177,7 @@ def build_report(
     recs: list[MinRecommendation] = []
     schedules: list[Schedule] = []
     held: list[HeldRevision] = []
+    billing: list[BillingOption] = []
     active_cpu = active_mem = requests_total = 0.0
     for config in fleet.regions:
         s = series[config.region]
@@ -218,6 +222,7 @@ def build_report(
         if theirs is not None:
             schedules.append(theirs)
         held.extend(held_revisions(config, table))
+        billing.append(billing_option(s, config, table))
     totals = _totals(
         costs_out,
         table,
@@ -245,6 +250,7 @@ def build_report(
         recommendations=tuple(recs),
         schedules=tuple(schedules),
         held_revisions=tuple(held),
+        billing_options=tuple(billing),
         max_cold_start_share=options.max_cold_start_share,
         warnings=tuple(warnings) + tuple(frame.warnings),
         version=version,

@@ -181,3 +181,15 @@ def test_free_tier_covers_idle_time_under_instance_based_billing() -> None:
     # $4.32 of CPU and $0.90 of memory.
     assert us.monthly.idle == pytest.approx(49.932)
     assert report.totals.free_tier_credit == pytest.approx(4.32 + 0.90)
+
+
+def test_the_other_billing_setting_priced_by_hand() -> None:
+    report = _report()
+    [option] = report.billing_options
+    [us] = report.regions
+    assert (option.current, option.alternative) == ("request-based", "instance-based")
+    assert option.monthly_current == pytest.approx(us.monthly.total)
+    # Instance-based: max(min 2, 1 busy) = 2 instances all month at (0.000018 + 0.5 x
+    # 0.000002) = $0.000019/s -> 2 x 0.000019 x 2,628,000 = $99.864, no request fee.
+    assert option.monthly_alternative == pytest.approx(99.864)
+    assert option.difference == pytest.approx(99.864 - 86.724)
