@@ -15,6 +15,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from ioncli.mentoring.models import (
+    ChatContext,
+    ChatMessage,
+    InvalidInput,
+    ProcessInput,
+    ProcessOutput,
+)
 from ioncli.serve.cache import RESPONSE_TTL_L2
 from ioncli.serve.errors import invalid
 from ioncli.serve.schemas import (
@@ -27,7 +34,6 @@ from ioncli.serve.schemas import (
 )
 
 if TYPE_CHECKING:
-    from ioncli.mentoring.models import ChatContext, ProcessInput, ProcessOutput
     from ioncli.serve.state import ServiceState
 
 _encode = msgspec.json.Encoder().encode
@@ -86,8 +92,6 @@ def answer_from_stored(stored: bytes, tier: str) -> Answer:
 
 
 def to_context(ctx: ContextIn | None) -> ChatContext | None:
-    from ioncli.mentoring.models import ChatContext, ChatMessage
-
     if ctx is None:
         return None
     return ChatContext(
@@ -100,8 +104,6 @@ def to_context(ctx: ContextIn | None) -> ChatContext | None:
 
 def key_string(state: ServiceState, raw: ResonanceKeyIn | str | None, field: str) -> str | None:
     """The request's key as `tone-pace-intent`, strictly validated; None: derive from text."""
-    from ioncli.mentoring.models import InvalidInput
-
     if raw is None:
         return None
     if isinstance(raw, ResonanceKeyIn):
@@ -115,8 +117,6 @@ def key_string(state: ServiceState, raw: ResonanceKeyIn | str | None, field: str
 
 
 def to_input(state: ServiceState, req: ProcessRequest, field: str = "") -> ProcessInput:
-    from ioncli.mentoring.models import ProcessInput
-
     where = f"{field}." if field else ""
     if not req.user_input.strip():
         raise invalid(f"{where}user_input", "user_input must contain some text")
