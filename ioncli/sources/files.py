@@ -95,7 +95,10 @@ def _read_parquet(path: Path) -> MetricFrame:
         raise DataError(f"data file {path}: {exc}") from None
     except Exception as exc:  # pyarrow raises several unrelated types for a bad file
         raise DataError(f"data file {path}: not a readable Parquet file ({exc})") from None
-    frame.source = f"file:{path}"
+    # Keep where the data came from: a pulled week of gcp reads as "file:week.parquet (gcp)".
+    origin = frame.source
+    known = origin and origin != "unknown" and not origin.startswith("file:")
+    frame.source = f"file:{path} ({origin})" if known else f"file:{path}"
     return frame
 
 

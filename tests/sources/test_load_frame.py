@@ -96,7 +96,7 @@ def test_file_round_trip_reads_the_whole_file(tmp_path: Path) -> None:
     again = load_frame(Settings(), f"file:{path}", None, None, None, now=NOW)
     assert again.data.shape == old.data.shape
     assert again.simulated and again.incidents == old.incidents
-    assert again.source == f"file:{path}"
+    assert again.source == f"file:{path} (sim:7)"
     window = load_frame(
         Settings(), f"file:{path}", "2020-01-01T01:00Z", "2020-01-01T02:00Z", None, now=NOW
     )
