@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 RESPONSE_TTL_L2 = 600.0  # reference section 5.1: full responses
-ROUTING_TTL_L2 = 3600.0  # reference section 5.1: routing results
 MAX_PENDING_WRITES = 512  # L2 writes in flight; beyond this a write is dropped, not queued
 
 
