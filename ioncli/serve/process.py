@@ -22,7 +22,6 @@ from ioncli.mentoring.models import (
     ProcessInput,
     ProcessOutput,
 )
-from ioncli.serve.cache import RESPONSE_TTL_L2
 from ioncli.serve.errors import invalid
 from ioncli.serve.schemas import (
     ContextIn,
@@ -239,6 +238,6 @@ async def warm_up(state: ServiceState, limit: int) -> int:
             continue
         state.cache.l1.set(key, entry, key=key)
         if state.cache.l2 is not None:
-            state.cache.l2.set_later(key, stored, RESPONSE_TTL_L2)
+            state.cache.l2.set_later(key, stored, state.settings.serve.l2_response_ttl_seconds)
         loaded += 1
     return loaded
