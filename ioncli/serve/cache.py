@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-RESPONSE_TTL_L2 = 600.0  # reference section 5.1: full responses
 MAX_PENDING_WRITES = 512  # L2 writes in flight; beyond this a write is dropped, not queued
 
 
