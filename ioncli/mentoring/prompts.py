@@ -8,7 +8,7 @@ once per builder; building a prompt is one render.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ioncli.mentoring.models import (
@@ -23,7 +23,7 @@ from ioncli.mentoring.models import (
 from ioncli.mentoring.personas import PERSONAS
 
 if TYPE_CHECKING:
-    from jinja2 import Template
+    from jinja2 import Environment, Template
 
 # How much conversation each mode shows, and how long each message may be (as the original).
 STANDARD_HISTORY = 3
@@ -59,15 +59,25 @@ def _history(context: ChatContext | None, limit: int, chars: int) -> list[tuple[
     ]
 
 
+@cache
+def prompt_environment() -> Environment:
+    """The shared environment without auto-reload.
+
+    With auto-reload on, every render's `extends` looks its base template up again and stats
+    its file: a system call per request, and a fifth of the render's cost.
+    """
+    from ioncli.render.jinja import environment
+
+    return environment().overlay(auto_reload=False)
+
+
 class TemplatePromptBuilder:
     """Builds one persona's prompts from `prompts/<folder>/standard.j2` and `summary_light.j2`."""
 
     def __init__(self, persona: Persona, folder: str | None = None) -> None:
-        from ioncli.render.jinja import environment
-
         self.persona = persona
         folder = folder or persona.name.lower()
-        env = environment()
+        env = prompt_environment()
         self._templates: dict[str, Template] = {
             mode: env.get_template(f"prompts/{folder}/{mode}.j2") for mode in PROMPT_MODES
         }
