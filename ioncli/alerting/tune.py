@@ -96,6 +96,7 @@ def tune_frame(
     """Tune every series; `progress` is called once per series done (for a progress bar)."""
     if options.rule != "auto" and options.rule not in KINDS:
         raise DataError(f"unknown rule kind {options.rule!r} (one of auto, {', '.join(KINDS)})")
+    frame, note = regular(frame)
     split = check_window(frame, options)
     index = frame.data.index
     assert isinstance(index, pd.DatetimeIndex)
@@ -103,7 +104,7 @@ def tune_frame(
     _check_incidents_cover(index, split, options.incidents)
     results: list[SeriesOut] = []
     skipped: list[Skipped] = []
-    warnings: list[str] = list(frame.warnings)
+    warnings: list[str] = list(frame.warnings) + ([note] if note else [])
 
     def one(column: str) -> SeriesOut | Skipped:
         try:
@@ -131,6 +132,31 @@ def tune_frame(
 
 class _Skip(Exception):
     pass
+
+
+def regular(frame: MetricFrame) -> tuple[MetricFrame, str | None]:
+    """The frame on a regular grid of its step (the backtest counts points as time): missing
+    rows become gaps, several rows in one step are averaged. Unchanged when already regular."""
+    index = frame.data.index
+    step_ns = frame.step_seconds * 1_000_000_000
+    ns = index.as_unit("ns").asi8 if isinstance(index, pd.DatetimeIndex) else None
+    if ns is None or len(ns) < 2 or bool(np.all(np.diff(ns) == step_ns)):
+        return frame, None
+    data = frame.data.resample(f"{frame.step_seconds}s", origin=index[0]).mean()
+    note = (
+        f"timestamps were not a regular {frame.step_seconds} s grid: resampled to one "
+        f"({len(index)} rows became {len(data.index)} steps; missing steps are gaps)"
+    )
+    fixed = MetricFrame(
+        data,
+        dict(frame.units),
+        frame.source,
+        frame.step_seconds,
+        frame.simulated,
+        list(frame.incidents),
+        list(frame.warnings),
+    )
+    return fixed, note
 
 
 def _check_incidents_cover(

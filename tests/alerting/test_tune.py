@@ -160,3 +160,17 @@ def test_known_incidents_are_reported_caught_with_their_delay() -> None:
     assert found["db"].caught and found["db"].delay_minutes == pytest.approx(30.0)
     assert not found["quiet"].caught and found["quiet"].delay_minutes is None
     assert report.kinds and all(k.series == 1 for k in report.kinds)
+
+
+def test_missing_rows_become_gaps_on_a_regular_grid() -> None:
+    f = frame({"latency_p95": latency(3)}, 3)
+    keep = np.ones(len(f.data.index), dtype=bool)
+    keep[100:300] = False
+    keep[::17] = False
+    holey = f.data[keep]
+    from ioncli.frame import MetricFrame
+
+    tuned = tune_frame(MetricFrame(holey, source="test", step_seconds=300), options())
+    (series,) = tuned.series
+    assert series.baseline["gaps"] >= 200
+    assert any("not a regular 300 s grid" in w for w in tuned.warnings)
