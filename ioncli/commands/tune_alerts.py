@@ -39,7 +39,8 @@ EPILOG = """[b]Examples[/b]
 
   ion tune-alerts --apply --yes
 
-Writes baselines/<service>.json (atomically) unless --check or --no-write.
+Default range: the last 7 days (a file: all of it). Writes baselines/<service>.json
+(atomically) unless --check or --no-write.
 Exit codes: 4 not enough data, 5 alert drift (--check), 3 broken baselines file.
 """
 
