@@ -1,0 +1,183 @@
+"""The adaptive kinds: bands that move with the trailing week (`zscore`, `envelope`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ioncli.alerting.backtest import BoolArray
+from ioncli.alerting.rulebase import Candidate, FloatArray, Levels, pick, sides
+
+ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
+
+
+class ZScore(Candidate):
+    kind = "zscore"
+    grid = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0)
+    adaptive = True
+
+    def _z(self) -> FloatArray:
+        if self._arrays is not None:
+            return self._arrays["z"]
+        ctx = self.ctx
+        ph = ctx.per_hour
+        hourly = pd.Series(ctx.values).rolling(ph, min_periods=max(1, ph // 2)).mean()
+        past = hourly.shift(ph).rolling(ctx.per_week, min_periods=ctx.warm())
+        mu, sd = past.mean(), past.std()
+        floor = 0.05 * ctx.baseline.spread
+        z: FloatArray = ((hourly - mu) / np.maximum(sd, floor)).to_numpy(dtype=np.float64)
+        self._arrays = {"z": z}
+        self._last = (float(mu.iloc[-1]), float(max(sd.iloc[-1], floor)))
+        return z
+
+    def condition(self, k: float) -> BoolArray:
+        z = self._z()
+        with np.errstate(invalid="ignore"):
+            return sides(self.ctx, z > k, z < -k)
+
+    def levels(self, k: float) -> Levels:
+        self._z()
+        mu, sd = self._last
+        warn = pick(self.ctx, mu + 0.75 * k * sd, mu - 0.75 * k * sd)
+        crit = pick(self.ctx, mu + k * sd, mu - k * sd)
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def history_condition(self, k: float) -> BoolArray | None:
+        ctx = self.ctx
+        if self._history is None:
+            ph = ctx.per_hour
+            hourly = pd.Series(ctx.learn_values).rolling(ph, min_periods=max(1, ph // 2)).mean()
+            mu, sd = float(hourly.mean()), float(hourly.std())
+            spread = max(sd, 0.05 * ctx.baseline.spread)
+            self._history = {"z": ((hourly - mu) / spread).to_numpy(dtype=np.float64)}
+        z = self._history["z"]
+        with np.errstate(invalid="ignore"):
+            return sides(ctx, z > k, z < -k)
+
+    def explain(self, k: float) -> str:
+        return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
+
+
+class Envelope(Candidate):
+    kind = "envelope"
+    parameter = "margin"
+    grid = (ENVELOPE_FLOOR, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+    adaptive = True
+
+    def _bands(self) -> dict[str, FloatArray]:
+        if self._arrays is not None:
+            return self._arrays
+        ctx = self.ctx
+        ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
+        x = pd.Series(ctx.values)
+        past = x.shift(1).rolling(pw, min_periods=warm)
+        arrays = {
+            "max": past.max().to_numpy(dtype=np.float64),
+            "min": past.min().to_numpy(dtype=np.float64),
+        }
+        # Sorting windows (medians, percentiles) is the costly part: below a 5-minute step,
+        # take them over samples 10 minutes apart, each judging the points up to the next.
+        every = 1 if ph <= 12 else max(1, ph // 6)
+        sampled = x.iloc[::every].reset_index(drop=True)
+        per_h = max(1, ph // every)
+        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
+        past_h = sampled.shift(-(-ph // every)).rolling(
+            max(1, pw // every), min_periods=max(1, warm // every)
+        )
+        back = np.arange(len(x)) // every
+        arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
+        quantiles = {"median": 0.5}
+        if ctx.direction in ("high", "both"):
+            quantiles["q_hi"] = 0.99
+        if ctx.direction in ("low", "both"):
+            quantiles["q_lo"] = 0.01
+        for name, q in quantiles.items():
+            found = past_h.median() if q == 0.5 else past_h.quantile(q)
+            arrays[name] = found.to_numpy(dtype=np.float64)[back]
+        self._arrays = arrays
+        return arrays
+
+    def _limits(self, k: float, at: slice | int) -> dict[str, FloatArray]:
+        return self._limits_of(self._bands(), k, at)
+
+    def _limits_of(
+        self, b: dict[str, FloatArray], k: float, at: slice | int
+    ) -> dict[str, FloatArray]:
+        extra = k - ENVELOPE_FLOOR
+        med = b["median"][at]
+        out = {
+            "spike_hi": b["max"][at] + k * (b["max"][at] - med),
+            "spike_lo": b["min"][at] - k * (med - b["min"][at]),
+        }
+        # A wider margin widens the level band too, on the range's scale (the percentile
+        # band of a mostly-zero series has no width of its own).
+        if "q_hi" in b:
+            out["level_hi"] = b["q_hi"][at] + extra * (b["max"][at] - med)
+        if "q_lo" in b:
+            out["level_lo"] = b["q_lo"][at] - extra * (med - b["min"][at])
+        return out
+
+    def _history_bands(self) -> dict[str, FloatArray]:
+        """The bands over the learning window, each point judged against all the others but
+        its own hour (top-two trick per hourly block for the extremes)."""
+        if self._history is not None:
+            return self._history
+        ctx = self.ctx
+        x = ctx.learn_values
+        n, ph = x.size, ctx.per_hour
+        blocks = np.arange(n) // ph
+        finite = np.isfinite(x)
+        size = -(-n // ph)
+        padded = np.full(size * ph, np.nan)
+        padded[:n] = x
+        out: dict[str, FloatArray] = {}
+        for name, sign in (("max", 1.0), ("min", -1.0)):
+            signed = np.where(np.isfinite(padded), sign * padded, -np.inf).reshape(size, ph)
+            peak = signed.max(axis=1)
+            top = int(np.argmax(peak))
+            second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
+            loo = np.where(blocks == top, second, peak[top])
+            out[name] = sign * loo
+        finite_x = x[finite]
+        q_lo, med, q_hi = (
+            np.quantile(finite_x, [0.01, 0.5, 0.99]) if finite_x.size else [np.nan] * 3
+        )
+        out["median"] = np.full(n, float(med))
+        out["q_hi"] = np.full(n, float(q_hi))
+        out["q_lo"] = np.full(n, float(q_lo))
+        # The current hour's median is the same function of the past hour as in `_bands`.
+        out["hourly"] = self._bands()["hourly"][ctx.learn_start : ctx.learn_end]
+        self._history = out
+        return out
+
+    def history_condition(self, k: float) -> BoolArray | None:
+        if self.ctx.learn_values.size == 0:
+            return None
+        return self._condition(k, self._history_bands(), self.ctx.learn_values)
+
+    def condition(self, k: float) -> BoolArray:
+        return self._condition(k, self._bands(), self.ctx.values)
+
+    def _condition(self, k: float, b: dict[str, FloatArray], x: FloatArray) -> BoolArray:
+        lim = self._limits_of(b, k, slice(None))
+        h = b["hourly"]
+        with np.errstate(invalid="ignore"):
+            above = x > lim["spike_hi"]
+            below = x < lim["spike_lo"]
+            if "level_hi" in lim:
+                above |= h > lim["level_hi"]
+            if "level_lo" in lim:
+                below |= h < lim["level_lo"]
+        return sides(self.ctx, above & np.isfinite(x), below & np.isfinite(x))
+
+    def levels(self, k: float) -> Levels:
+        lim = {name: float(v) for name, v in self._limits(k, -1).items()}
+        warn = pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
+        crit = pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
+        return Levels(warn[0], crit[0], warn[1], crit[1])
+
+    def explain(self, k: float) -> str:
+        return (
+            f"trailing week's range widened by {k:g} × (max − median), or the hourly median "
+            "outside the trailing week's 1st..99th percentiles"
+        )
