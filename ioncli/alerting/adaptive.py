@@ -58,6 +58,31 @@ class ZScore(Candidate):
         return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
 
 
+def _trailing_extreme(
+    values: FloatArray, every: int, window: int, warm: int, sign: float
+) -> FloatArray:
+    """Max (sign 1) or min (sign -1) of the points before each point, over the previous
+    `window // every` whole blocks of `every` points plus the earlier points of its own block:
+    the trailing window to within one block, from one pass over blocks instead of points."""
+    n = values.size
+    blocks = -(-n // every)
+    padded = np.full(blocks * every, -np.inf)
+    padded[:n] = np.where(np.isfinite(values), sign * values, -np.inf)
+    grid = padded.reshape(blocks, every)
+    peaks = pd.Series(grid.max(axis=1)).replace(-np.inf, np.nan)
+    before = peaks.shift(1).rolling(max(1, window // every), min_periods=1).max()
+    seen = pd.Series(np.isfinite(padded[:n])).cumsum().to_numpy()  # values seen so far
+    within = np.empty_like(grid)
+    within[:, 0] = -np.inf
+    within[:, 1:] = np.maximum.accumulate(grid, axis=1)[:, :-1]
+    prior = np.nan_to_num(before.to_numpy(dtype=np.float64), nan=-np.inf)
+    best = np.maximum(prior[:, None], within).ravel()[:n]
+    best = np.where(np.isinf(best), np.nan, best)
+    # Like pandas' min_periods: nothing until `warm` values came before the point.
+    best[np.r_[0, seen[:-1]] < warm] = np.nan
+    return sign * best
+
+
 class Envelope(Candidate):
     kind = "envelope"
     parameter = "margin"
@@ -70,14 +95,20 @@ class Envelope(Candidate):
         ctx = self.ctx
         ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
         x = pd.Series(ctx.values)
-        past = x.shift(1).rolling(pw, min_periods=warm)
-        arrays = {
-            "max": past.max().to_numpy(dtype=np.float64),
-            "min": past.min().to_numpy(dtype=np.float64),
-        }
-        # Sorting windows (medians, percentiles) is the costly part: below a 5-minute step,
-        # take them over samples 10 minutes apart, each judging the points up to the next.
+        # Below a 5-minute step, the trailing statistics work on 10-minute blocks (the
+        # extremes exactly, per block; medians and percentiles over one sample per block).
         every = 1 if ph <= 12 else max(1, ph // 6)
+        if every == 1:
+            past = x.shift(1).rolling(pw, min_periods=warm)
+            arrays = {
+                "max": past.max().to_numpy(dtype=np.float64),
+                "min": past.min().to_numpy(dtype=np.float64),
+            }
+        else:
+            arrays = {
+                "max": _trailing_extreme(ctx.values, every, pw, warm, 1.0),
+                "min": _trailing_extreme(ctx.values, every, pw, warm, -1.0),
+            }
         sampled = x.iloc[::every].reset_index(drop=True)
         per_h = max(1, ph // every)
         hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
