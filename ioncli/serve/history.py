@@ -73,11 +73,11 @@ CREATE TABLE IF NOT EXISTS hot_entries (
 """
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100) of unsorted values; None when empty."""
+def percentile(values: list[float], q: float, *, is_sorted: bool = False) -> float | None:
+    """Nearest-rank percentile (q in 0..100); None when empty."""
     if not values:
         return None
-    ordered = sorted(values)
+    ordered = values if is_sorted else sorted(values)
     rank = max(1, math.ceil(q / 100.0 * len(ordered)))
     return ordered[rank - 1]
 
@@ -222,7 +222,7 @@ class Sampler:
         ts = int(now // STEP_SECONDS * STEP_SECONDS)
         delta = {k: cur.by_class[k] - prev.by_class.get(k, 0) for k in cur.by_class}
         total = sum(delta.values())
-        latencies = self.metrics.latency_window.take()
+        latencies = sorted(self.metrics.latency_window.take())  # once, for three percentiles
         l1_lookups = (cur.l1_hits - prev.l1_hits) + (cur.l1_misses - prev.l1_misses)
         l2_hits = cur.l2_hits - prev.l2_hits
         l2_lookups = l2_hits + (cur.l2_misses - prev.l2_misses)
@@ -232,9 +232,9 @@ class Sampler:
         rss = rss_bytes()
         values: dict[str, float | None] = {
             "request_rate": total / dt,
-            "latency_p50": percentile(latencies, 50),
-            "latency_p95": percentile(latencies, 95),
-            "latency_p99": percentile(latencies, 99),
+            "latency_p50": percentile(latencies, 50, is_sorted=True),
+            "latency_p95": percentile(latencies, 95, is_sorted=True),
+            "latency_p99": percentile(latencies, 99, is_sorted=True),
             "error_ratio_5xx": _ratio(delta["5xx"], total),
             "error_ratio_4xx": _ratio(delta["4xx"], total),
             "availability": None if total == 0 else 1.0 - delta["5xx"] / total,
