@@ -123,3 +123,32 @@ async def test_invalidate_while_redis_is_down_is_a_503_not_a_500(
         redis_server.stop()
         r = await client.post("/api/v2/cache/invalidate", params={"pattern": "*"})
     assert r.status_code == 503 and r.json()["error"]["code"] == "CACHE_UNAVAILABLE"
+
+
+async def test_a_redis_that_never_answers_costs_one_timeout_not_every_request(
+    make_app: Factory,
+) -> None:
+    import socket
+    import time
+
+    # A listener that accepts connections and never replies: Redis hung, not down.
+    hole = socket.socket()
+    hole.bind(("127.0.0.1", 0))
+    hole.listen(64)
+    url = f"redis://127.0.0.1:{hole.getsockname()[1]}/0"
+    try:
+        app = make_app(redis_url=url, redis_timeout_seconds=0.2)
+        async with running(app) as client:
+            started = time.perf_counter()
+            codes = [
+                (await client.post("/api/v2/process", json={"user_input": f"slow {i}"})).status_code
+                for i in range(20)
+            ]
+            elapsed = time.perf_counter() - started
+            app.state._health = (0.0, b"")
+            health = (await client.get("/api/v2/health")).json()
+    finally:
+        hole.close()
+    assert codes == [200] * 20
+    assert elapsed < 2.0  # one or two timeouts, then Redis is skipped during the back-off
+    assert health["dependencies"]["cache_l2"] == "degraded"
