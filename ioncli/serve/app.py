@@ -58,10 +58,6 @@ class Request:
             return {}
         return parse_qs(raw.decode("latin-1"), keep_blank_values=True)
 
-    def client(self) -> str:
-        client = self.scope.get("client")
-        return str(client[0]) if client else "unknown"
-
 
 @dataclass
 class Response:

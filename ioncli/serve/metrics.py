@@ -113,14 +113,6 @@ class Metrics:
         self.personas[persona] = self.personas.get(persona, 0) + 1
         self.confidence.observe(confidence)
 
-    def totals_by_status_class(self) -> dict[str, int]:
-        out = {"2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
-        for route in self.routes.values():
-            for status, hist in route.by_status.items():
-                key = f"{status // 100}xx"
-                out[key] = out.get(key, 0) + hist.count
-        return out
-
     def requests_total(self) -> int:
         return sum(h.count for r in self.routes.values() for h in r.by_status.values())
 
