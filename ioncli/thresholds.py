@@ -8,7 +8,8 @@ replaces the defaults. A baselines file is `baselines/<service>.json`:
                                  "warning": 120.0, "critical": 180.0,
                                  "duration_seconds": 300}, ...}, ...}, ...}
 
-Only the keys above are read here; tune-alerts owns the rest of the file.
+A series that alerts both ways also has `"low": {"warning": ..., "critical": ...}` in its
+rule. Only these keys are read here; tune-alerts owns the rest of the file.
 """
 
 from __future__ import annotations
@@ -43,16 +44,21 @@ class Threshold:
     critical: float | None
     duration_seconds: int
     origin: str  # where the numbers came from, shown to the user
+    # A series tuned to alert both ways keeps its low side here (direction is then "high").
+    low_warning: float | None = None
+    low_critical: float | None = None
 
     def status(self, value: float | None) -> Status:
         if value is None or math.isnan(value):
             return Status.UNKNOWN
-        for level, status in ((self.critical, Status.CRITICAL), (self.warning, Status.WARNING)):
-            if level is None:
-                continue
-            if (self.direction == "high" and value > level) or (
-                self.direction == "low" and value < level
-            ):
+        high, low = (self.critical, self.warning), (self.low_critical, self.low_warning)
+        if self.direction == "low":
+            high, low = (None, None), (self.critical, self.warning)
+        for level, status in zip(high, (Status.CRITICAL, Status.WARNING), strict=True):
+            if level is not None and value > level:
+                return status
+        for level, status in zip(low, (Status.CRITICAL, Status.WARNING), strict=True):
+            if level is not None and value < level:
                 return status
         return Status.OK
 
@@ -110,11 +116,20 @@ def _threshold(path: Path, series_id: str, entry: Any) -> Threshold:
     rule = entry.get("rule") if isinstance(entry, dict) else None
     if not isinstance(rule, dict) or rule.get("direction") not in ("high", "low"):
         raise ConfigError(f"{path}: series {series_id!r}: 'rule.direction' must be high or low")
+    low = rule.get("low") or {}
+    if not isinstance(low, dict):
+        raise ConfigError(f"{path}: series {series_id!r}: 'rule.low' must be a table")
     levels: dict[str, float | None] = {}
-    for name in ("warning", "critical"):
-        value = rule.get(name)
+    for name, table, key in (
+        ("warning", rule, "warning"),
+        ("critical", rule, "critical"),
+        ("low_warning", low, "warning"),
+        ("low_critical", low, "critical"),
+    ):
+        value = table.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ConfigError(f"{path}: series {series_id!r}: 'rule.{name}' must be a number")
+            where = f"rule.low.{key}" if table is low else f"rule.{key}"
+            raise ConfigError(f"{path}: series {series_id!r}: '{where}' must be a number")
         levels[name] = None if value is None else float(value)
     duration = rule.get("duration_seconds", 0)
     if isinstance(duration, bool) or not isinstance(duration, int | float):
@@ -125,5 +140,7 @@ def _threshold(path: Path, series_id: str, entry: Any) -> Threshold:
         levels["warning"],
         levels["critical"],
         int(duration),
-        f"{path.name} ({rule.get('kind', 'tuned')})",
+        f"{path.name} ({rule.get('kind', 'tuned')}{', adaptive' if rule.get('adaptive') else ''})",
+        levels["low_warning"],
+        levels["low_critical"],
     )
