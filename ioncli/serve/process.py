@@ -163,13 +163,19 @@ def response_of(out: ProcessOutput, include_metadata: bool, timestamp: str) -> P
 
 
 async def answer(
-    state: ServiceState, req: ProcessRequest, pin: ProcessInput, slot: bytes | None
+    state: ServiceState,
+    req: ProcessRequest,
+    pin: ProcessInput,
+    slot: bytes | None,
+    *,
+    counted: bool = False,
 ) -> tuple[Answer, str]:
     """The answer and where it came from: "l1", "l2" or "miss" (computed now)."""
     l1 = state.cache.l1
     key = logical_key(state, pin) if req.use_cache else ""
     if req.use_cache:
-        entry = l1.get_again(key) if slot is not None else l1.get(key)
+        # A raw-body lookup already counted this request's miss: a hit here replaces it.
+        entry = l1.get_again(key) if counted or slot is not None else l1.get(key)
         if entry is not None:
             if slot is not None:
                 l1.set(slot, entry, key=key)

@@ -150,13 +150,17 @@ class Handlers:
         if hit is not None:
             self.metrics.observe_routing(hit[1], hit[2])
             return Response(hit[0], headers=HIT_L1)
-        parsed = decode(self.v1_decoder, req.body)
-        key = str(self.pipeline.parse_key(parsed.resonance_key, lenient=True))
-        as_v2 = ProcessRequest(
-            user_input=parsed.user_input, resonance_key=key, include_metadata=False
-        )
-        pin = to_input(self.state, as_v2)
-        result, source = await answer(self.state, as_v2, pin, None)
+        try:
+            parsed = decode(self.v1_decoder, req.body)
+            key = str(self.pipeline.parse_key(parsed.resonance_key, lenient=True))
+            as_v2 = ProcessRequest(
+                user_input=parsed.user_input, resonance_key=key, include_metadata=False
+            )
+            pin = to_input(self.state, as_v2)
+        except HTTPError:
+            self.l1.counters.misses -= 1  # a rejected body was never a cache lookup
+            raise
+        result, source = await answer(self.state, as_v2, pin, None, counted=True)
         body = _encode(V1ProcessResponse(result.content, result.persona, result.confidence))
         self.l1.set(slot, (body, result.persona, result.confidence), key=f"v1:{key}")
         self.metrics.observe_routing(result.persona, result.confidence)

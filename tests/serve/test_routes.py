@@ -174,3 +174,16 @@ async def test_warm_up_reloads_the_hottest_answers_after_a_restart(make_app: Fac
     async with running(make_app(warm_up=0)) as client:  # off: nothing is loaded
         cold = await client.post("/api/v2/process", json=PROCESS_BODY)
     assert cold.headers["x-cache"] == "MISS"
+
+
+async def test_v1_lookups_count_once_and_share_the_v2_answer(make_app: Factory) -> None:
+    body = {"user_input": "plan the release", "resonance_key": "urgent-burst-planning"}
+    async with running(make_app()) as client:
+        v2 = await client.post("/api/v2/process", json={**body, "include_metadata": False})
+        v1 = await client.post("/api/persona/process", json=body)
+        again = await client.post("/api/persona/process", json=body)
+        await client.post("/api/persona/process", content=b"{broken")
+        stats = (await client.get("/api/v2/cache-stats")).json()
+    assert v1.headers["x-cache"] == "HIT" and again.headers["x-cache"] == "HIT"
+    assert v1.json()["content"] == v2.json()["content"]
+    assert (stats["l1"]["hits"], stats["l1"]["misses"]) == (2, 1)
