@@ -50,3 +50,42 @@ def test_exit_code_table_matches_the_code() -> None:
     assert "configuration" in rows[str(errors.EXIT_CONFIG)]
     assert "not enough data" in rows[str(errors.EXIT_DATA)]
     assert "policy" in rows[str(errors.EXIT_POLICY)]
+
+
+def test_every_config_key_is_in_the_example_file() -> None:
+    import dataclasses
+
+    from ioncli import config
+
+    example = (ROOT / "ion.example.toml").read_text(encoding="utf-8")
+    env_only = {"monitoring_emulator_host", "run_emulator_host", "source_file"}
+    sections = {
+        "": config.Settings,
+        "serve": config.ServeSettings,
+        "alerts": config.AlertSettings,
+        "cost": config.CostSettings,
+    }
+    for table, cls in sections.items():
+        for f in dataclasses.fields(cls):
+            if f.name in env_only or dataclasses.is_dataclass(f.type) or f.name in sections:
+                continue
+            pattern = rf"^#? ?{re.escape(f.name)} = |^#? ?\[{re.escape(table)}\.{f.name}"
+            if f.name == "metrics":
+                pattern = r"^#? ?\[metrics\."
+            assert re.search(pattern, example, re.M), (
+                f"ion.example.toml does not document {table + '.' if table else ''}{f.name}"
+            )
+
+
+def test_configuration_section_names_every_environment_variable() -> None:
+    text = section("Configuration")
+    for variable in (
+        "ION_CONFIG",
+        "GOOGLE_CLOUD_PROJECT",
+        "ION_MONITORING_EMULATOR_HOST",
+        "ION_RUN_EMULATOR_HOST",
+        "ION_REDIS_URL",
+        "PORT",
+        "NO_COLOR",
+    ):
+        assert f"`{variable}" in text
