@@ -15,12 +15,10 @@ asks for the interval (S - step, E - step], so points land on S, S + step, ..., 
 from __future__ import annotations
 
 import random
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +27,7 @@ import pandas as pd
 
 from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
+from ioncli.render.progress import progress_bar
 from ioncli.sources import FetchRequest
 from ioncli.sources.catalog import GcpQuery, MetricSpec, catalog, filter_problem
 from ioncli.sources.grid import Grid, decode_proto_plus, decode_raw, ratios
@@ -163,7 +162,7 @@ class CloudMonitoringSource:
         grids: dict[str, Grid] = {}
         failures: dict[str, str] = {}
         with (
-            self._progress(len(queries)) as advance,
+            progress_bar("Cloud Monitoring queries", len(queries), show=self.progress) as advance,
             ThreadPoolExecutor(self.max_workers, thread_name_prefix="ion-gcp") as pool,
         ):
             futures: dict[Future[Grid], str] = {
@@ -319,27 +318,6 @@ class CloudMonitoringSource:
                 units[sid] = spec.unit
         data = pd.DataFrame(columns, index=index) if columns else pd.DataFrame(index=index)
         return MetricFrame(data, units, source="gcp", step_seconds=step)
-
-    @contextmanager
-    def _progress(self, total: int) -> Iterator[Callable[[], None]]:
-        show = self.progress if self.progress is not None else sys.stderr.isatty()
-        if not show:
-            yield lambda: None
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        from ioncli.render import make_console
-
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=make_console(stderr=True),
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Cloud Monitoring queries", total=total)
-            yield lambda: bar.advance(task)
 
 
 def _key(text: str, query: GcpQuery) -> str:
