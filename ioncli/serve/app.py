@@ -186,94 +186,113 @@ class App:
         self, scope: Scope, receive: Receive, send: Send
     ) -> None:
         started = time.perf_counter()
-        rid: str | None = None
-        origin: bytes | None = None
-        presented: bytes | None = None
-        forwarded: bytes | None = None
-        length = -1
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = int(value) if value.isdigit() else -1
-            elif name == b"x-request-id":
-                if _RID_OK.match(value):
-                    rid = value.decode()
-            elif name == b"origin":
-                origin = value
-            elif name == b"x-api-key":
-                presented = value
-            elif name == b"authorization" and value[:7].lower() == b"bearer ":
-                presented = value[7:].strip()
-            elif name == b"x-forwarded-for":
-                forwarded = value
-        if rid is None:
-            rid = f"{self._rid_prefix}{next(self._rid_counter):x}"
-        path: str = scope["path"]
-        method: str = scope["method"]
-        route, params = self._match(path)
-        stats = route.stats if route is not None else self._not_found
-        csp = route.csp if route is not None else API_CSP
-        extra: tuple[tuple[bytes, bytes], ...] = ()
+        metrics = self.metrics
+        # Requests in flight: busy time (what request-based billing charges) and peak concurrency.
+        if metrics.inflight == 0:
+            metrics.busy_since = started
+        metrics.inflight += 1
+        metrics.inflight_peak = max(metrics.inflight_peak, metrics.inflight)
         try:
-            if route is None:
-                raise HTTPError(404, "NOT_FOUND", f"no route {path}; see /openapi.json")
-            if method == "OPTIONS":
-                response = self._preflight(route, origin)
-            else:
-                handler = route.methods.get(method)
-                if handler is None:
-                    if method == "HEAD" and "GET" in route.methods:
-                        handler = route.methods["GET"]
-                    else:
-                        raise method_not_allowed(path, [*route.methods, "OPTIONS"])
-                if self._api_key is not None and not route.public:
-                    self._check_key(presented)
-                if self._limiter is not None and route.limited:
-                    client = self._client(scope, forwarded)
-                    wait = self._limiter.take(client)
-                    if wait > 0:
-                        raise HTTPError(
-                            429,
-                            "RATE_LIMITED",
-                            f"too many requests from {client}; retry in {wait:.1f} s",
-                            headers=((b"retry-after", str(max(1, round(wait + 0.49))).encode()),),
-                        )
-                body = await self._read_body(receive, length) if method == "POST" else b""
-                response = await handler(Request(scope, body, rid, params))
-            status = response.status
-            payload = b"" if method == "HEAD" else response.body
-            content_type = response.content_type
-            extra = response.headers
-        except HTTPError as exc:
-            status, payload, content_type, extra = exc.status, exc.body(rid), JSON, exc.headers
-        except Exception as exc:  # a bug: answer with the error body, never a dropped connection
-            status, content_type = 500, JSON
-            payload = HTTPError(500, "INTERNAL_ERROR", "the server failed; see its log").body(rid)
-            self.state.report_exception(exc, rid)
-        headers: Headers = [
-            (b"content-type", content_type),
-            (b"content-length", str(len(payload)).encode()),
-            (b"x-request-id", rid.encode()),
-            *SECURITY_HEADERS,
-            csp,
-            *extra,
-        ]
-        if origin is not None and (self._cors_any or origin in self._cors):
-            headers.append((b"access-control-allow-origin", b"*" if self._cors_any else origin))
-            headers.append(
-                (b"access-control-expose-headers", b"x-request-id, x-cache, retry-after")
-            )
-            if not self._cors_any:
-                headers.append((b"vary", b"origin"))
-        try:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": payload})
-        except OSError:
-            status = 499  # the client went away first (nginx's code for it): counted, not raised
-        elapsed = time.perf_counter() - started
-        self.metrics.observe_request(stats, status, elapsed)
-        sentry = self.state.sentry
-        if sentry is not None and (status >= 500 or elapsed > 2.0):
-            sentry.api_request(method, path, status, elapsed * 1000.0, rid)
+            rid: str | None = None
+            origin: bytes | None = None
+            presented: bytes | None = None
+            forwarded: bytes | None = None
+            length = -1
+            for name, value in scope["headers"]:
+                if name == b"content-length":
+                    length = int(value) if value.isdigit() else -1
+                elif name == b"x-request-id":
+                    if _RID_OK.match(value):
+                        rid = value.decode()
+                elif name == b"origin":
+                    origin = value
+                elif name == b"x-api-key":
+                    presented = value
+                elif name == b"authorization" and value[:7].lower() == b"bearer ":
+                    presented = value[7:].strip()
+                elif name == b"x-forwarded-for":
+                    forwarded = value
+            if rid is None:
+                rid = f"{self._rid_prefix}{next(self._rid_counter):x}"
+            path: str = scope["path"]
+            method: str = scope["method"]
+            route, params = self._match(path)
+            stats = route.stats if route is not None else self._not_found
+            csp = route.csp if route is not None else API_CSP
+            extra: tuple[tuple[bytes, bytes], ...] = ()
+            try:
+                if route is None:
+                    raise HTTPError(404, "NOT_FOUND", f"no route {path}; see /openapi.json")
+                if method == "OPTIONS":
+                    response = self._preflight(route, origin)
+                else:
+                    handler = route.methods.get(method)
+                    if handler is None:
+                        if method == "HEAD" and "GET" in route.methods:
+                            handler = route.methods["GET"]
+                        else:
+                            raise method_not_allowed(path, [*route.methods, "OPTIONS"])
+                    if self._api_key is not None and not route.public:
+                        self._check_key(presented)
+                    if self._limiter is not None and route.limited:
+                        client = self._client(scope, forwarded)
+                        wait = self._limiter.take(client)
+                        if wait > 0:
+                            raise HTTPError(
+                                429,
+                                "RATE_LIMITED",
+                                f"too many requests from {client}; retry in {wait:.1f} s",
+                                headers=(
+                                    (b"retry-after", str(max(1, round(wait + 0.49))).encode()),
+                                ),
+                            )
+                    body = await self._read_body(receive, length) if method == "POST" else b""
+                    response = await handler(Request(scope, body, rid, params))
+                status = response.status
+                payload = b"" if method == "HEAD" else response.body
+                content_type = response.content_type
+                extra = response.headers
+            except HTTPError as exc:
+                status, payload, content_type, extra = exc.status, exc.body(rid), JSON, exc.headers
+            except (
+                Exception
+            ) as exc:  # a bug: answer with the error body, never a dropped connection
+                status, content_type = 500, JSON
+                payload = HTTPError(500, "INTERNAL_ERROR", "the server failed; see its log").body(
+                    rid
+                )
+                self.state.report_exception(exc, rid)
+            headers: Headers = [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+                (b"x-request-id", rid.encode()),
+                *SECURITY_HEADERS,
+                csp,
+                *extra,
+            ]
+            if origin is not None and (self._cors_any or origin in self._cors):
+                headers.append((b"access-control-allow-origin", b"*" if self._cors_any else origin))
+                headers.append(
+                    (b"access-control-expose-headers", b"x-request-id, x-cache, retry-after")
+                )
+                if not self._cors_any:
+                    headers.append((b"vary", b"origin"))
+            try:
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+            except OSError:
+                status = (
+                    499  # the client went away first (nginx's code for it): counted, not raised
+                )
+            elapsed = time.perf_counter() - started
+            self.metrics.observe_request(stats, status, elapsed)
+            sentry = self.state.sentry
+            if sentry is not None and (status >= 500 or elapsed > 2.0):
+                sentry.api_request(method, path, status, elapsed * 1000.0, rid)
+        finally:
+            metrics.inflight -= 1
+            if metrics.inflight == 0:
+                metrics.busy_seconds += time.perf_counter() - metrics.busy_since
 
     async def _read_body(self, receive: Receive, length: int) -> bytes:
         limit = self.max_body

@@ -41,6 +41,8 @@ UNITS = {
     "availability": "ratio",
     "instances_active": "count",
     "cpu_utilization": "ratio",
+    "billable_instance_time": "s/s",
+    "max_concurrency_p95": "count",
     "memory_utilization": "ratio",
     "cache_hit_ratio_l1": "ratio",
     "cache_hit_ratio_l2": "ratio",
@@ -54,7 +56,13 @@ UNITS = {
     "persona_share_nana": "ratio",
 }
 # Downsampling keeps the worst value of a percentile and the mean of everything else.
-_WORST = {"latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"}
+_WORST = {
+    "latency_p50",
+    "latency_p95",
+    "latency_p99",
+    "pipeline_latency_p95",
+    "max_concurrency_p95",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -111,6 +119,7 @@ class _Snapshot:
     personas: dict[str, int]
     confidence_sum: float
     confidence_count: int
+    busy: float
 
 
 Row = tuple[str, str, int, float | None]
@@ -203,6 +212,7 @@ class Sampler:
             personas=dict(m.personas),
             confidence_sum=m.confidence.sum,
             confidence_count=m.confidence.count,
+            busy=m.busy_until(time.perf_counter()),
         )
 
     def _api_by_class(self) -> dict[str, int]:
@@ -246,7 +256,12 @@ class Sampler:
             "cache_hit_ratio": _ratio(cur.l1_hits - prev.l1_hits + l2_hits, l1_lookups),
             "cache_evictions": (cur.l1_evictions - prev.l1_evictions) / dt,
             "routing_confidence_mean": _ratio(cur.confidence_sum - prev.confidence_sum, conf_n),
+            # Request-based billing charges an instance while a request is in flight.
+            "billable_instance_time": min(1.0, (cur.busy - prev.busy) / dt),
+            # One instance: the most requests in flight at once during the step.
+            "max_concurrency_p95": float(self.metrics.inflight_peak),
         }
+        self.metrics.inflight_peak = self.metrics.inflight
         for persona, count in persona_delta.items():
             values[f"persona_share_{persona.lower()}"] = _ratio(count, routed)
         rows: list[Row] = [(name, "", ts, value) for name, value in values.items()]

@@ -90,6 +90,14 @@ class Metrics:
         self.personas: dict[str, int] = {"Lua": 0, "Elro": 0, "Riri": 0, "Nana": 0}
         self.confidence = Histogram(CONFIDENCE_BUCKETS)
         self.cache: TwoTierCache | None = None
+        self.inflight = 0
+        self.inflight_peak = 0  # since the last history sample
+        self.busy_since = 0.0  # perf_counter() when the service last went from idle to busy
+        self.busy_seconds = 0.0  # total time with at least one request in flight, closed spans
+
+    def busy_until(self, now: float) -> float:
+        """Busy seconds up to `now` (perf_counter), counting a span still open."""
+        return self.busy_seconds + (now - self.busy_since if self.inflight else 0.0)
 
     def route(self, name: str) -> RouteStats:
         stats = self.routes.get(name)

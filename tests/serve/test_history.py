@@ -46,8 +46,12 @@ def test_sampler_turns_counters_into_catalog_metrics() -> None:
     cache.l1.get("a")
     cache.l1.set("a", 1, key="resp:a")
     cache.l1.get("a")
+    metrics.busy_seconds += 2.5  # 2.5 s with a request in flight during the step
+    metrics.inflight_peak = 3
     rows = sampler.sample(time.time() + 10)
     values = {(m, e): v for m, e, _, v in rows}
+    assert values[("billable_instance_time", "")] == pytest.approx(0.25, rel=0.01)
+    assert values[("max_concurrency_p95", "")] == 3.0
     assert {m for m, _ in values} <= set(CATALOG)
     assert values[("error_ratio_4xx", "")] == pytest.approx(1 / 5)
     assert values[("error_ratio_5xx", "")] == 0.0
@@ -62,6 +66,7 @@ def test_sampler_turns_counters_into_catalog_metrics() -> None:
     # An idle step has a rate of zero and no latency at all.
     idle = {(m, e): v for m, e, _, v in sampler.sample(time.time() + 20)}
     assert idle[("request_rate", "")] == 0.0 and idle[("latency_p99", "")] is None
+    assert idle[("max_concurrency_p95", "")] == 0.0 and idle[("billable_instance_time", "")] == 0.0
 
 
 def test_series_fill_missing_steps_with_null() -> None:

@@ -41,3 +41,14 @@ async def test_exposition_parses_and_counts(make_app: Factory) -> None:
     conf = [s for s in families["ion_routing_confidence"].samples if s.name.endswith("_count")]
     assert conf[0].value == 2
     assert "process_resident_memory_bytes" in families
+
+
+async def test_requests_in_flight_are_tracked_and_released(make_app: Factory) -> None:
+    app = make_app()
+    async with running(app) as client:
+        await client.post("/api/v2/process", json=PROCESS_BODY)
+        await client.post("/api/v2/process", content=b"{broken")
+        await client.get("/nowhere")
+    assert app.metrics.inflight == 0
+    assert app.metrics.inflight_peak >= 1
+    assert app.metrics.busy_seconds > 0.0
