@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -108,6 +107,8 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:
         if state.debug:
+            import traceback
+
             traceback.print_exc()
         else:
             _error_line(
