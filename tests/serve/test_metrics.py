@@ -49,6 +49,6 @@ async def test_requests_in_flight_are_tracked_and_released(make_app: Factory) ->
         await client.post("/api/v2/process", json=PROCESS_BODY)
         await client.post("/api/v2/process", content=b"{broken")
         await client.get("/nowhere")
-    assert app.metrics.inflight == 0
-    assert app.metrics.inflight_peak >= 1
-    assert app.metrics.busy_seconds > 0.0
+        assert app.metrics.inflight == 0
+        assert app.metrics.inflight_peak >= 1  # until the next history sample resets it
+        assert app.metrics.busy_seconds > 0.0
