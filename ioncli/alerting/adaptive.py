@@ -9,6 +9,9 @@ from ioncli.alerting.backtest import BoolArray
 from ioncli.alerting.rulebase import Candidate, FloatArray, Levels, pick, sides
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
+# The level side's margins, as shares of the trailing range of hourly medians, most
+# sensitive first (see `Envelope.refine`).
+LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 
 
 class ZScore(Candidate):
@@ -88,6 +91,8 @@ class Envelope(Candidate):
     parameter = "margin"
     grid = (ENVELOPE_FLOOR, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     adaptive = True
+    level: float | None = None  # the level side's margin once `refine` found one
+    _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
     def _bands(self) -> dict[str, FloatArray]:
         if self._arrays is not None:
@@ -117,6 +122,15 @@ class Envelope(Candidate):
         )
         back = np.arange(len(x)) // every
         arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
+        # The range of the hourly medians before this hour, for the level side: it starts
+        # judging after a quarter of the learning window (the spike side after half), so a
+        # two-day history still has a day and a half to be checked against.
+        lv_warm = min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4))
+        past_lv = hourly.shift(per_h).rolling(
+            max(1, pw // every), min_periods=max(1, lv_warm // every)
+        )
+        arrays["lv_max"] = past_lv.max().to_numpy(dtype=np.float64)[back]
+        arrays["lv_min"] = past_lv.min().to_numpy(dtype=np.float64)[back]
         quantiles = {"median": 0.5}
         if ctx.direction in ("high", "both"):
             quantiles["q_hi"] = 0.99
@@ -187,7 +201,55 @@ class Envelope(Candidate):
         return self._condition(k, self._history_bands(), self.ctx.learn_values)
 
     def condition(self, k: float) -> BoolArray:
-        return self._condition(k, self._bands(), self.ctx.values)
+        if self._spikes is None or self._spikes[0] != k:
+            self._spikes = (k, self._condition(k, self._bands(), self.ctx.values))
+        cond = self._spikes[1]
+        if self.level is not None:
+            cond = cond | self._level_condition(self.level)
+        return cond
+
+    def _level_condition(self, m: float) -> BoolArray:
+        """The hourly median beyond the trailing range of hourly medians by m × that range:
+        a lasting departure too small to break the spike band (a hump, a slow shift)."""
+        b = self._bands()
+        h, top, bottom = b["hourly"], b["lv_max"], b["lv_min"]
+        width = top - bottom
+        with np.errstate(invalid="ignore"):
+            above = h > top + m * width
+            below = h < bottom - m * width
+        return sides(self.ctx, above, below)
+
+    def refine(self, k: float, need: int) -> bool:
+        """Add the level side with the smallest margin that never fires over the learning
+        window: the budget was spent by the spike side at `k`, so the level side may only
+        page for what history never showed."""
+        ctx = self.ctx
+        b = self._bands()
+        at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
+        h, top, bottom = b["hourly"][at], b["lv_max"][at], b["lv_min"][at]
+        # The margin each point needs to stay quiet; a run of `need` points fires at every
+        # margin below the smallest of theirs, so one pass finds the widest one history needs.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            width = top - bottom
+            up = np.where(h > top, (h - top) / width, -np.inf)
+            down = np.where(h < bottom, (bottom - h) / width, -np.inf)
+        up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
+        needed = (
+            np.maximum(up, down)
+            if ctx.direction == "both"
+            else (up if ctx.direction == "high" else down)
+        )
+        # The smallest over each run of `need` points ending at a point of the window.
+        run = needed.copy()
+        for back in range(1, min(need, needed.size)):
+            run[back:] = np.minimum(run[back:], needed[:-back])
+        seen = run[ctx.learn_start - at.start :]
+        worst = float(seen.max()) if seen.size else -np.inf
+        fits = [m for m in LEVEL_GRID if m >= worst]
+        if not fits:
+            return False
+        self.level = fits[0]
+        return True
 
     def _condition(self, k: float, b: dict[str, FloatArray], x: FloatArray) -> BoolArray:
         lim = self._limits_of(b, k, slice(None))
@@ -208,7 +270,13 @@ class Envelope(Candidate):
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
-        return (
+        text = (
             f"trailing week's range widened by {k:g} × (max − median), or the hourly median "
             "outside the trailing week's 1st..99th percentiles"
         )
+        if self.level is not None:
+            text += (
+                f", or beyond the trailing week's range of hourly medians by {self.level:g} × "
+                "that range"
+            )
+        return text

@@ -100,6 +100,11 @@ class Candidate:
         static kinds, whose `condition` over the learning window is already that."""
         return None
 
+    def refine(self, k: float, need: int) -> bool:
+        """After k was tuned to the budget: add what the kind can add without a single
+        extra alert on history. True when the condition changed."""
+        return False
+
     def levels(self, k: float) -> Levels:
         raise NotImplementedError
 

@@ -189,6 +189,8 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
             break
     assert picked is not None
     k, starts, ends, count = picked
+    if cand.refine(k, plan.need):
+        starts, ends = bt.fire_spans(cand.condition(k), plan.need)
     hist_weeks = (split - hist_lo) * step / bt.WEEK_SECONDS
     fits = count <= plan.allowed
     test_lo = plan.test_lo

@@ -1,0 +1,90 @@
+"""Candidate kinds on literal frames: what each side of a rule pages for."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ioncli.alerting.adaptive import LEVEL_GRID, Envelope
+from ioncli.alerting.backtest import fire_spans
+from ioncli.alerting.rulebase import Context
+from ioncli.alerting.stats import baseline
+from ioncli.alerting.tune import TuneOptions, tune_frame
+
+from .frames import PER_DAY, START, frame
+
+PER_HOUR = PER_DAY // 24
+
+
+def _bounded(days: int, seed: int = 5) -> np.ndarray:
+    """10 ± 1 (uniform): nothing later can break the range of the first hours."""
+    return 10 + np.random.default_rng(seed).uniform(-1.0, 1.0, days * PER_DAY)
+
+
+def _hump(values: np.ndarray, at: int, hours: int) -> slice:
+    """Three hours near the top of the usual range: no value beyond it, the level is."""
+    span = slice(at, at + hours * PER_HOUR)
+    values[span] = 10 + np.random.default_rng(9).uniform(0.8, 1.0, hours * PER_HOUR)
+    return span
+
+
+def test_a_lasting_hump_inside_the_range_pages_through_the_level_side_only() -> None:
+    values = _bounded(6)
+    span = _hump(values, 5 * PER_DAY, 3)
+    f = frame({"mystery": values}, 6)
+    end = START + timedelta(days=3)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    starts = [a.start for a in series.backtest.alerts]
+    hump_start = START + timedelta(days=5)
+    assert any(hump_start <= s <= hump_start + timedelta(hours=2) for s in starts)
+    assert len(starts) <= 2  # the hump, and nothing (or one stray page) on quiet days
+
+    # The spike side alone stays quiet in the hump: every value is inside the range seen.
+    cand = _envelope(values, 3 * PER_DAY)
+    k = cand.grid[0]
+    spike_only = fire_spans(cand.condition(k), 1)[0]
+    assert not ((spike_only >= span.start) & (spike_only < span.stop)).any()
+    assert cand.refine(k, 1)
+    with_level = fire_spans(cand.condition(k), 1)[0]
+    assert ((with_level >= span.start) & (with_level < span.stop)).any()
+    assert not (with_level < 3 * PER_DAY).any()  # quiet over the history it was tuned on
+
+
+def _envelope(values: np.ndarray, split: int) -> Envelope:
+    f = frame({"mystery": values}, len(values) / PER_DAY)
+    index = f.data.index
+    assert isinstance(index, pd.DatetimeIndex)
+    learn = values[:split]
+    base = baseline(learn, index[:split], 300)
+    return Envelope(Context(values, index, 300, 0, split, learn, base, "both"))
+
+
+def test_a_hump_history_already_held_is_not_news() -> None:
+    values = _bounded(6, seed=11)
+    _hump(values, PER_DAY + PER_DAY // 2, 3)  # inside the learning window
+    _hump(values, 5 * PER_DAY, 3)  # the same again later
+    f = frame({"mystery": values}, 6)
+    end = START + timedelta(days=3)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    assert series.backtest.alerts == []
+
+
+@pytest.mark.parametrize("need", [1, 3, 6])
+def test_refine_picks_the_margin_a_replay_of_each_margin_would(need: int) -> None:
+    values = _bounded(6, seed=3)
+    values[PER_DAY : PER_DAY + 2 * PER_HOUR] += 0.4  # a small lasting rise in history
+    split = 3 * PER_DAY
+    cand = _envelope(values, split)
+    replayed = None
+    for m in LEVEL_GRID:
+        starts = fire_spans(cand._level_condition(m), need)[0]
+        if not (starts < split).any():
+            replayed = m
+            break
+    assert cand.refine(cand.grid[0], need) == (replayed is not None)
+    assert cand.level == replayed
