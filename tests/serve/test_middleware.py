@@ -78,3 +78,30 @@ async def test_api_key_guards_everything_but_health(make_app: Factory) -> None:
 def test_api_key_env_that_is_empty_is_a_config_error(make_app: Factory) -> None:
     with pytest.raises(ConfigError, match="ION_KEY"):
         make_app(Deps(environ={}), api_key_env="ION_KEY")
+
+
+async def test_cors_wildcard_allows_any_origin(make_app: Factory) -> None:
+    async with running(make_app(cors_origins=("*",))) as client:
+        r = await client.get("/api/v2/health", headers={"origin": "https://anywhere.example"})
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "vary" not in r.headers
+
+
+async def test_behind_a_proxy_the_client_is_the_first_forwarded_address(make_app: Factory) -> None:
+    app = make_app(rate_limit_per_second=1.0, rate_limit_burst=1, trust_forwarded_for=True)
+    async with running(app) as client:
+        a1 = await client.get(
+            "/api/v2/personas", headers={"x-forwarded-for": "198.51.100.1, 10.0.0.1"}
+        )
+        a2 = await client.get("/api/v2/personas", headers={"x-forwarded-for": "198.51.100.1"})
+        b1 = await client.get("/api/v2/personas", headers={"x-forwarded-for": "198.51.100.2"})
+    assert (a1.status_code, a2.status_code, b1.status_code) == (200, 429, 200)
+    assert "198.51.100.1" in a2.json()["error"]["message"]
+
+
+async def test_forwarded_for_is_ignored_unless_trusted(make_app: Factory) -> None:
+    app = make_app(rate_limit_per_second=1.0, rate_limit_burst=1)
+    async with running(app) as client:
+        first = await client.get("/api/v2/personas", headers={"x-forwarded-for": "198.51.100.1"})
+        spoofed = await client.get("/api/v2/personas", headers={"x-forwarded-for": "198.51.100.9"})
+    assert (first.status_code, spoofed.status_code) == (200, 429)  # same socket peer
