@@ -116,11 +116,12 @@ class Envelope(Candidate):
             }
         sampled = x.iloc[::every].reset_index(drop=True)
         per_h = max(1, ph // every)
-        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
+        back = np.arange(len(x)) // every
         past_h = sampled.shift(-(-ph // every)).rolling(
             max(1, pw // every), min_periods=max(1, warm // every)
         )
-        back = np.arange(len(x)) // every
+        arrays["median"] = past_h.median().to_numpy(dtype=np.float64)[back]
+        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
         arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
         # The range of the hourly medians before this hour, for the level side: it starts
         # judging after a quarter of the learning window (the spike side after half), so a
@@ -131,36 +132,25 @@ class Envelope(Candidate):
         )
         arrays["lv_max"] = past_lv.max().to_numpy(dtype=np.float64)[back]
         arrays["lv_min"] = past_lv.min().to_numpy(dtype=np.float64)[back]
-        quantiles = {"median": 0.5}
-        if ctx.direction in ("high", "both"):
-            quantiles["q_hi"] = 0.99
-        if ctx.direction in ("low", "both"):
-            quantiles["q_lo"] = 0.01
-        for name, q in quantiles.items():
-            found = past_h.median() if q == 0.5 else past_h.quantile(q)
-            arrays[name] = found.to_numpy(dtype=np.float64)[back]
         self._arrays = arrays
         return arrays
 
     def _limits(self, k: float, at: slice | int) -> dict[str, FloatArray]:
-        return self._limits_of(self._bands(), k, at)
+        b = self._bands()
+        out = self._limits_of(b, k, at)
+        if self.level is not None:
+            width = b["lv_max"][at] - b["lv_min"][at]
+            out["level_hi"] = b["lv_max"][at] + self.level * width
+            out["level_lo"] = b["lv_min"][at] - self.level * width
+        return out
 
-    def _limits_of(
-        self, b: dict[str, FloatArray], k: float, at: slice | int
-    ) -> dict[str, FloatArray]:
-        extra = k - ENVELOPE_FLOOR
+    @staticmethod
+    def _limits_of(b: dict[str, FloatArray], k: float, at: slice | int) -> dict[str, FloatArray]:
         med = b["median"][at]
-        out = {
+        return {
             "spike_hi": b["max"][at] + k * (b["max"][at] - med),
             "spike_lo": b["min"][at] - k * (med - b["min"][at]),
         }
-        # A wider margin widens the level band too, on the range's scale (the percentile
-        # band of a mostly-zero series has no width of its own).
-        if "q_hi" in b:
-            out["level_hi"] = b["q_hi"][at] + extra * (b["max"][at] - med)
-        if "q_lo" in b:
-            out["level_lo"] = b["q_lo"][at] - extra * (med - b["min"][at])
-        return out
 
     def _history_bands(self) -> dict[str, FloatArray]:
         """The bands over the learning window, each point judged against all the others but
@@ -171,7 +161,6 @@ class Envelope(Candidate):
         x = ctx.learn_values
         n, ph = x.size, ctx.per_hour
         blocks = np.arange(n) // ph
-        finite = np.isfinite(x)
         size = -(-n // ph)
         padded = np.full(size * ph, np.nan)
         padded[:n] = x
@@ -183,15 +172,8 @@ class Envelope(Candidate):
             second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
             loo = np.where(blocks == top, second, peak[top])
             out[name] = sign * loo
-        finite_x = x[finite]
-        q_lo, med, q_hi = (
-            np.quantile(finite_x, [0.01, 0.5, 0.99]) if finite_x.size else [np.nan] * 3
-        )
-        out["median"] = np.full(n, float(med))
-        out["q_hi"] = np.full(n, float(q_hi))
-        out["q_lo"] = np.full(n, float(q_lo))
-        # The current hour's median is the same function of the past hour as in `_bands`.
-        out["hourly"] = self._bands()["hourly"][ctx.learn_start : ctx.learn_end]
+        finite_x = x[np.isfinite(x)]
+        out["median"] = np.full(n, float(np.median(finite_x)) if finite_x.size else np.nan)
         self._history = out
         return out
 
@@ -253,30 +235,23 @@ class Envelope(Candidate):
 
     def _condition(self, k: float, b: dict[str, FloatArray], x: FloatArray) -> BoolArray:
         lim = self._limits_of(b, k, slice(None))
-        h = b["hourly"]
         with np.errstate(invalid="ignore"):
             above = x > lim["spike_hi"]
             below = x < lim["spike_lo"]
-            if "level_hi" in lim:
-                above |= h > lim["level_hi"]
-            if "level_lo" in lim:
-                below |= h < lim["level_lo"]
         return sides(self.ctx, above & np.isfinite(x), below & np.isfinite(x))
 
     def levels(self, k: float) -> Levels:
+        # Critical: the spike band; warning: the level side (on the hourly median), if any.
         lim = {name: float(v) for name, v in self._limits(k, -1).items()}
         warn = pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
         crit = pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
-        text = (
-            f"trailing week's range widened by {k:g} × (max − median), or the hourly median "
-            "outside the trailing week's 1st..99th percentiles"
-        )
+        text = f"trailing week's range widened by {k:g} × (max − median)"
         if self.level is not None:
             text += (
-                f", or beyond the trailing week's range of hourly medians by {self.level:g} × "
-                "that range"
+                f", or the hourly median beyond the trailing week's range of hourly medians "
+                f"by {self.level:g} × that range"
             )
         return text

@@ -3,11 +3,10 @@
 Kinds, in the order `auto` prefers them when several fit the paging budget:
 
 - `envelope`: page when a value breaks the trailing week's range (max/min) by a margin of
-  k × (max − median), or when the hourly median leaves the trailing week's 1st..99th
-  percentile band (a lasting level change). Adapts after a level shift: the new level
-  becomes part of the trailing week. Once k fits the budget, a level side is added: the
-  hourly median beyond the trailing range of hourly medians by the smallest margin that
-  never fires over the learning window (a hump or shift too small to break the range).
+  k × (max − median). Once k fits the budget, a level side is added: the hourly median
+  beyond the trailing week's range of hourly medians by the smallest margin that never
+  fires over the learning window (a hump or shift too small to break the range). Adapts
+  after a level shift: the new level becomes part of the trailing week.
 - `seasonal`: an hour-of-week (2+ weeks of history) or hour-of-day (2+ days) profile of
   medians ± k × the slot's robust σ; below 2 days, one flat slot (the robust band).
 - `zscore`: the hourly mean's z-score against the trailing week's hourly means beyond ±k.
