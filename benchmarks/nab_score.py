@@ -44,6 +44,10 @@ def main() -> int:
     ap.add_argument("--budget", type=float, default=None, help="--max-alerts-per-week")
     ap.add_argument("-v", "--verbose", action="store_true", help="the scorer's per-file lines")
     args = ap.parse_args()
+    # The scorer runs in a temporary directory: relative paths must not depend on it.
+    args.data, args.scorer = args.data.resolve(), args.scorer.resolve()
+    if args.labels:
+        args.labels = args.labels.resolve()
     if not args.scorer.is_file():
         print(f"scorer {args.scorer} not found (pass --scorer)", file=sys.stderr)
         return 2
