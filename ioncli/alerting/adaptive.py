@@ -101,7 +101,7 @@ class Envelope(Candidate):
         ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
         x = pd.Series(ctx.values)
         # Below a 5-minute step, the trailing statistics work on 10-minute blocks (the
-        # extremes exactly, per block; medians and percentiles over one sample per block).
+        # extremes exactly, per block; medians over one sample per block).
         every = 1 if ph <= 12 else max(1, ph // 6)
         if every == 1:
             past = x.shift(1).rolling(pw, min_periods=warm)
