@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ioncli.config import Settings, load_settings
 from ioncli.render import Format, OutputOptions
+
+if TYPE_CHECKING:
+    from ioncli.config import Settings
 
 
 @dataclass
@@ -23,6 +25,8 @@ class AppState:
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from ioncli.config import load_settings  # tomllib and friends: not for --help
+
             self._settings = load_settings(self.config_path, os.environ, Path.cwd())
         return self._settings
 

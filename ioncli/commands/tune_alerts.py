@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +20,7 @@ from ioncli.commands._source import (
 )
 from ioncli.errors import ConfigError, PolicyViolation, UsageError
 from ioncli.render import Format
+from ioncli.render.progress import progress_bar
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -186,7 +184,11 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         incidents=load_incidents(incidents) if incidents else (),
         directions={name: s.bad_direction for name, s in catalog(settings).items()},
     )
-    with _progress(frame.data.shape[1]) as advance:
+    total = frame.data.shape[1]
+    # Small runs finish before a bar would be worth drawing.
+    with progress_bar(
+        "tuning and backtesting series", total, show=None if total >= 10 else False
+    ) as advance:
         report = build_report(frame, options, service=settings.service, progress=advance)
     folder = baselines_dir or Path(alerts.baselines_dir)
     target = files.path_for(folder, settings.service)
@@ -205,28 +207,6 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             f"{report.check.tolerance:.0%} from {target} (see the diff above); rerun without "
             "--check and commit the file if the change is expected"
         )
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[], None]]:
-    """A progress bar on stderr while series are tuned, only on a terminal."""
-    if not sys.stderr.isatty() or total < 10:
-        yield lambda: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from ioncli.render import make_console
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=make_console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("tuning and backtesting series", total=total)
-        yield lambda: bar.advance(task)
 
 
 def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:

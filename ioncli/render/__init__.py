@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -116,6 +115,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise UsageError(f"cannot write --output {path}: it is a directory")
     if not parent.is_dir():
         raise UsageError(f"cannot write --output {path}: folder {parent} does not exist")
+    import tempfile  # not at module top: `ion --help` imports this package
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     except OSError as exc:
