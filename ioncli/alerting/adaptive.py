@@ -12,6 +12,11 @@ ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune
 # The level side's margins, as shares of the trailing range of hourly medians, most
 # sensitive first (see `Envelope.refine`).
 LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+# The spread side: the median over SPREAD_HOURS of the hourly median absolute deviation, so
+# only a change of noise that lasts hours counts (bursts of an hour or two are the spike
+# side's); its margins start at the trailing range itself (see `Envelope.refine`).
+SPREAD_HOURS = 6
+SPREAD_GRID = (1.0, 1.5, 2.0, 3.0)
 
 
 class ZScore(Candidate):
@@ -92,6 +97,7 @@ class Envelope(Candidate):
     grid = (ENVELOPE_FLOOR, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     adaptive = True
     level: float | None = None  # the level side's margin once `refine` found one
+    spread: float | None = None  # the spread side's margin once `refine` found one
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
     def _bands(self) -> dict[str, FloatArray]:
@@ -132,6 +138,18 @@ class Envelope(Candidate):
         )
         arrays["lv_max"] = past_lv.max().to_numpy(dtype=np.float64)[back]
         arrays["lv_min"] = past_lv.min().to_numpy(dtype=np.float64)[back]
+        # The spread side: how far points stray from their hour's median (median absolute
+        # deviation over the hour), as a median over SPREAD_HOURS, against the trailing
+        # week's range of the same statistic over the windows before this one.
+        span = SPREAD_HOURS * per_h
+        mad = (sampled - hourly).abs().rolling(per_h, min_periods=max(1, per_h // 2)).median()
+        spread = mad.rolling(span, min_periods=max(1, span // 2)).median()
+        past_sp = spread.shift(span).rolling(
+            max(1, pw // every), min_periods=max(1, lv_warm // every)
+        )
+        arrays["spread"] = spread.to_numpy(dtype=np.float64)[back]
+        arrays["sp_max"] = past_sp.max().to_numpy(dtype=np.float64)[back]
+        arrays["sp_min"] = past_sp.min().to_numpy(dtype=np.float64)[back]
         self._arrays = arrays
         return arrays
 
@@ -188,6 +206,8 @@ class Envelope(Candidate):
         cond = self._spikes[1]
         if self.level is not None:
             cond = cond | self._level_condition(self.level)
+        if self.spread is not None:
+            cond = cond | self._spread_condition(self.spread)
         return cond
 
     def _level_condition(self, m: float) -> BoolArray:
@@ -201,25 +221,53 @@ class Envelope(Candidate):
             below = h < bottom - m * width
         return sides(self.ctx, above, below)
 
+    def _spread_condition(self, m: float) -> BoolArray:
+        """The lasting spread beyond the trailing range of spreads by m × that range: noise
+        that grows and stays (an oscillation, flapping) while the level stays put. More noise
+        is a worry whichever direction is bad, so this side ignores the direction."""
+        b = self._bands()
+        top = b["sp_max"]
+        with np.errstate(invalid="ignore"):
+            return np.asarray(b["spread"] > top + m * (top - b["sp_min"]), dtype=np.bool_)
+
     def refine(self, k: float, need: int) -> bool:
-        """Add the level side with the smallest margin that never fires over the learning
-        window: the budget was spent by the spike side at `k`, so the level side may only
-        page for what history never showed."""
+        """Add the level and spread sides, each with the smallest margin of its grid that
+        never fires over the learning window (or not at all when none is quiet enough): the
+        budget was spent by the spike side at `k`, so these sides may only page for what
+        history never showed."""
         ctx = self.ctx
         b = self._bands()
+        self.level = self._quiet_margin(
+            b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+        )
+        self.spread = self._quiet_margin(
+            b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
+        )
+        return self.level is not None or self.spread is not None
+
+    def _quiet_margin(  # noqa: PLR0917 (private helper, two call sites)
+        self,
+        stat: FloatArray,
+        top: FloatArray,
+        bottom: FloatArray,
+        direction: str,
+        need: int,
+        grid: tuple[float, ...],
+    ) -> float | None:
+        """The smallest margin of `grid` (× top − bottom) at which `stat` beyond the band
+        never fires over the learning window, in one pass instead of a replay per margin."""
+        ctx = self.ctx
         at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
-        h, top, bottom = b["hourly"][at], b["lv_max"][at], b["lv_min"][at]
+        h, hi, lo = stat[at], top[at], bottom[at]
         # The margin each point needs to stay quiet; a run of `need` points fires at every
         # margin below the smallest of theirs, so one pass finds the widest one history needs.
         with np.errstate(invalid="ignore", divide="ignore"):
-            width = top - bottom
-            up = np.where(h > top, (h - top) / width, -np.inf)
-            down = np.where(h < bottom, (bottom - h) / width, -np.inf)
+            width = hi - lo
+            up = np.where(h > hi, (h - hi) / width, -np.inf)
+            down = np.where(h < lo, (lo - h) / width, -np.inf)
         up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
         needed = (
-            np.maximum(up, down)
-            if ctx.direction == "both"
-            else (up if ctx.direction == "high" else down)
+            np.maximum(up, down) if direction == "both" else (up if direction == "high" else down)
         )
         # The smallest over each run of `need` points ending at a point of the window.
         run = needed.copy()
@@ -227,11 +275,8 @@ class Envelope(Candidate):
             run[back:] = np.minimum(run[back:], needed[:-back])
         seen = run[ctx.learn_start - at.start :]
         worst = float(seen.max()) if seen.size else -np.inf
-        fits = [m for m in LEVEL_GRID if m >= worst]
-        if not fits:
-            return False
-        self.level = fits[0]
-        return True
+        fits = [m for m in grid if m >= worst]
+        return fits[0] if fits else None
 
     def _condition(self, k: float, b: dict[str, FloatArray], x: FloatArray) -> BoolArray:
         lim = self._limits_of(b, k, slice(None))
@@ -253,5 +298,11 @@ class Envelope(Candidate):
             text += (
                 f", or the hourly median beyond the trailing week's range of hourly medians "
                 f"by {self.level:g} × that range"
+            )
+        if self.spread is not None:
+            text += (
+                f", or the {SPREAD_HOURS}-hour spread (median absolute deviation from the "
+                f"hourly median) beyond the trailing week's range of spreads by "
+                f"{self.spread:g} × that range"
             )
         return text

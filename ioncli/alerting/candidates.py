@@ -5,7 +5,9 @@ Kinds, in the order `auto` prefers them when several fit the paging budget:
 - `envelope`: page when a value breaks the trailing week's range (max/min) by a margin of
   k × (max − median). Once k fits the budget, a level side is added: the hourly median
   beyond the trailing week's range of hourly medians by the smallest margin that never
-  fires over the learning window (a hump or shift too small to break the range). Adapts
+  fires over the learning window (a hump or shift too small to break the range), and a
+  spread side the same way: the 6-hour median of the hourly median absolute deviation
+  beyond the trailing week's range of it (lasting new noise, such as an oscillation). Adapts
   after a level shift: the new level becomes part of the trailing week.
 - `seasonal`: an hour-of-week (2+ weeks of history) or hour-of-day (2+ days) profile of
   medians ± k × the slot's robust σ; below 2 days, one flat slot (the robust band).

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ioncli.alerting.adaptive import LEVEL_GRID, Envelope
+from ioncli.alerting.adaptive import LEVEL_GRID, SPREAD_GRID, Envelope
 from ioncli.alerting.backtest import fire_spans
 from ioncli.alerting.rulebase import Context
 from ioncli.alerting.stats import baseline
@@ -88,3 +88,65 @@ def test_refine_picks_the_margin_a_replay_of_each_margin_would(need: int) -> Non
             break
     assert cand.refine(cand.grid[0], need) == (replayed is not None)
     assert cand.level == replayed
+
+
+def _oscillate(values: np.ndarray, at: int, hours: int) -> slice:
+    """Flapping between the top and the bottom of the usual range: no value beyond it and
+    the hourly median unchanged, only the spread grows."""
+    span = slice(at, at + hours * PER_HOUR)
+    values[span] = 10 + 0.95 * np.where(np.arange(hours * PER_HOUR) % 2 == 0, 1.0, -1.0)
+    return span
+
+
+def test_a_lasting_oscillation_inside_the_range_pages_through_the_spread_side_only() -> None:
+    values = _bounded(7, seed=7)
+    span = _oscillate(values, 5 * PER_DAY, 12)
+    f = frame({"mystery": values}, 7)
+    end = START + timedelta(days=3)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    starts = [a.start for a in series.backtest.alerts]
+    onset = START + timedelta(days=5)
+    assert any(onset <= s <= onset + timedelta(hours=6) for s in starts)
+    assert len(starts) <= 2  # the oscillation, and nothing (or one stray page) on quiet days
+    assert "spread" in series.rule.explanation
+
+    cand = _envelope(values, 3 * PER_DAY)
+    k = cand.grid[0]
+    assert cand.refine(k, 1)
+    assert cand.spread is not None
+    level = cand.level
+    cand.spread = None  # the spike and level sides alone miss it
+    quiet = fire_spans(cand.condition(k), 1)[0]
+    assert not ((quiet >= span.start) & (quiet < span.stop)).any(), level
+    assert not ((cand._spread_condition(SPREAD_GRID[-1]))[: 3 * PER_DAY]).any()
+
+
+def test_an_oscillation_history_already_held_is_not_news() -> None:
+    values = _bounded(7, seed=13)
+    _oscillate(values, PER_DAY + PER_DAY // 2, 12)  # inside the learning window
+    _oscillate(values, 5 * PER_DAY, 12)  # the same again later
+    cand = _envelope(values, 3 * PER_DAY)
+    cand.refine(cand.grid[0], 1)
+    assert cand.spread is None
+
+
+@pytest.mark.parametrize("need", [1, 3, 6])
+@pytest.mark.parametrize("wider", [1.6, 1.8, 2.5])  # margins 2, 3 and none
+def test_refine_picks_the_spread_margin_a_replay_of_each_margin_would(
+    need: int, wider: float
+) -> None:
+    values = _bounded(6, seed=3)
+    rng = np.random.default_rng(4)
+    noisy = slice(PER_DAY, PER_DAY + 8 * PER_HOUR)  # a noisier stretch in history
+    values[noisy] = 10 + rng.uniform(-1.0, 1.0, 8 * PER_HOUR) * wider
+    split = 3 * PER_DAY
+    cand = _envelope(values, split)
+    replayed = None
+    for m in SPREAD_GRID:
+        starts = fire_spans(cand._spread_condition(m), need)[0]
+        if not (starts < split).any():
+            replayed = m
+            break
+    cand.refine(cand.grid[0], need)
+    assert cand.spread == replayed
