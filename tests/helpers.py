@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,3 +53,27 @@ def run_ion(
         timeout=timeout,
         check=False,
     )
+
+
+# Chromium as the probe on this machine kind runs it: headless, no sandbox (root in CI), and
+# no background networking, so nothing but the page under test is fetched.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_browser() -> tuple[str, Any]:
+    """The system chromium and playwright's sync API to drive it (skip or fail like above)."""
+    chromium = require_program("chromium")
+    try:
+        from playwright import sync_api
+    except ImportError:  # the [test] extra has it; a bare environment may not
+        if os.environ.get("ION_REQUIRE_SYSTEM_DEPS") == "1":
+            pytest.fail("playwright (the [test] extra) is required to drive chromium")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    return chromium, sync_api

@@ -3,36 +3,18 @@ for nothing and draws its charts."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from ioncli.dashboards import definitions
 from ioncli.dashboards.analysis import build_report
 from ioncli.dashboards.render import render_html
 from ioncli.thresholds import default_thresholds
 from tests.dashboards.frames import NASTY, START, flat, frame, healthy_fleet, noisy, with_spike
-from tests.helpers import require_program
-
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tests.helpers import CHROMIUM_FLAGS, require_browser
 
 
 def test_html_renders_in_chromium_with_charts_and_no_requests(tmp_path: Path) -> None:
-    chromium = require_program("chromium")
-    try:
-        from playwright import sync_api
-    except ImportError:  # the [test] extra has it; a bare environment may not
-        if os.environ.get("ION_REQUIRE_SYSTEM_DEPS") == "1":
-            pytest.fail("playwright (the [test] extra) is required to drive chromium")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    chromium, sync_api = require_browser()
     series = healthy_fleet(600)
     series["latency_p95{region=us-central1}"] = with_spike(noisy(50.0, 600), 400, 30, 250.0)
     series[f"latency_p95{{region={NASTY}}}"] = flat(150.0, 600)
@@ -52,7 +34,7 @@ def test_html_renders_in_chromium_with_charts_and_no_requests(tmp_path: Path) ->
     with sync_api.sync_playwright() as pw:
         # A fresh profile per run (playwright passes it as --user-data-dir).
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=FLAGS
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
         )
         try:
             page = context.new_page()

@@ -3,38 +3,23 @@ nothing but the service itself (no CDN), under its own Content-Security-Policy."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import require_program
+from tests.helpers import CHROMIUM_FLAGS, require_browser
 from tests.serve.test_server import ion_serve
 
 pytestmark = pytest.mark.slow
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def test_docs_page_works_offline_in_chromium(tmp_path: Path) -> None:
-    chromium = require_program("chromium")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        if os.environ.get("ION_REQUIRE_SYSTEM_DEPS") == "1":
-            pytest.fail("playwright (the [test] extra) is required to drive chromium")
-        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    chromium, sync_api = require_browser()
     problems: list[str] = []
     requests: list[str] = []
     with ion_serve("--no-history") as (url, _proc), sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=FLAGS
+            str(tmp_path / "profile"), executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
         )
         try:
             page = context.new_page()
