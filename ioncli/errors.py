@@ -6,8 +6,7 @@
     ├── SourceError               exit 4  metric source unreachable or failing
     ├── DataError                 exit 4  empty range, not enough data, unreadable data file
     ├── PolicyViolation           exit 5  over budget, alert drift, threshold breach (CI gates)
-    ├── ApplyError                exit 1  a cloud change failed; the message says what changed
-    └── NotBuiltError             exit 1  the command exists but is not implemented yet
+    └── ApplyError                exit 1  a cloud change failed; the message says what changed
 
 Anything that is not an IonError is a bug: `ion` exits 1 and prints the traceback only
 with `--debug`. Commands raise these; only `ioncli.cli` turns them into output and codes.
@@ -60,6 +59,3 @@ class PolicyViolation(IonError):
 class ApplyError(IonError):
     exit_code = EXIT_UNEXPECTED
 
-
-class NotBuiltError(IonError):
-    exit_code = EXIT_UNEXPECTED
