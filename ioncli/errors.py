@@ -58,4 +58,3 @@ class PolicyViolation(IonError):
 
 class ApplyError(IonError):
     exit_code = EXIT_UNEXPECTED
-
