@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import re
 import threading
-from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
 from google.cloud import monitoring_v3
 from google.protobuf import empty_pb2
+
+from tests.fakes import start_grpc_server
 
 AlertPolicy = monitoring_v3.AlertPolicy
 _MASK_PATHS = {
@@ -65,7 +66,6 @@ class FakeAlertPolicies:
             return {n: AlertPolicy.serialize(p) for n, p in self.policies.items()}
 
     def start(self) -> str:
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         unary = grpc.unary_unary_rpc_method_handler
         m = monitoring_v3
         handlers = {
@@ -95,17 +95,12 @@ class FakeAlertPolicies:
                 response_serializer=empty_pb2.Empty.SerializeToString,
             ),
         }
-        server.add_generic_rpc_handlers(
-            (
-                grpc.method_handlers_generic_handler(
-                    "google.monitoring.v3.AlertPolicyService", handlers
-                ),
-            )
+        server, self.address = start_grpc_server(
+            grpc.method_handlers_generic_handler(
+                "google.monitoring.v3.AlertPolicyService", handlers
+            ),
         )
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
         self._server = server
-        self.address = f"127.0.0.1:{port}"
         return self.address
 
     def stop(self) -> None:

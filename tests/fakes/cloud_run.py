@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent import futures
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +27,8 @@ from google.cloud import run_v2
 from google.longrunning import operations_pb2
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, status_pb2
+
+from tests.fakes import start_grpc_server
 
 _MASK_PATHS = {"scaling.min_instance_count", "scaling.max_instance_count"}
 
@@ -135,61 +136,55 @@ class FakeCloudRun:
     # --- server --------------------------------------------------------------------------
 
     def start(self) -> str:
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         unary = grpc.unary_unary_rpc_method_handler
-        server.add_generic_rpc_handlers(
-            (
-                grpc.method_handlers_generic_handler(
-                    "google.cloud.run.v2.Services",
-                    {
-                        "GetService": unary(
-                            self._get_service,
-                            request_deserializer=run_v2.GetServiceRequest.deserialize,
-                            response_serializer=run_v2.Service.serialize,
-                        ),
-                        "ListServices": unary(
-                            self._list_services,
-                            request_deserializer=run_v2.ListServicesRequest.deserialize,
-                            response_serializer=run_v2.ListServicesResponse.serialize,
-                        ),
-                        "UpdateService": unary(
-                            self._update_service,
-                            request_deserializer=run_v2.UpdateServiceRequest.deserialize,
-                            response_serializer=operations_pb2.Operation.SerializeToString,
-                        ),
-                    },
-                ),
-                grpc.method_handlers_generic_handler(
-                    "google.cloud.run.v2.Revisions",
-                    {
-                        "GetRevision": unary(
-                            self._get_revision,
-                            request_deserializer=run_v2.GetRevisionRequest.deserialize,
-                            response_serializer=run_v2.Revision.serialize,
-                        ),
-                        "ListRevisions": unary(
-                            self._list_revisions,
-                            request_deserializer=run_v2.ListRevisionsRequest.deserialize,
-                            response_serializer=run_v2.ListRevisionsResponse.serialize,
-                        ),
-                    },
-                ),
-                grpc.method_handlers_generic_handler(
-                    "google.longrunning.Operations",
-                    {
-                        "GetOperation": unary(
-                            self._get_operation,
-                            request_deserializer=operations_pb2.GetOperationRequest.FromString,
-                            response_serializer=operations_pb2.Operation.SerializeToString,
-                        ),
-                    },
-                ),
-            )
+        server, self.address = start_grpc_server(
+            grpc.method_handlers_generic_handler(
+                "google.cloud.run.v2.Services",
+                {
+                    "GetService": unary(
+                        self._get_service,
+                        request_deserializer=run_v2.GetServiceRequest.deserialize,
+                        response_serializer=run_v2.Service.serialize,
+                    ),
+                    "ListServices": unary(
+                        self._list_services,
+                        request_deserializer=run_v2.ListServicesRequest.deserialize,
+                        response_serializer=run_v2.ListServicesResponse.serialize,
+                    ),
+                    "UpdateService": unary(
+                        self._update_service,
+                        request_deserializer=run_v2.UpdateServiceRequest.deserialize,
+                        response_serializer=operations_pb2.Operation.SerializeToString,
+                    ),
+                },
+            ),
+            grpc.method_handlers_generic_handler(
+                "google.cloud.run.v2.Revisions",
+                {
+                    "GetRevision": unary(
+                        self._get_revision,
+                        request_deserializer=run_v2.GetRevisionRequest.deserialize,
+                        response_serializer=run_v2.Revision.serialize,
+                    ),
+                    "ListRevisions": unary(
+                        self._list_revisions,
+                        request_deserializer=run_v2.ListRevisionsRequest.deserialize,
+                        response_serializer=run_v2.ListRevisionsResponse.serialize,
+                    ),
+                },
+            ),
+            grpc.method_handlers_generic_handler(
+                "google.longrunning.Operations",
+                {
+                    "GetOperation": unary(
+                        self._get_operation,
+                        request_deserializer=operations_pb2.GetOperationRequest.FromString,
+                        response_serializer=operations_pb2.Operation.SerializeToString,
+                    ),
+                },
+            ),
         )
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
         self._server = server
-        self.address = f"127.0.0.1:{port}"
         return self.address
 
     def stop(self) -> None:
