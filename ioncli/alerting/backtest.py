@@ -1,10 +1,12 @@
 """Replay a rule's condition over history the way Cloud Monitoring evaluates a threshold.
 
-The frame is already aligned (one value per alignment period, the frame's step). A threshold
-condition is met at an aligned point when the value is beyond the threshold; the alert fires
-once the condition has been met at `need` consecutive points (Cloud Monitoring duration
-(need - 1) × step), and it closes at the first point where the condition is no longer met
-("the value returns"). A gap (NaN) does not meet the condition, so it breaks a run.
+The frame is already aligned (one value per alignment period, the frame's step). A condition is
+met at an aligned point when the value is beyond the threshold; the alert fires once the
+condition has been met at `need` consecutive points (an alerting rule's `for` of
+(need - 1) × step, evaluated every step: pending at the first point, firing when `for` has
+passed), and it closes at the first point where the condition is no longer met ("the value
+returns"). A gap (NaN) does not meet the condition, so it breaks a run, as an absent sample
+does in Prometheus.
 
 Everything is vectorised: run lengths come from a cumulative maximum of the last "not met"
 index, never from a Python loop over points.
@@ -24,13 +26,15 @@ IntArray = npt.NDArray[np.int64]
 
 
 def need_points(window_seconds: int, step_seconds: int) -> int:
-    """Consecutive aligned points that must be bad for `window_seconds` of data to be bad.
+    """Consecutive aligned points that must be bad for an alert with this duration.
 
-    One aligned point stands for a whole alignment period, so 300 s at a 5-minute step is
-    one point (Cloud Monitoring duration 0) and 300 s at 1 minute is five points (240 s).
+    The duration is rounded up to whole steps, and the condition must hold at the first
+    point and at every step until the duration has passed, as an alerting rule's `for` does
+    when it is evaluated once a step: 300 s at a 1-minute step is 6 points (`for: 300s`),
+    60 s is 2 points, 0 s is 1 point, 300 s at a 5-minute step is 2 points.
     """
     step = max(1, int(step_seconds))
-    return max(1, -(-max(0, int(window_seconds)) // step))
+    return 1 + -(-max(0, int(window_seconds)) // step)
 
 
 def fire_spans(condition: BoolArray, need: int) -> tuple[IntArray, IntArray]:

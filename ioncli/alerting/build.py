@@ -30,6 +30,14 @@ def build_report(
             f"week on history with every candidate (quietest rule kept): {', '.join(over[:5])}"
             + (" ..." if len(over) > 5 else "")
         )
+    step = frame.step_seconds
+    if step > 0 and options.duration_seconds % step:
+        rounded = -(-options.duration_seconds // step) * step
+        warnings.append(
+            f"--duration {options.duration_seconds} s rounded up to {rounded} s, a whole "
+            f"number of {step} s steps: the alert fires once the condition has held at every "
+            f"step for {rounded} s (`for: {rounded}s`, evaluated every {step} s)"
+        )
     if options.baseline_end is None:
         warnings.append(
             "no --baseline-end: rules were learned and backtested on the same data (in-sample); "

@@ -9,8 +9,10 @@ Kinds, in the order `auto` prefers them when several fit the paging budget:
   spread side the same way: the 6-hour median of the hourly median absolute deviation
   beyond the trailing week's range of it (lasting new noise, such as an oscillation). Adapts
   after a level shift: the new level becomes part of the trailing week.
-- `seasonal`: an hour-of-week (2+ weeks of history) or hour-of-day (2+ days) profile of
-  medians ± k × the slot's robust σ; below 2 days, one flat slot (the robust band).
+- `seasonal`: an hour-of-day profile (2+ days of history) of medians ± k × the slot's
+  robust σ; below 2 days, one flat slot (the robust band). Hour of day even when two weeks
+  would allow hour of week: a 168-slot lookup is too heavy to evaluate as PromQL (measured
+  with promtool; see benchmarks/results/tune_alerts.md), and the rule must run as backtested.
 - `zscore`: the hourly mean's z-score against the trailing week's hourly means beyond ±k.
 - `robust`: the learning window's median ± k × MAD·1.4826 (a static band).
 - `sigma`: the report's method, mean + 3σ (critical) and + 2σ (warning); not tuned.
@@ -114,9 +116,13 @@ class Seasonal(Candidate):
     kind = "seasonal"
     grid = Robust.grid
 
+    @property
+    def profile(self) -> str:
+        return "none" if self.ctx.baseline.profile == "none" else "hour_of_day"
+
     def _slots(self, index: pd.DatetimeIndex) -> npt.NDArray[np.int64]:
         # Below 2 days there is no profile: one slot, i.e. the flat robust band.
-        profile = self.ctx.baseline.profile
+        profile = self.profile
         if profile == "none":
             return np.zeros(len(index), dtype=np.int64)
         hours_since_epoch = (
@@ -133,7 +139,7 @@ class Seasonal(Candidate):
         ctx = self.ctx
         slots = self._slots(ctx.index)
         learn_slots = slots[ctx.learn_start : ctx.learn_end]
-        size = {"hour_of_week": 168, "hour_of_day": 24}.get(ctx.baseline.profile, 1)
+        size = {"hour_of_week": 168, "hour_of_day": 24}.get(self.profile, 1)
         ok = np.isfinite(ctx.learn_values)
         s, v = learn_slots[ok], ctx.learn_values[ok]
         med = _slot_medians(s, v, size)
@@ -167,8 +173,9 @@ class Seasonal(Candidate):
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
-        profile = self.ctx.baseline.profile.replace("_", "-")
-        return f"{profile} profile of medians ± {k:g} × slot robust σ"
+        if self.profile == "none":
+            return f"median ± {k:g} × robust σ (under 2 days: no daily profile)"
+        return f"hour-of-day profile of medians ± {k:g} × slot robust σ"
 
 
 CANDIDATES: dict[str, type[Candidate]] = {

@@ -70,8 +70,73 @@ def _aggregation(query: Any, step: int) -> Any:
     )
 
 
-def desired_policy(series: SeriesOut, spec: MetricSpec, report: TuneReport) -> Any:
-    """The AlertPolicy ion wants for one series (raises ValueError when it cannot be built)."""
+def alert_name(series_id: str) -> str:
+    """The alert's name (Prometheus rules, PromQL conditions): letters, digits and `_`."""
+    clean = re.sub(r"[^A-Za-z0-9_]+", "_", series_id).strip("_")
+    digest = hashlib.sha256(series_id.encode()).hexdigest()[:6]
+    return f"ion_{clean[:80]}_{digest}"
+
+
+def rule_group(service: str) -> str:
+    return f"ion-tune-alerts-{label_value(service)}"
+
+
+def desired_policy(series: SeriesOut, spec: MetricSpec | None, report: TuneReport) -> Any:
+    """The AlertPolicy ion wants for one series (raises ValueError when it cannot be built):
+    the condition the report names, so what pages is what was backtested."""
+    from google.cloud import monitoring_v3
+
+    policy_type = monitoring_v3.AlertPolicy
+    cond = series.rule.condition
+    if spec is None:
+        raise ValueError(f"metric {series.metric!r} is not in the catalog")
+    if cond is None or cond.type == "none":
+        raise ValueError(cond.note if cond is not None else "the rule has no condition")
+    if cond.type == "promql":
+        conditions = [_promql_condition(series, report)]
+    else:
+        conditions = _threshold_conditions(series, spec, report)
+    return policy_type(
+        display_name=f"ion {report.service}: {series.id}"[:512],
+        user_labels={
+            MANAGED_BY: "ion",
+            LABEL_SERVICE: label_value(report.service),
+            LABEL_SERIES: series_key(report.service, series.id),
+        },
+        combiner=policy_type.ConditionCombinerType.OR,
+        severity=policy_type.Severity.CRITICAL,
+        conditions=conditions,
+        documentation=policy_type.Documentation(
+            content=_documentation(series, report),
+            mime_type="text/markdown",
+            subject=f"{series.id} is outside its tuned range",
+        ),
+    )
+
+
+def _promql_condition(series: SeriesOut, report: TuneReport) -> Any:
+    from google.cloud import monitoring_v3
+
+    cond = series.rule.condition
+    assert cond is not None
+    name, group = alert_name(series.id), rule_group(report.service)
+    return monitoring_v3.AlertPolicy.Condition(
+        display_name=f"{group}/{name}",
+        condition_prometheus_query_language=(
+            monitoring_v3.AlertPolicy.Condition.PrometheusQueryLanguageCondition(
+                query=cond.query,
+                duration={"seconds": cond.for_seconds},
+                evaluation_interval={"seconds": cond.evaluation_interval_seconds},
+                labels={"severity": "critical", "ion_rule": series.rule.kind},
+                rule_group=group,
+                alert_rule=name,
+            )
+        ),
+    )
+
+
+def _threshold_conditions(series: SeriesOut, spec: MetricSpec, report: TuneReport) -> list[Any]:
+    """One threshold condition (one side: a band paging both ways is a PromQL condition)."""
     from google.cloud import monitoring_v3
 
     if spec.query is None:
@@ -79,7 +144,8 @@ def desired_policy(series: SeriesOut, spec: MetricSpec, report: TuneReport) -> A
     policy_type = monitoring_v3.AlertPolicy
     key = SeriesKey.parse(series.id)
     step = max(60, report.step_seconds)
-    duration = (series.rule.duration_seconds // 60) * 60  # Monitoring wants whole minutes
+    assert series.rule.condition is not None
+    duration = series.rule.condition.for_seconds
     conditions = []
     sides = [("above", series.rule.critical, True), ("below", series.rule.low_critical, False)]
     for side, level, is_upper in sides:
@@ -111,22 +177,7 @@ def desired_policy(series: SeriesOut, spec: MetricSpec, report: TuneReport) -> A
         )
     if not conditions:
         raise ValueError("the rule has no critical level")
-    return policy_type(
-        display_name=f"ion {report.service}: {series.id}"[:512],
-        user_labels={
-            MANAGED_BY: "ion",
-            LABEL_SERVICE: label_value(report.service),
-            LABEL_SERIES: series_key(report.service, series.id),
-        },
-        combiner=policy_type.ConditionCombinerType.OR,
-        severity=policy_type.Severity.CRITICAL,
-        conditions=conditions,
-        documentation=policy_type.Documentation(
-            content=_documentation(series, report),
-            mime_type="text/markdown",
-            subject=f"{series.id} is outside its tuned range",
-        ),
-    )
+    return conditions
 
 
 def _documentation(series: SeriesOut, report: TuneReport) -> str:
@@ -142,15 +193,18 @@ def _documentation(series: SeriesOut, report: TuneReport) -> str:
         f"{series.history_alerts_per_week:.2f}/week, backtest "
         f"{series.backtest.alerts_per_week:.2f}/week."
         + (
-            " Adaptive rule: the threshold is the band as of the tuning run; rerun "
-            "`ion tune-alerts --apply --yes` regularly (daily) to keep it current."
-            if r.adaptive
+            f" Runs as a {r.condition.type} condition ({r.condition.note}), "
+            f"for {r.condition.for_seconds} s, evaluated every "
+            f"{r.condition.evaluation_interval_seconds} s: the rule that was backtested."
+            if r.condition is not None
             else ""
         )
     )
 
 
-def _condition_bytes(policy: Any) -> list[bytes]:
+def _conditions(policy: Any) -> list[Any]:
+    """The conditions without their server-assigned names, compared as messages (a PromQL
+    condition's label map has no fixed byte order)."""
     from google.cloud import monitoring_v3
 
     out = []
@@ -159,13 +213,18 @@ def _condition_bytes(policy: Any) -> list[bytes]:
             monitoring_v3.AlertPolicy.Condition.serialize(c)
         )
         copy.name = ""
-        out.append(monitoring_v3.AlertPolicy.Condition.serialize(copy))
+        out.append(copy)
     return out
 
 
 def _thresholds(policy: Any) -> str:
     parts = []
     for c in policy.conditions:
+        if "condition_prometheus_query_language" in c:
+            p = c.condition_prometheus_query_language
+            digest = hashlib.sha256(p.query.encode()).hexdigest()[:8]
+            parts.append(f"PromQL #{digest} for {int(p.duration.total_seconds())}s")
+            continue
         t = c.condition_threshold
         sign = ">" if t.comparison == 1 else "<"
         parts.append(f"{sign} {fmt(t.threshold_value)}")
@@ -178,7 +237,7 @@ def diff(current: Any, wanted: Any) -> tuple[list[str], list[str]]:
     if current.display_name != wanted.display_name:
         changes.append(f"display_name: {current.display_name!r} -> {wanted.display_name!r}")
         mask.append("display_name")
-    if _condition_bytes(current) != _condition_bytes(wanted):
+    if _conditions(current) != _conditions(wanted):
         changes.append(f"threshold: {_thresholds(current)} -> {_thresholds(wanted)}")
         mask.append("conditions")
     if current.documentation.content != wanted.documentation.content:
@@ -233,8 +292,6 @@ def apply_plan(
         name = f"ion {report.service}: {series.id}"
         spec = specs.get(series.metric)
         try:
-            if spec is None:
-                raise ValueError(f"metric {series.metric!r} is not in the catalog")
             wanted = desired_policy(series, spec, report)
         except ValueError as exc:
             items.append(PlanItem("skip", series.id, name, "", [], [], str(exc)))
@@ -265,7 +322,10 @@ def apply_plan(
             )
     if dry_run:
         return ApplyResult(True, project, items, 0)
-    _run(client, project, work)
+    try:
+        _run(client, project, work)
+    except ApplyError as exc:
+        return ApplyResult(False, project, items, 0, exc.message)
     return ApplyResult(False, project, items, len(work))
 
 
@@ -313,4 +373,12 @@ def _undo(client: Any, done: list[tuple[str, Any, Any]]) -> str:
     return "nothing was changed"
 
 
-__all__ = ["apply_plan", "desired_policy", "diff", "label_value", "series_key"]
+__all__ = [
+    "alert_name",
+    "apply_plan",
+    "desired_policy",
+    "diff",
+    "label_value",
+    "rule_group",
+    "series_key",
+]

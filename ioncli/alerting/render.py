@@ -42,8 +42,16 @@ def levels(rule: Any) -> str:
     return " or ".join(parts) or "–"
 
 
+def runs_as(rule: Any) -> str:
+    """Which condition pages in production: `threshold`, `PromQL` or `not applied`."""
+    cond = rule.condition
+    if cond is None or cond.type == "none":
+        return "not applied"
+    return "PromQL" if cond.type == "promql" else "threshold"
+
+
 def _helpers() -> dict[str, Any]:
-    return {"fmt": fmt, "levels": levels}
+    return {"fmt": fmt, "levels": levels, "runs_as": runs_as}
 
 
 def render_json(report: TuneReport) -> str:
@@ -75,7 +83,16 @@ def render_text(report: TuneReport) -> RenderableType:
     parts: list[RenderableType] = [head]
 
     table = Table(title="Proposed rules", title_justify="left", show_lines=False)
-    for name in ("series", "rule", "pages when", "for", "history/wk", "backtest/wk", "alerts"):
+    for name in (
+        "series",
+        "rule",
+        "pages when",
+        "for",
+        "runs as",
+        "history/wk",
+        "backtest/wk",
+        "alerts",
+    ):
         right = "/wk" in name or name == "alerts"
         table.add_column(name, justify="right" if right else "left", overflow="fold")
     for s in report.series:
@@ -85,6 +102,7 @@ def render_text(report: TuneReport) -> RenderableType:
             f"{s.rule.kind} {s.rule.parameter}={s.rule.value:g}",
             levels(s.rule),
             f"{s.rule.duration_seconds}s",
+            runs_as(s.rule),
             f"{s.history_alerts_per_week:.2f}{budget}",
             f"{s.backtest.alerts_per_week:.2f}",
             str(len(s.backtest.alerts)),
@@ -117,6 +135,10 @@ def render_text(report: TuneReport) -> RenderableType:
     if report.apply is not None:
         parts.append(_apply_table(report))
     notes = Text()
+    for s in report.series:
+        cond = s.rule.condition
+        if cond is not None and cond.type == "none":
+            notes.append(f"{s.id}: {cond.note}\n", style="yellow")
     for skip in report.skipped:
         notes.append(f"skipped {skip.id}: {skip.reason}\n", style="yellow")
     for w in report.warnings:
@@ -153,6 +175,8 @@ def _apply_table(report: TuneReport) -> RenderableType:
     result = report.apply
     assert result is not None
     mode = "dry run (pass --yes to apply)" if result.dry_run else f"applied {result.applied}"
+    if result.error:
+        mode = f"REJECTED: {result.error}"
     table = Table(title=f"Alert policies in {result.project}: {mode}", title_justify="left")
     for name in ("action", "policy", "changes"):
         table.add_column(name)
@@ -180,4 +204,5 @@ __all__ = [
     "render_markdown",
     "render_plain_text",
     "renderers",
+    "runs_as",
 ]

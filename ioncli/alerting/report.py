@@ -34,6 +34,18 @@ class Catch:
 
 
 @dataclass(frozen=True)
+class ConditionOut:
+    """What runs in production for a rule: the backtested computation as a condition."""
+
+    type: str  # "threshold" (static levels), "promql" (PromQL condition) or "none"
+    query: str  # the whole rule as PromQL over the series ("" when none)
+    series_query: str  # the series itself as PromQL
+    for_seconds: int  # the alert's duration: whole steps, the condition met at every one
+    evaluation_interval_seconds: int  # one step
+    note: str  # why this condition type (or why nothing can run)
+
+
+@dataclass(frozen=True)
 class RuleOut:
     """A rule as proposed: where it pages and where the numbers came from."""
 
@@ -48,6 +60,7 @@ class RuleOut:
     value: float
     adaptive: bool
     explanation: str
+    condition: ConditionOut | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,7 @@ class ApplyResult:
     project: str
     items: list[PlanItem]
     applied: int
+    error: str | None = None  # the apply was rejected (and undone): what and what was undone
 
 
 @dataclass

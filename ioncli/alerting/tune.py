@@ -23,10 +23,13 @@ import pandas as pd
 from ioncli.alerting import backtest as bt
 from ioncli.alerting.candidates import CANDIDATES, KINDS, Candidate, Context, Direction
 from ioncli.alerting.incidents import applies_to, catches
+from ioncli.alerting.promnames import fallback
+from ioncli.alerting.promql import NOT_EXPRESSIBLE, TRANSLATORS, for_seconds, translate
 from ioncli.alerting.report import (
     Backtest,
     CandidateOut,
     Catch,
+    ConditionOut,
     Episode,
     KindSummary,
     RuleOut,
@@ -52,6 +55,14 @@ class TuneOptions:
     duration_seconds: int = 300
     incidents: Sequence[Incident] = ()
     directions: Mapping[str, str] = field(default_factory=dict)  # metric -> bad direction
+    # series id -> the series as PromQL (None: it has none); missing: a metric of its name
+    series_queries: Mapping[str, str | None] = field(default_factory=dict)
+
+
+def auto_kinds() -> tuple[str, ...]:
+    """The kinds `auto` may choose: only those with an exact translation (promql.TRANSLATORS),
+    so every rule it proposes runs in production as it was backtested."""
+    return tuple(k for k in KINDS if k in TRANSLATORS)
 
 
 @dataclass
@@ -249,7 +260,12 @@ def _tune_series(
     )
     tried: list[_Tried] = []
     outs: list[CandidateOut] = []
+    auto = auto_kinds()
     for kind in KINDS if options.rule == "auto" else (options.rule,):
+        if options.rule == "auto" and kind not in auto:
+            reason = NOT_EXPRESSIBLE.get(kind, "no exact translation")
+            outs.append(CandidateOut(kind, False, f"not offered by auto: {reason}"))
+            continue
         cand = CANDIDATES[kind](ctx)
         why = cand.available()
         if why:
@@ -261,7 +277,7 @@ def _tune_series(
         raise _Skip("no candidate rule can run on this series")
     fits = [t for t in tried if t.out.within_budget]
     pick = fits[0] if fits else min(tried, key=lambda t: t.out.history_episodes)
-    return _series_out(column, frame, ctx, plan, pick, outs, in_sample)
+    return _series_out(column, frame, ctx, plan, pick, outs, in_sample, options)
 
 
 def _series_out(  # noqa: PLR0917 (private helper; one call site)
@@ -272,9 +288,11 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
     pick: _Tried,
     outs: list[CandidateOut],
     in_sample: bool,
+    options: TuneOptions,
 ) -> SeriesOut:
     index, step = ctx.index, ctx.step_seconds
     lv = pick.cand.levels(pick.k)
+    condition = _condition(column, pick, plan, options)
     rule = RuleOut(
         pick.cand.kind,
         ctx.direction,
@@ -287,6 +305,7 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         pick.k,
         pick.cand.adaptive,
         pick.cand.explain(pick.k),
+        condition,
     )
     starts, ends = pick.starts, pick.ends
     test_lo = pick.test_lo
@@ -323,6 +342,29 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         ),
         candidates=outs,
     )
+
+
+def _condition(column: str, pick: _Tried, plan: _Plan, options: TuneOptions) -> ConditionOut:
+    """Which condition will run for the chosen rule, and its PromQL."""
+    step = plan.ctx.step_seconds
+    duration = for_seconds(plan.need, step)
+    series: str | None = fallback(SeriesKey.parse(column))
+    if column in options.series_queries:
+        series = options.series_queries[column]
+    if series is None:
+        series_text, missing = fallback(SeriesKey.parse(column)), True
+    else:
+        series_text, missing = series, False
+    found = translate(pick.cand, pick.k, series_text)
+    if found is None:
+        why = NOT_EXPRESSIBLE.get(pick.cand.kind, "no exact translation")
+        return ConditionOut("none", "", series_text, duration, step, f"not applied: {why}")
+    if missing and found.condition == "promql":
+        note = "not applied: the metric's query has no PromQL form (see the README)"
+        return ConditionOut("none", found.query, series_text, duration, step, note)
+    kind = "threshold" if found.condition == "threshold" and duration % 60 == 0 else "promql"
+    note = found.note if kind == found.condition else f"{found.note}; duration not whole minutes"
+    return ConditionOut(kind, found.query, series_text, duration, step, note)
 
 
 def _num(value: float | None) -> float | None:

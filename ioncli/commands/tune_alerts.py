@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
+from ioncli.commands._common import OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
     RegionOpt,
     ServiceOpt,
@@ -18,7 +18,7 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import ConfigError, PolicyViolation, UsageError
+from ioncli.errors import ApplyError, ConfigError, PolicyViolation, UsageError
 from ioncli.render import Format
 from ioncli.render.progress import progress_bar
 
@@ -37,10 +37,33 @@ EPILOG = """[b]Examples[/b]
 
   ion tune-alerts --apply --yes
 
+  ion tune-alerts --format prometheus-rules --output ion-rules.yml --no-write
+
 Default range: the last 7 days (a file: all of it). Writes baselines/<service>.json
 (atomically) unless --check or --no-write.
-Exit codes: 4 not enough data, 5 alert drift (--check), 3 broken baselines file.
+Exit codes: 4 not enough data, 5 alert drift (--check), 3 broken baselines file,
+1 a rejected --apply (undone; the report is still printed, the baselines file untouched).
 """
+
+
+class TuneFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
+    PROMETHEUS_RULES = "prometheus-rules"
+
+
+TuneFormatOpt = Annotated[
+    TuneFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Output format; prometheus-rules writes the chosen rules as a Prometheus "
+        "alerting-rules file.",
+        case_sensitive=False,
+    ),
+]
 
 
 class RuleKind(StrEnum):
@@ -98,7 +121,8 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             "--duration",
             metavar="SECONDS",
             min=0,
-            help="How long a value must be bad before it pages (default 300).",
+            help="How long a value must be bad before it pages (default 300), rounded up to "
+            "whole steps: the alert's `for`.",
             show_default=False,
         ),
     ] = None,
@@ -144,7 +168,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
-    fmt: FormatOpt = Format.TEXT,
+    fmt: TuneFormatOpt = TuneFormat.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
 ) -> None:
@@ -157,10 +181,9 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     from ioncli.alerting import baselines as files
     from ioncli.alerting.build import build_report
     from ioncli.alerting.incidents import load_incidents
-    from ioncli.alerting.render import renderers
+    from ioncli.alerting.promnames import series_promql
     from ioncli.alerting.tune import TuneOptions
     from ioncli.commands._source import load_frame
-    from ioncli.render import emit
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
@@ -174,6 +197,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     if since is None and until is None and not spec.startswith("file:"):
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
     frame = load_frame(settings, source, since, until, step, tuple(metric or ()), region)
+    specs = catalog(settings)
     options = TuneOptions(
         max_alerts_per_week=alerts.max_alerts_per_week
         if max_alerts_per_week is None
@@ -182,7 +206,13 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         rule=(rule.value if rule else alerts.rule),
         duration_seconds=alerts.duration_seconds if duration is None else duration,
         incidents=load_incidents(incidents) if incidents else (),
-        directions={name: s.bad_direction for name, s in catalog(settings).items()},
+        directions={name: s.bad_direction for name, s in specs.items()},
+        series_queries={
+            column: series_promql(
+                specs.get(column.split("{", 1)[0]), column, settings.service, frame.step_seconds
+            )
+            for column in frame.data.columns
+        },
     )
     total = frame.data.shape[1]
     # Small runs finish before a bar would be worth drawing.
@@ -196,17 +226,44 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         report.check = files.check(
             report, target, alerts.drift_tolerance if tolerance is None else tolerance
         )
-    elif write:
-        report.baselines_file = str(files.write(report, folder))
     if apply:
         report.apply = _apply(settings, report, dry_run=not yes)
-    emit(report, renderers(), output_options(fmt, output, step_summary))
+    failed = report.apply.error if report.apply is not None else None
+    # The baselines file follows the cloud: written once the policies changed, never after
+    # a rejected (and undone) apply.
+    if write and not check and not failed:
+        report.baselines_file = str(files.write(report, folder))
+    _emit(report, fmt, output, step_summary)
+    if failed:
+        raise ApplyError(failed)
     if report.check is not None and report.check.failed:
         raise PolicyViolation(
             f"alert drift: {report.check.failed} threshold(s) moved more than "
             f"{report.check.tolerance:.0%} from {target} (see the diff above); rerun without "
             "--check and commit the file if the change is expected"
         )
+
+
+def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
+    from ioncli.alerting.render import renderers
+    from ioncli.render import append_step_summary, emit, write_atomic
+
+    if fmt is not TuneFormat.PROMETHEUS_RULES:
+        emit(report, renderers(), output_options(Format(fmt.value), output, step_summary))
+        return
+    import os
+    import sys
+
+    from ioncli.alerting.promrules import render_rules
+
+    text = render_rules(report)
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if step_summary:
+        append_step_summary(renderers().markdown(report), os.environ)
 
 
 def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:

@@ -204,4 +204,76 @@ def test_apply_is_a_dry_run_until_yes(
     env = {"ION_MONITORING_EMULATOR_HOST": fake.address, "GOOGLE_CLOUD_PROJECT": "demo-project"}
     again = run_ion(*args, cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
-    assert "unchanged" in again.stdout and "dry run" in again.stdout
+    assert "unchanged" in again.stdout and "dry run" in again.stdout, again.stdout
+
+
+def test_a_rejected_apply_leaves_the_baselines_file_and_still_prints_the_report(
+    tmp_path: Path,
+    fake: FakeAlertPolicies,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ION_MONITORING_EMULATOR_HOST", fake.address)
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-project")
+    args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--region", "us-central1")
+    code, _, err = ion(capsys, *args, "--apply", "--yes")
+    assert code == 0, err
+    target = tmp_path / "baselines" / "ion-mentoring.json"
+    before = target.read_bytes()
+    policies = fake.snapshot()
+    fake.reject_update.update(p.name for p in fake.policies.values())
+
+    # A different range moves the thresholds: the update is rejected and undone.
+    moved = [a if a != "2026-03-01T00:00:00Z" else "2026-03-03T00:00:00Z" for a in args]
+    code, out, err = ion(capsys, *moved, "--apply", "--yes", "--format", "json")
+    assert code == 1 and "rejected" in err
+    report = json.loads(out)  # the report is still printed, and it says what happened
+    jsonschema.validate(report, SCHEMA)
+    assert report["apply"]["error"] and "rejected" in report["apply"]["error"]
+    assert report["baselines_file"] is None
+    assert target.read_bytes() == before
+    assert fake.snapshot() == policies
+
+
+def test_duration_is_whole_steps_rounded_up_and_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = ("tune-alerts", *SIM, "--metric", "latency_p95", "--no-write", "--format", "json")
+    for given, expected in ((300, 300), (60, 300), (0, 0), (301, 600), (600, 600)):
+        code, out, err = ion(capsys, *args, "--duration", str(given))
+        assert code == 0, err
+        data = json.loads(out)
+        for s in data["series"]:
+            assert s["rule"]["duration_seconds"] == expected
+            assert s["rule"]["condition"]["for_seconds"] == expected
+        rounded = [w for w in data["warnings"] if "--duration" in w]
+        assert bool(rounded) == (given != expected), data["warnings"]
+    code, out, _ = ion(capsys, *args[:-2], "--duration", "60")
+    assert "rounded up to 300 s" in out
+
+
+def test_prometheus_rules_format_passes_promtool_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import require_program
+
+    promtool = require_program("promtool")
+    monkeypatch.chdir(tmp_path)
+    out_file = tmp_path / "ion-rules.yml"
+    rules_args = ("--no-write", "--format", "prometheus-rules", "-o", str(out_file))
+    code, _, err = ion(capsys, "tune-alerts", *SIM, *rules_args)
+    assert code == 0, err
+    text = out_file.read_text()
+    assert "run_googleapis_com:request_latencies_bucket" in text
+    import subprocess
+
+    done = subprocess.run(
+        [promtool, "check", "rules", str(out_file)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    code, out, _ = ion(capsys, "tune-alerts", *SIM, "--no-write", "--format", "json")
+    data = json.loads(out)
+    written = [s for s in data["series"] if s["rule"]["condition"]["type"] != "none"]
+    assert text.count("- alert: ") == len(written) > 0

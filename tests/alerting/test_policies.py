@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -10,10 +11,10 @@ from google.cloud import monitoring_v3
 
 from ioncli.alerting.build import build_report
 from ioncli.alerting.policies import MANAGED_BY, apply_plan, desired_policy
+from ioncli.alerting.promnames import series_promql
 from ioncli.alerting.report import TuneReport
 from ioncli.alerting.tune import TuneOptions
 from ioncli.config import Settings
-from ioncli.errors import ApplyError
 from ioncli.gcp import alert_policy_client
 from ioncli.sources.catalog import catalog
 from tests.fakes.alert_policy import FakeAlertPolicies
@@ -37,7 +38,7 @@ def client(fake: FakeAlertPolicies) -> object:
     return alert_policy_client(settings)
 
 
-def make_report(scale: float = 1.0) -> TuneReport:
+def make_report(scale: float = 1.0, rule: str = "auto") -> TuneReport:
     f = frame(
         {
             "latency_p95{region=us-central1}": latency(4) * scale,
@@ -47,12 +48,18 @@ def make_report(scale: float = 1.0) -> TuneReport:
         },
         4,
     )
-    directions = {n: s.bad_direction for n, s in catalog().items()}
-    return build_report(f, TuneOptions(directions=directions), service="svc")
+    specs = catalog()
+    directions = {n: s.bad_direction for n, s in specs.items()}
+    queries = {
+        c: series_promql(specs.get(c.split("{")[0]), c, "svc", f.step_seconds)
+        for c in f.data.columns
+    }
+    options = TuneOptions(rule=rule, directions=directions, series_queries=queries)
+    return build_report(f, options, service="svc")
 
 
-def test_policy_has_threshold_conditions_duration_severity_and_documentation() -> None:
-    r = make_report()
+def test_a_static_rule_pages_through_a_threshold_condition() -> None:
+    r = make_report(rule="robust")
     series = next(s for s in r.series if s.metric == "latency_p95")
     policy = desired_policy(series, catalog()["latency_p95"], r)
     (condition,) = policy.conditions
@@ -60,8 +67,9 @@ def test_policy_has_threshold_conditions_duration_severity_and_documentation() -
     assert 'metric.type = "run.googleapis.com/request_latencies"' in t.filter
     assert 'resource.label.location = "us-central1"' in t.filter
     assert t.comparison == monitoring_v3.ComparisonType.COMPARISON_GT
-    assert t.threshold_value == pytest.approx(series.rule.critical)
-    assert t.duration.total_seconds() % 60 == 0
+    assert t.threshold_value == series.rule.critical
+    assert series.rule.condition is not None and series.rule.condition.type == "threshold"
+    assert t.duration.total_seconds() == series.rule.condition.for_seconds == 300
     assert t.aggregations[0].alignment_period.total_seconds() == 300
     assert policy.severity == monitoring_v3.AlertPolicy.Severity.CRITICAL
     assert policy.user_labels[MANAGED_BY] == "ion"
@@ -77,8 +85,27 @@ def test_policy_has_threshold_conditions_duration_severity_and_documentation() -
     assert t.threshold_value == pytest.approx(1 - avail.rule.low_critical)  # type: ignore[operator]
     assert t.denominator_filter
 
+    # Both sides under one duration, as backtested: one PromQL condition, not two thresholds.
     both = next(s for s in r.series if s.metric == "request_rate")
-    assert len(desired_policy(both, catalog()["request_rate"], r).conditions) == 2
+    (condition,) = desired_policy(both, catalog()["request_rate"], r).conditions
+    query = condition.condition_prometheus_query_language.query
+    assert " or " in query and "run_googleapis_com:request_count" in query
+
+
+def test_a_trailing_window_rule_pages_through_its_promql() -> None:
+    r = make_report(rule="zscore")
+    series = next(s for s in r.series if s.metric == "latency_p95")
+    cond = series.rule.condition
+    assert cond is not None and cond.type == "promql"
+    (condition,) = desired_policy(series, catalog()["latency_p95"], r).conditions
+    p = condition.condition_prometheus_query_language
+    assert p.query == cond.query
+    assert "run_googleapis_com:request_latencies_bucket" in p.query
+    assert "avg_over_time" in p.query and "stddev_over_time" in p.query
+    assert p.duration.total_seconds() == cond.for_seconds == series.rule.duration_seconds
+    assert p.evaluation_interval.total_seconds() == r.step_seconds
+    assert condition.display_name == f"{p.rule_group}/{p.alert_rule}"
+    assert p.labels["severity"] == "critical"
 
 
 def test_dry_run_changes_nothing_then_yes_creates_and_a_rerun_is_unchanged(
@@ -101,9 +128,9 @@ def test_dry_run_changes_nothing_then_yes_creates_and_a_rerun_is_unchanged(
 
 
 def test_changed_thresholds_update_with_a_mask(fake: FakeAlertPolicies, client: object) -> None:
-    apply_plan(client, "demo-project", make_report(), SETTINGS, dry_run=False)
+    apply_plan(client, "demo-project", make_report(rule="robust"), SETTINGS, dry_run=False)
     fake.calls.clear()
-    moved = make_report(scale=2.0)
+    moved = make_report(scale=2.0, rule="robust")
     result = apply_plan(client, "demo-project", moved, SETTINGS, dry_run=False)
     updates = [i for i in result.items if i.action == "update"]
     assert updates and all("conditions" in i.update_mask for i in updates)
@@ -124,10 +151,9 @@ def test_a_rejected_update_leaves_every_policy_as_it_was(
     before = fake.snapshot()
     victim = next(p for p in fake.policies.values() if "request_rate" in p.display_name)
     fake.reject_update.add(victim.name)
-    with pytest.raises(
-        ApplyError, match=r"rejected.*undid the \d+ change\(s\)|rejected.*nothing was changed"
-    ):
-        apply_plan(client, "demo-project", make_report(scale=2.0), SETTINGS, dry_run=False)
+    result = apply_plan(client, "demo-project", make_report(scale=2.0), SETTINGS, dry_run=False)
+    assert result.error is not None and result.applied == 0
+    assert re.search(r"rejected.*(undid the \d+ change\(s\)|nothing was changed)", result.error)
     assert fake.snapshot() == before
 
 

@@ -5,7 +5,9 @@ keeps policies as the library's own `AlertPolicy` messages and behaves like Goog
 relies on it:
 
 - Create assigns `projects/P/alertPolicies/N` and condition names, and rejects a policy with
-  no conditions, more than 6, or a threshold duration that is not a whole minute;
+  no conditions, more than 6, a threshold duration that is not a whole minute, or a PromQL
+  condition with an empty query, unbalanced brackets or an evaluation interval that is not
+  a positive multiple of 30 s;
 - Update honours the update mask (only known top-level paths; an empty mask replaces the
   whole policy but keeps its name); `reject_update` holds policy names or display names
   whose update fails with INVALID_ARGUMENT (and changes nothing);
@@ -39,6 +41,30 @@ _MASK_PATHS = {
     "alert_strategy",
 }
 _LABEL_TERM = re.compile(r'user_labels\."?([\w-]+)"?\s*=\s*"([^"]*)"')
+
+
+def _promql_problem(cond: Any) -> str | None:
+    """Google's documented checks on a PromQL condition, plus bracket balance as a stand-in
+    for parsing the query (the promtool tests parse ion's queries for real)."""
+    if not cond.query.strip():
+        return "a PromQL condition needs a query"
+    interval = cond.evaluation_interval.total_seconds() if "evaluation_interval" in cond else 30
+    if interval <= 0 or interval % 30:
+        return "evaluation_interval must be a positive multiple of 30 s"
+    if cond.duration.total_seconds() < 0:
+        return "duration must not be negative"
+    depth = {"(": 0, "[": 0, "{": 0}
+    pairs = {")": "(", "]": "[", "}": "{"}
+    for ch in cond.query:
+        if ch in depth:
+            depth[ch] += 1
+        elif ch in pairs:
+            depth[pairs[ch]] -= 1
+            if depth[pairs[ch]] < 0:
+                return "the PromQL query does not parse: unbalanced brackets"
+    if any(depth.values()):
+        return "the PromQL query does not parse: unbalanced brackets"
+    return None
 
 
 def _copy(policy: Any) -> Any:
@@ -122,6 +148,11 @@ class FakeAlertPolicies:
         if not 1 <= len(policy.conditions) <= 6:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a policy needs 1 to 6 conditions")
         for condition in policy.conditions:
+            if "condition_prometheus_query_language" in condition:
+                problem = _promql_problem(condition.condition_prometheus_query_language)
+                if problem:
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
+                continue
             threshold = condition.condition_threshold
             if threshold.duration.total_seconds() % 60:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "duration must be whole minutes")
