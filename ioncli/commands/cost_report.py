@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SourceOpt,
@@ -140,6 +141,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     yes: YesOpt = False,
     force: ForceOpt = False,
     set_: SetOpt = None,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -153,6 +155,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if quiet_unless_increase and compare_to is None:
         raise UsageError("--quiet-unless-increase needs --compare-to PREVIOUS.json")
     commit = commitment if commitment is not None else settings.cost.commitment
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    window = since if since is not None or kind == "file" else DEFAULT_SINCE
 
     import sys
     from datetime import UTC, datetime
@@ -175,9 +179,9 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     regions = _regions(settings, region or [], table)
     previous = _read_previous(compare_to) if compare_to else None
-    kind = (source or settings.source).strip().split(":", 1)[0].lower()
-    window = since if since is not None or kind == "file" else DEFAULT_SINCE
-    frame = load_frame(settings, source, window, until, step, METRICS, region or [])
+    frame = load_frame(
+        settings, source, window, until, step, METRICS, region or [], max_points=max_points
+    )
     frame, regions, notes = align_regions(frame, regions, explicit=bool(region))
     notes = [*_future_until(until, kind), *notes]
     fleet, clients = _fleet(settings, regions, service_config)
