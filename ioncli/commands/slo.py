@@ -218,11 +218,11 @@ def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Any) -> 
     """The rules need no data: they are the objectives, written as PromQL."""
     import sys
 
-    from ioncli.render import write_atomic
+    from ioncli.render import is_stdout, write_atomic
     from ioncli.slo.rules import prometheus_rules
 
     text = prometheus_rules(settings.service, slos)
-    if output is not None:
+    if output is not None and not is_stdout(output):
         write_atomic(output, text)
     else:
         sys.stdout.write(text)
