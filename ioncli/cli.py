@@ -45,7 +45,7 @@ def root(
         typer.Option(
             "--config",
             "-c",
-            help="Config file (default: ./ion.toml, else \\[tool.ion] in pyproject.toml).",
+            help="Config file (default: ./ion.toml, else [tool.ion] in pyproject.toml).",
             envvar="ION_CONFIG",
             dir_okay=False,
         ),
@@ -55,7 +55,9 @@ def root(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Operations CLI for the ION Mentoring service on Cloud Run."""

@@ -108,6 +108,13 @@ class Settings:
 # Keys that only the environment may set; a config file naming them is an unknown key.
 _ENV_ONLY = {"monitoring_emulator_host", "run_emulator_host", "source_file"}
 
+# Numbers that mean nothing below zero; the matching flags refuse them too (min=0).
+_NON_NEGATIVE = {
+    "alerts.max_alerts_per_week",
+    "alerts.drift_tolerance",
+    "alerts.duration_seconds",
+}  # [cost] numbers are checked by ioncli.cost with their own messages
+
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
     """The config file to read, or None when only defaults apply."""
@@ -199,6 +206,9 @@ def _build(cls: type[Any], raw: Mapping[str, Any], where: str, prefix: str) -> A
             known = ", ".join(sorted(names))
             raise ConfigError(f"{where}: unknown key '{dotted}' (known keys here: {known})")
         kwargs[key] = _coerce(hints[key], value, where, dotted)
+        number = kwargs[key]
+        if dotted in _NON_NEGATIVE and isinstance(number, int | float) and number < 0:
+            raise ConfigError(f"{where}: key '{dotted}' must be 0 or more, found {number!r}")
     return cls(**kwargs)
 
 

@@ -185,4 +185,5 @@ class TuneReport:
     baselines_file: str | None = None  # where the baselines were written (None: not written)
     check: CheckResult | None = None
     apply: ApplyResult | None = None
+    simulated: bool = False  # built from the simulator: every view says so
     schema_version: int = SCHEMA_VERSION

@@ -179,6 +179,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     window = since if since is not None or kind == "file" else DEFAULT_SINCE
     frame = load_frame(settings, source, window, until, step, METRICS, region or [])
     frame, regions, notes = align_regions(frame, regions, explicit=bool(region))
+    notes = [*_future_until(until, kind), *notes]
     fleet, clients = _fleet(settings, regions, service_config)
     options = Options(
         floor=settings.cost.min_instance_floor,
@@ -255,6 +256,24 @@ def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
         raise ConfigError(f"{where}: [cost] budget must be a positive number")
 
 
+def _future_until(until: str | None, kind: str) -> list[str]:
+    """A range cannot end after now: say so instead of cutting it silently."""
+    if until is None or kind == "file":
+        return []
+    from datetime import UTC, datetime
+
+    from ioncli.sources.window import parse_time
+
+    end = parse_time(until, "--until")
+    now = datetime.now(UTC)
+    if end <= now:
+        return []
+    return [
+        f"--until {until} is in the future: the range ends now ({now:%Y-%m-%d %H:%M} UTC) "
+        "and the rest of the month is projected at the run rate"
+    ]
+
+
 def _rates_path(settings: Settings) -> Path | None:
     """`rates_file` is relative to the config file that names it."""
     if not settings.cost.rates_file:
@@ -268,7 +287,18 @@ def _rates_path(settings: Settings) -> Path | None:
 def _budget(text: str | None, configured: float | None) -> float | None:
     if text is None:
         return configured
-    cleaned = text.strip().lstrip("$").replace(",", "")
+    import re
+
+    cleaned = text.strip().lstrip("$").strip()
+    # Commas only as thousands separators ("1,500"): "1,5" is a decimal comma or a typo, and
+    # reading it as 15 would gate a pipeline on the wrong number.
+    if "," in cleaned:
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
+            raise UsageError(
+                f"--budget {text!r}: a comma may only group thousands (1,500); "
+                "use a point for cents (1.50)"
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
@@ -288,6 +318,8 @@ def _targets(items: list[str]) -> dict[str, int]:
             number = None
         if not sep or not name.strip() or number is None:
             raise UsageError(f"--set {item!r}: expected REGION=N, like us-central1=2")
+        if number < 0:
+            raise UsageError(f"--set {item}: min instances cannot be negative")
         out[name.strip()] = number
     return out
 

@@ -107,6 +107,15 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
         )
     if watch is not None and fail_on is not None:
         raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
+    if watch is not None:
+        import sys
+
+        if not sys.stdout.isatty():
+            # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
+            raise UsageError(
+                "--watch needs a terminal (standard output is piped or redirected); "
+                "drop --watch for a one-off report"
+            )
 
     from datetime import UTC, datetime
     from pathlib import Path

@@ -5,7 +5,9 @@ min-instance floor m_t:
 
 - request-based: busy time at the active rate, idle min instances max(0, m_t - a_t) at the
   idle rate, requests at the per-request price;
-- instance-based: every instance at the instance rate, i.e. max(m_t, a_t + observed idle);
+- instance-based: every instance at the instance rate, i.e. max(m_t, n_t), where n_t is the
+  instances that would run with no min at all: busy ones plus those lingering idle after
+  traffic (see `natural_instances`);
 - warm instances held by revisions without traffic cost their idle rate all the time.
 
 Cold starts: an instance must start when the busy count ceil(a_t) exceeds the instances
@@ -53,6 +55,33 @@ class StepCosts:
         return out
 
 
+def linger_instances(busy: np.ndarray, step_seconds: int) -> np.ndarray:
+    """Instances alive with no min: every instance needed in the last 15 minutes (Cloud Run
+    keeps an idle instance about that long after its last request)."""
+    needed = np.ceil(busy - 1e-9)
+    window = max(1, round(LINGER_SECONDS / step_seconds))
+    recent = _rolling_previous_max(needed, window)
+    out: np.ndarray = np.maximum(needed, recent)
+    return out
+
+
+def natural_instances(series: RegionSeries, current_warm: int) -> np.ndarray:
+    """Instances that would run with no min at all, per step.
+
+    Where the observed count (busy + idle) is above today's warm floor, the floor did not
+    bind and the observation is the answer. Where it is at or below the floor, idle min
+    instances hide the natural count: the 15-minute linger model estimates it, never above
+    what was observed. Without an idle-instance metric the linger model is all there is.
+    """
+    linger: np.ndarray = np.maximum(series.busy, linger_instances(series.busy, series.step_seconds))
+    if series.idle is None:
+        return linger
+    observed = series.busy + series.idle
+    seen = np.where(observed > current_warm + 1e-9, observed, np.minimum(observed, linger))
+    out: np.ndarray = np.maximum(seen, series.busy)
+    return out
+
+
 def step_costs(
     series: RegionSeries, config: RegionService, table: RateTable, floor: np.ndarray | int
 ) -> StepCosts:
@@ -64,8 +93,8 @@ def step_costs(
     if config.billing is Billing.REQUEST:
         idle_instances = np.maximum(0.0, m - busy)
     else:
-        observed = busy + (series.idle if series.idle is not None else 0.0)
-        idle_instances = np.maximum(m, observed) - busy
+        natural = natural_instances(series, config.warm_serving)
+        idle_instances = np.maximum(m, natural) - busy
     held = sum(
         (idle_price(table, config.region, config.billing, r.size).total * r.warm
          for r in config.held_elsewhere),
@@ -157,7 +186,7 @@ class Evaluator:
         base = step_costs(series, config, table, 0)
         self._fixed = base.active + base.requests + base.held
         self._idle_price = idle_price(table, config.region, config.billing, config.size).total
-        self._observed = series.busy + (series.idle if series.idle is not None else 0.0)
+        self._natural = natural_instances(series, config.warm_serving)
         self.cold = StartModel(series, config.concurrency)
 
     def warm(self, floor: np.ndarray | int) -> np.ndarray:
@@ -174,7 +203,7 @@ class Evaluator:
         if self.config.billing is Billing.REQUEST:
             idle = np.maximum(0.0, m - busy)
         else:
-            idle = np.maximum(m, self._observed) - busy
+            idle = np.maximum(m, self._natural) - busy
         out: np.ndarray = self._fixed + idle * self._idle_price * self.series.step_seconds
         return out
 

@@ -29,20 +29,6 @@ def plain(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
-def claimed(report: CostReport) -> str:
-    """The original report's claimed saving next to the one computed from this range."""
-    theirs = [s for s in report.schedules if s.claimed_savings is not None]
-    if not theirs:
-        return ""
-    computed = sum(s.dollars_saved_vs_current for s in theirs)
-    return (
-        f"The original report claimed {money(theirs[0].claimed_savings)} a month for its "
-        f"windows across all regions; computed on this range: "
-        + (f"{money(computed)} saved" if computed >= 0 else f"{money(-computed)} more")
-        + f" ({', '.join(s.region for s in theirs)}; hours as UTC)."
-    )
-
-
 def _context(report: CostReport) -> dict[str, Any]:
     return {
         "report": report,
@@ -50,7 +36,6 @@ def _context(report: CostReport) -> dict[str, Any]:
         "number": number,
         "plain": plain,
         "percent": percent,
-        "claimed": claimed(report),
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
         "flat": [s.region for s in report.schedules if s.name == "computed" and not s.windows],
@@ -131,6 +116,15 @@ def to_text(report: CostReport) -> RenderableType:
                 style="bold red" if c.increased else "green",
             )
         )
+        if c.basis_changes:
+            parts.append(
+                Text(
+                    "Priced differently from the previous report ("
+                    + "; ".join(c.basis_changes)
+                    + "): part of the change is the pricing, not the usage.",
+                    style="yellow",
+                )
+            )
 
     parts.extend(_recommendation_parts(report))
     if report.plan is not None:
@@ -230,9 +224,6 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
                       money(s.dollars_saved_vs_current),
                       number(s.cold_starts_per_week, 1))  # fmt: skip
     parts.append(sched)
-    claim = claimed(report)
-    if claim:
-        parts.append(Text(claim, style="dim"))
 
     if report.billing_options:
         bill = Table(

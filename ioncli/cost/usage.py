@@ -4,6 +4,9 @@ requests, utilisation and start-up latency, with how much of the range each metr
 A region needs `billable_instance_time` (or `instances_active`) and `request_rate`; other
 metrics are optional. Gaps inside the range are bridged for the cold-start model and
 reported as coverage, never silently: a metric missing for part of the range is a warning.
+A configured region with no traffic metrics at all (Cloud Monitoring writes no request points
+for a service nobody calls) is priced as a region without traffic, with a warning: its warm
+min instances still cost money, so it must not vanish from the total.
 """
 
 from __future__ import annotations
@@ -142,11 +145,7 @@ def align_regions(
     present = frame_regions(frame)
     hit = tuple(r for r in wanted if r in present)
     if hit:
-        missing = [r for r in wanted if r not in hit]
-        notes = [
-            f"{r}: no metrics from source {frame.source} in the range; left out" for r in missing
-        ]
-        return frame, hit, notes
+        return frame, wanted, []
     if len(present) == 1 and wanted:
         note = (
             f"source {frame.source} labels its series region={present[0]}: priced as if it ran "
@@ -157,6 +156,34 @@ def align_regions(
         f"source {frame.source} has no metrics for the configured regions "
         f"({', '.join(wanted)}); it has: {', '.join(present) or 'no region labels'}",
         hint="pass --region, or set `regions` in ion.toml",
+    )
+
+
+def _idle_region(frame: MetricFrame, region: str) -> RegionSeries:
+    index = frame.data.index
+    assert isinstance(index, pd.DatetimeIndex)
+    zeros = np.zeros(len(index))
+    idle = _column(frame, "instances_idle", region)
+    summary = UsageSummary(
+        busy_instances_mean=0.0,
+        busy_instances_peak=0.0,
+        idle_instances_mean=_mean(idle),
+        requests_per_second=0.0,
+        requests_per_month=0.0,
+        cpu_utilization=None,
+        memory_utilization=None,
+        startup_p95_ms=DEFAULT_STARTUP_MS,
+        coverage=0.0,
+    )
+    return RegionSeries(
+        region=region,
+        times=index,
+        step_seconds=frame.step_seconds,
+        busy=zeros,
+        idle=None if idle is None else np.clip(_bridge(idle), 0.0, None),
+        requests=zeros.copy(),
+        startup_ms=DEFAULT_STARTUP_MS,
+        summary=summary,
     )
 
 
@@ -172,6 +199,14 @@ def extract(
     for region in regions:
         requests = _column(frame, "request_rate", region)
         busy = _busy(frame, region, requests, warnings)
+        if requests is None and (busy is None or not float(busy.fillna(0).abs().max()) > 0):
+            warnings.append(
+                f"{region}: no request or busy-instance metrics from source {frame.source} in "
+                "the range: priced as a region without traffic (its min instances idle all "
+                "the time)"
+            )
+            out[region] = _idle_region(frame, region)
+            continue
         if busy is None or requests is None:
             missing = "billable_instance_time" if busy is None else "request_rate"
             raise DataError(

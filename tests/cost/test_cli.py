@@ -95,7 +95,7 @@ def test_negative_pricing_override_is_a_config_error(
     (_workdir / "ion.toml").write_text('[cost.pricing]\n"req.cpu.t1" = -0.00001\n')
     code, out, err = _ion(capsys, *SIM)
     assert code == 3 and out == ""
-    assert "ion.toml [cost.pricing]: rate 'req.cpu.t1' must be a number >= 0" in err
+    assert "ion.toml [cost.pricing]: rate 'req.cpu.t1' must be a finite number >= 0" in err
 
 
 def test_unknown_region_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
