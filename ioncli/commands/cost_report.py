@@ -33,6 +33,10 @@ EPILOG = """[b]Examples[/b]
   ion cost-report --apply                      (dry run: the plan)
 
   ion cost-report --apply --yes --set us-central1=2
+
+  ion cost-report --what-if cpu=2 --what-if min=1 --what-if billing=instance-based
+
+  ion cost-report --traffic 50/s@120ms --what-if concurrency=40 -f markdown
 """
 
 DEFAULT_SINCE = "7d"  # a week gives every hour of the week one sample
@@ -112,6 +116,29 @@ CommitmentOpt = Annotated[
         show_default=False,
     ),
 ]
+WhatIfOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--what-if",
+        metavar="KEY=VALUE",
+        help="Price the same traffic under a changed configuration, side by side with "
+        "today's (repeatable). Keys: cpu, memory, min, max, concurrency, billing, region "
+        "(the regions after the change, comma-separated), requests-scale; KEY@REGION=VALUE "
+        "changes one region.",
+        show_default=False,
+    ),
+]
+TrafficOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--traffic",
+        metavar="FILE|RATE",
+        help="Price this traffic instead of a source's history (a new service): a file "
+        "`--source file:` reads, or a rate like 50/s, 1.2M/day, 50/s@120ms (split evenly "
+        "over the regions).",
+        show_default=False,
+    ),
+]
 FreeTierOpt = Annotated[
     bool | None,
     typer.Option(
@@ -140,6 +167,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     yes: YesOpt = False,
     force: ForceOpt = False,
     set_: SetOpt = None,
+    what_if: WhatIfOpt = None,
+    traffic: TrafficOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -153,16 +182,21 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if quiet_unless_increase and compare_to is None:
         raise UsageError("--quiet-unless-increase needs --compare-to PREVIOUS.json")
     commit = commitment if commitment is not None else settings.cost.commitment
+    from ioncli.cost.whatif import parse_changes
+
+    changes = parse_changes(what_if or [])
+    if traffic is not None and source is not None:
+        raise UsageError("--traffic replaces --source: give one of them")
+    if traffic is not None and apply:
+        raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
     import sys
     from datetime import UTC, datetime
 
     from ioncli import __version__
-    from ioncli.commands._source import load_frame
     from ioncli.cost import pricing
     from ioncli.cost.render import RENDERERS
-    from ioncli.cost.report import METRICS, Options, build_report, compare, with_extras
-    from ioncli.cost.usage import align_regions
+    from ioncli.cost.report import Options, build_report, compare, with_extras
     from ioncli.render import emit
 
     _check_settings(settings, pricing.COMMITMENTS)
@@ -175,12 +209,15 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     regions = _regions(settings, region or [], table)
     previous = _read_previous(compare_to) if compare_to else None
-    kind = (source or settings.source).strip().split(":", 1)[0].lower()
-    window = since if since is not None or kind == "file" else DEFAULT_SINCE
-    frame = load_frame(settings, source, window, until, step, METRICS, region or [])
-    frame, regions, notes = align_regions(frame, regions, explicit=bool(region))
-    notes = [*_future_until(until, kind), *notes]
-    fleet, clients = _fleet(settings, regions, service_config)
+    traffic_text = "measured"
+    if traffic is not None:
+        frame, fleet, clients, notes, traffic_text = _traffic(
+            settings, traffic, regions, bool(region), service_config, since, until, step
+        )
+    else:
+        frame, fleet, clients, notes = _measured(
+            settings, source, regions, region or [], service_config, since, until, step
+        )
     options = Options(
         floor=settings.cost.min_instance_floor,
         max_cold_start_share=settings.cost.max_cold_start_share,
@@ -190,24 +227,25 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     report = build_report(frame, fleet, table, options, now=datetime.now(UTC), version=__version__)
     comparison = compare(report, previous, str(compare_to)) if previous is not None else None
+    priced = None
+    if changes:
+        from ioncli.cost.usage import extract
+        from ioncli.cost.whatif import what_if as price_what_if
+
+        series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
+        priced = price_what_if(series, fleet, changes, table, options, traffic=traffic_text)
     plan = applied = None
     if apply:
-        from ioncli.cost.cloud_run import apply_plan, make_plan
-        from ioncli.cost.report import estimator
-
-        if fleet.offline:
-            raise UsageError(
-                "--apply changes Cloud Run: it needs the live configuration, not a file",
-                hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; "
-                "drop --service-config",
-            )
-        # --set names exactly the regions to change; without it, every recommendation.
-        wanted = targets or {r.region: r.recommended for r in report.recommendations}
-        estimate = estimator(frame, fleet, table)
-        plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
-        if yes and plan.changes:
-            applied = apply_plan(clients[0], plan)
-    report = with_extras(report, comparison=comparison, plan=plan, applied=applied, warnings=notes)
+        plan, applied = _apply(report, frame, fleet, clients, table, options,
+                               targets=targets, force=force, yes=yes)  # fmt: skip
+    report = with_extras(
+        report,
+        comparison=comparison,
+        plan=plan,
+        applied=applied,
+        warnings=notes,
+        what_if=priced,
+    )
     if quiet_unless_increase and comparison is not None and not comparison.increased:
         print(
             f"cost did not increase ({comparison.previous_monthly:,.2f} -> "
@@ -254,6 +292,100 @@ def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
         raise ConfigError(f"{where}: [cost] commitment must be none, 1y or 3y")
     if cost.budget is not None and not cost.budget > 0:
         raise ConfigError(f"{where}: [cost] budget must be a positive number")
+
+
+def _apply(  # noqa: PLR0917 (one call site, the command's own values)
+    report: Any,
+    frame: Any,
+    fleet: FleetConfig,
+    clients: Any,
+    table: Any,
+    options: Any,
+    *,
+    targets: dict[str, int],
+    force: bool,
+    yes: bool,
+) -> tuple[Any, Any]:
+    """The plan for --apply, and with --yes its result."""
+    from ioncli.cost.cloud_run import apply_plan, make_plan
+    from ioncli.cost.report import estimator
+
+    if fleet.offline:
+        raise UsageError(
+            "--apply changes Cloud Run: it needs the live configuration, not a file",
+            hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; drop --service-config",
+        )
+    # --set names exactly the regions to change; without it, every recommendation.
+    wanted = targets or {r.region: r.recommended for r in report.recommendations}
+    estimate = estimator(frame, fleet, table)
+    plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
+    applied = apply_plan(clients[0], plan) if yes and plan.changes else None
+    return plan, applied
+
+
+def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
+    settings: Settings,
+    source: str | None,
+    regions: tuple[str, ...],
+    asked: list[str],
+    service_config: Path | None,
+    since: str | None,
+    until: str | None,
+    step: str | None,
+) -> tuple[Any, Any, Any, list[str]]:
+    """The source's history for the range, its regions and the service configuration."""
+    from ioncli.commands._source import load_frame
+    from ioncli.cost.report import METRICS
+    from ioncli.cost.usage import align_regions
+
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    window = since if since is not None or kind == "file" else DEFAULT_SINCE
+    frame = load_frame(settings, source, window, until, step, METRICS, asked)
+    frame, regions, notes = align_regions(frame, regions, explicit=bool(asked))
+    fleet, clients = _fleet(settings, regions, service_config)
+    return frame, fleet, clients, [*_future_until(until, kind), *notes]
+
+
+def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
+    settings: Settings,
+    text: str,
+    regions: tuple[str, ...],
+    explicit: bool,
+    service_config: Path | None,
+    since: str | None,
+    until: str | None,
+    step: str | None,
+) -> tuple[Any, Any, Any, list[str], str]:
+    """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
+    from datetime import UTC, datetime
+
+    from ioncli.commands._source import load_frame
+    from ioncli.cost.report import METRICS
+    from ioncli.cost.traffic import flat_frame, parse_rate, with_modelled_busy
+    from ioncli.cost.usage import align_regions
+    from ioncli.sources.window import resolve_window
+
+    rate = parse_rate(text)
+    if rate is not None:
+        fleet, clients = _fleet(settings, regions, service_config)
+        window = resolve_window(
+            since, until, step, now=datetime.now(UTC), default_since=DEFAULT_SINCE
+        )
+        frame = flat_frame(rate, fleet, window.start, window.end, window.step_seconds)
+        described = rate.describe()
+        return frame, fleet, clients, [f"priced on --traffic: {described}"], described
+    path = Path(text)
+    if not path.is_file():
+        raise UsageError(
+            f"--traffic {text!r}: neither a rate (like 50/s, 1.2M/day, 50/s@120ms) nor an "
+            "existing file"
+        )
+    frame = load_frame(settings, f"file:{path}", since, until, step, METRICS, list(regions))
+    frame, regions, notes = align_regions(frame, regions, explicit=explicit)
+    fleet, clients = _fleet(settings, regions, service_config)
+    frame = with_modelled_busy(frame, fleet)
+    described = f"the traffic in {path} (busy instances modelled where it has none)"
+    return frame, fleet, clients, [f"priced on --traffic: {described}", *notes], described
 
 
 def _future_until(until: str | None, kind: str) -> list[str]:

@@ -29,12 +29,25 @@ def plain(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
+def scenario(value: Any) -> str:
+    """One region's configuration in a cell: "2 vCPU / 2 GiB, request-based, min 1, max 10,
+    concurrency 80" (or a dash when the region is not in this side)."""
+    if value is None:
+        return "–"
+    return (
+        f"{value.cpu:g} vCPU / {value.memory_gib:g} GiB, {value.billing}, "
+        f"min {value.min_instances}, max {value.max_instances}, "
+        f"concurrency {value.concurrency}"
+    )
+
+
 def _context(report: CostReport) -> dict[str, Any]:
     return {
         "report": report,
         "money": money,
         "number": number,
         "plain": plain,
+        "scenario": scenario,
         "percent": percent,
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
@@ -106,6 +119,9 @@ def to_text(report: CostReport) -> RenderableType:
         lines.append(f"\nBudget {money(t.budget)}: {used} used, {verdict}", style=style)
     parts.append(lines)
 
+    if report.what_if is not None:
+        parts.extend(_what_if_parts(report))
+
     if report.comparison is not None:
         c = report.comparison
         ratio = f" ({c.change_ratio:+.1%})" if c.change_ratio is not None else ""
@@ -131,6 +147,45 @@ def to_text(report: CostReport) -> RenderableType:
         parts.append(_plan_text(report))
     parts.append(Text("Assumptions: " + "; ".join(report.assumptions), style="dim"))
     return Group(*parts)
+
+
+def _what_if_parts(report: CostReport) -> list[Any]:
+    from rich.table import Table
+    from rich.text import Text
+
+    w = report.what_if
+    assert w is not None
+    table = Table(title="What if: " + ", ".join(w.changes), title_justify="left")
+    for col in ("region", "today", "what if", "$ today", "$ what if", "difference",
+                "busy inst.", "cold starts / week"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("region", "today", "what if")
+                         else "right", no_wrap=col == "region")  # fmt: skip
+    for r in w.regions:
+        table.add_row(
+            r.region,
+            scenario(r.today),
+            scenario(r.what_if),
+            money(r.today.monthly) if r.today else "–",
+            money(r.what_if.monthly) if r.what_if else "–",
+            money(r.difference, signed=True),
+            f"{number(r.today.busy_instances_mean) if r.today else '–'} → "
+            f"{number(r.what_if.busy_instances_mean) if r.what_if else '–'}",
+            f"{number(r.today.cold_starts_per_week, 1) if r.today else '–'} → "
+            f"{number(r.what_if.cold_starts_per_week, 1) if r.what_if else '–'}",
+        )
+    table.add_row("total (on demand)", "", "", money(w.today_on_demand),
+                  money(w.what_if_on_demand), money(w.difference_on_demand, signed=True),
+                  "", "")  # fmt: skip
+    head = Text(
+        f"What if: {money(w.difference_net, signed=True)} / month net "
+        f"({money(w.today_net)} today → {money(w.what_if_net)})",
+        style="bold",
+    )
+    parts: list[Any] = [head, table]
+    for risk in w.risks:
+        parts.append(Text(f"risk: {risk}", style="yellow"))
+    parts.append(Text(f"Model: {w.model}. It ignores {'; '.join(w.ignores)}.", style="dim"))
+    return parts
 
 
 def _region_tables(report: CostReport) -> list[Any]:

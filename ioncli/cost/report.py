@@ -11,7 +11,7 @@ import calendar
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ioncli.cost.cloud_run import ApplyResult, Plan
 from ioncli.cost.compare import Comparison, compare
@@ -40,6 +40,9 @@ from ioncli.cost.service_config import FleetConfig
 from ioncli.cost.usage import METRICS, UsageSummary, extract
 from ioncli.errors import DataError
 from ioncli.frame import MetricFrame
+
+if TYPE_CHECKING:
+    from ioncli.cost.whatif import WhatIf
 
 SCHEMA_VERSION = 2
 
@@ -114,6 +117,7 @@ class CostReport:
     comparison: Comparison | None = None
     plan: Plan | None = None
     applied: ApplyResult | None = None
+    what_if: WhatIf | None = None
     version: str = ""
     schema_version: int = SCHEMA_VERSION
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -155,7 +159,7 @@ def _calendar(costs: Any, times: Any, step: int, end: datetime) -> tuple[float, 
 
 
 @dataclass(frozen=True)
-class _Credited:
+class Credited:
     """What the free tier can offset, as monthly run rate, month to date and projection."""
 
     monthly: tuple[float, float, float]  # CPU, memory, requests
@@ -163,10 +167,10 @@ class _Credited:
     projected: tuple[float, float, float]
 
 
-def _credited(
+def credited_parts(
     costs: StepCosts, billing: Billing, times: Any, *, step: int, end: datetime,
     month_seconds: float,
-) -> _Credited:  # fmt: skip
+) -> Credited:  # fmt: skip
     """The free tier offsets active CPU, memory and requests; under instance-based billing
     all instance time is one SKU, idle or busy, so all of it counts."""
     base = costs.active
@@ -175,7 +179,7 @@ def _credited(
     parts = (base * costs.active_cpu_share, base * (1 - costs.active_cpu_share), costs.requests)
     cal = [_calendar(p, times, step, end) for p in parts]
     mon = [monthly(p, step, month_seconds) for p in parts]
-    return _Credited(
+    return Credited(
         (mon[0], mon[1], mon[2]),
         (cal[0][0], cal[1][0], cal[2][0]),
         (cal[0][1], cal[1][1], cal[2][1]),
@@ -213,7 +217,7 @@ def build_report(
     schedules: list[Schedule] = []
     held: list[HeldRevision] = []
     billing: list[BillingOption] = []
-    credited: list[_Credited] = []
+    credited: list[Credited] = []
     for config in fleet.regions:
         s = series[config.region]
         floor = options.floor
@@ -238,7 +242,7 @@ def build_report(
         )
         mtd, projected = _calendar(costs.total, s.times, s.step_seconds, end)
         credited.append(
-            _credited(
+            credited_parts(
                 costs, config.billing, s.times, step=s.step_seconds, end=end, month_seconds=mo
             )
         )
@@ -308,26 +312,44 @@ def _credit(table: RateTable, options: Options, usage: list[tuple[float, float, 
     return min(ft.cpu, cpu) + min(ft.memory, mem) + min(ft.requests, req)
 
 
+def net_of(
+    regions: list[tuple[float, Billing]],
+    credited: list[tuple[float, float, float]],
+    table: RateTable,
+    options: Options,
+) -> tuple[float, float, float, float]:
+    """(on demand, free-tier credit, commitment discount, net) of monthly region costs.
+
+    The free tier comes off first; a commitment then discounts each region's share of what
+    is left at its billing mode's rate (assumed to cover all of it, as the report says)."""
+    on_demand = sum(cost for cost, _ in regions)
+    credit = _credit(table, options, credited)
+    after_free = on_demand - credit
+    discount = 0.0
+    if options.commitment != "none" and on_demand > 0:
+        for cost, billing in regions:
+            rate = commitment_discount(table, billing, options.commitment)
+            discount += rate * cost * (after_free / on_demand)
+    return on_demand, credit, discount, after_free - discount
+
+
 def _totals(
     regions: list[RegionCost],
     table: RateTable,
     options: Options,
     fleet: FleetConfig,
     *,
-    credited: list[_Credited],
+    credited: list[Credited],
     month_start: datetime,
     end: datetime,
 ) -> Totals:
-    on_demand = sum(r.monthly.total for r in regions)
-    credit = _credit(table, options, [c.monthly for c in credited])
+    on_demand, credit, discount, net = net_of(
+        [(r.monthly.total, c.billing) for r, c in zip(regions, fleet.regions, strict=True)],
+        [c.monthly for c in credited],
+        table,
+        options,
+    )
     after_free = on_demand - credit
-    # A commitment discounts each region's spend at its billing mode's rate.
-    discount = 0.0
-    if options.commitment != "none" and on_demand > 0:
-        for r, config in zip(regions, fleet.regions, strict=True):
-            rate = commitment_discount(table, config.billing, options.commitment)
-            discount += rate * r.monthly.total * (after_free / on_demand)
-    net = after_free - discount
     kept = 1.0 - (discount / after_free if after_free > 0 else 0.0)
     # The free tier is used up first in a month: month to date it offsets what was credited
     # so far (never idle min-instance charges), and the projection what the calendar month
@@ -405,6 +427,7 @@ def with_extras(
     plan: Plan | None = None,
     applied: ApplyResult | None = None,
     warnings: list[str] | tuple[str, ...] = (),
+    what_if: WhatIf | None = None,
 ) -> CostReport:
     notes = report.notes
     if applied is not None and any(s.outcome.value == "applied" for s in applied.steps):
@@ -418,6 +441,7 @@ def with_extras(
         comparison=comparison,
         plan=plan,
         applied=applied,
+        what_if=what_if,
         warnings=(*warnings, *report.warnings),
         notes=notes,
     )

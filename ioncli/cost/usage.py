@@ -11,6 +11,7 @@ min instances still cost money, so it must not vanish from the total.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ METRICS = (
     "cpu_utilization",
     "memory_utilization",
     "startup_latency_p95",
+    "max_concurrency_p95",
 )
 DEFAULT_STARTUP_MS = 2000.0  # used, and said, when the frame has no start-up latency
 
@@ -59,13 +61,33 @@ class RegionSeries:
     requests: np.ndarray  # requests per second
     startup_ms: float
     summary: UsageSummary
+    # Optional per-step detail for what-if pricing and right-sizing (None when absent).
+    latency_ms: np.ndarray | None = None  # median request latency
+    cpu_util: np.ndarray | None = None  # CPU utilisation, 0..1 (p95 over instances)
+    memory_util: np.ndarray | None = None
+    concurrency: np.ndarray | None = None  # in-flight requests per instance (p95 of the max)
+
+
+@functools.lru_cache(maxsize=8)
+def _index(columns: tuple[str, ...]) -> dict[tuple[str, str], list[str]]:
+    """(metric, region) -> column names, parsed once per set of columns."""
+    from ioncli.frame import SeriesKey
+
+    out: dict[tuple[str, str], list[str]] = {}
+    for c in columns:
+        key = SeriesKey.parse(c)
+        out.setdefault((key.metric, key.label("region") or ""), []).append(c)
+    return out
 
 
 def _column(frame: MetricFrame, metric: str, region: str) -> pd.Series | None:
-    sub = frame.select(metric, region=region)
-    if sub.shape[1] == 0:
+    names = _index(tuple(map(str, frame.data.columns))).get((metric, region), [])
+    if not names:
         return None
-    series: pd.Series = sub.iloc[:, 0] if sub.shape[1] == 1 else sub.sum(axis=1, min_count=1)
+    # One column is read as it is (no sub-frame copy: this runs for every metric and region).
+    series: pd.Series = (
+        frame.data[names[0]] if len(names) == 1 else frame.data[names].sum(axis=1, min_count=1)
+    )
     if bool(series.isna().all()):
         return None
     return series
@@ -251,5 +273,15 @@ def extract(
             requests=np.clip(_bridge(requests), 0.0, None),
             startup_ms=startup_ms,
             summary=summary,
+            latency_ms=_optional(frame, "latency_p50", region),
+            cpu_util=_optional(frame, "cpu_utilization", region),
+            memory_util=_optional(frame, "memory_utilization", region),
+            concurrency=_optional(frame, "max_concurrency_p95", region),
         )
     return out, warnings
+
+
+def _optional(frame: MetricFrame, metric: str, region: str) -> np.ndarray | None:
+    """A metric's per-step values with gaps kept as NaN (percentiles skip them)."""
+    series = _column(frame, metric, region)
+    return None if series is None else np.asarray(series.to_numpy(dtype=np.float64))
