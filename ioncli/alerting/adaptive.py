@@ -1,4 +1,32 @@
-"""The adaptive kinds: bands that move with the trailing week (`zscore`, `envelope`)."""
+"""The adaptive kinds: bands that move with the trailing week (`zscore`, `envelope`).
+
+Every band is a trailing-window statistic (`trailing.trailing`, `trailing.Sampled`), so a
+Prometheus rule evaluated every step computes the same numbers. The envelope, exactly (x the
+series, s the frame's step, ph/pw points per hour/week, g the sample interval: s when s >= 5
+min, else 10 min, with e = g/s, h = ph/e and w = pw/e samples per hour/week; `med_n`,
+`max_n`, `min_n` over n points or samples, each "needing" a count of values or it is absent;
+warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4)) // e)):
+
+- hi, lo: max/min of x over the pw points before t (need warm);
+  `max_over_time(x[pw*s-1s:s] offset s)`
+- med: median of the w samples ending 1 h before t (need warm // e);
+  `quantile_over_time(0.5, x[w*g-1s:g] offset 1h)`
+- hourly: median of the h samples up to t (need h // 2);
+  `quantile_over_time(0.5, x[h*g-1s:g])`
+- lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
+  `max_over_time(hourly[w*g-1s:g] offset 1h)`
+- mad: median of abs(x - hourly) over the h samples up to t (need h // 2);
+  `quantile_over_time(0.5, abs(x - hourly)[h*g-1s:g])`
+- spread: median of `mad` over the 6h samples up to t (need 3h);
+  `quantile_over_time(0.5, mad[6*h*g-1s:g])`
+- sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
+  `max_over_time(spread[w*g-1s:g] offset 6h)`
+
+Pages when (each side only when `refine` kept it; high/low by the direction):
+spike `x > hi + k (hi - med)` or `x < lo - k (med - lo)`; level `hourly > lv_hi + m (lv_hi -
+lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
+m' (sp_hi - sp_lo)`. A sample at a subquery point is the last frame point at or before it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +35,7 @@ import pandas as pd
 
 from ioncli.alerting.backtest import BoolArray
 from ioncli.alerting.rulebase import Candidate, FloatArray, Levels, pick, sides
+from ioncli.alerting.trailing import Sampled, trailing
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
 # The level side's margins, as shares of the trailing range of hourly medians, most
@@ -66,31 +95,6 @@ class ZScore(Candidate):
         return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
 
 
-def _trailing_extreme(
-    values: FloatArray, every: int, window: int, warm: int, sign: float
-) -> FloatArray:
-    """Max (sign 1) or min (sign -1) of the points before each point, over the previous
-    `window // every` whole blocks of `every` points plus the earlier points of its own block:
-    the trailing window to within one block, from one pass over blocks instead of points."""
-    n = values.size
-    blocks = -(-n // every)
-    padded = np.full(blocks * every, -np.inf)
-    padded[:n] = np.where(np.isfinite(values), sign * values, -np.inf)
-    grid = padded.reshape(blocks, every)
-    peaks = pd.Series(grid.max(axis=1)).replace(-np.inf, np.nan)
-    before = peaks.shift(1).rolling(max(1, window // every), min_periods=1).max()
-    seen = pd.Series(np.isfinite(padded[:n])).cumsum().to_numpy()  # values seen so far
-    within = np.empty_like(grid)
-    within[:, 0] = -np.inf
-    within[:, 1:] = np.maximum.accumulate(grid, axis=1)[:, :-1]
-    prior = np.nan_to_num(before.to_numpy(dtype=np.float64), nan=-np.inf)
-    best = np.maximum(prior[:, None], within).ravel()[:n]
-    best = np.where(np.isinf(best), np.nan, best)
-    # Like pandas' min_periods: nothing until `warm` values came before the point.
-    best[np.r_[0, seen[:-1]] < warm] = np.nan
-    return sign * best
-
-
 class Envelope(Candidate):
     kind = "envelope"
     parameter = "margin"
@@ -101,55 +105,48 @@ class Envelope(Candidate):
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
     def _bands(self) -> dict[str, FloatArray]:
+        """Every trailing statistic of the three sides, as exact window operations (see
+        `trailing` and the table in the module docstring)."""
         if self._arrays is not None:
             return self._arrays
         ctx = self.ctx
         ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
-        x = pd.Series(ctx.values)
-        # Below a 5-minute step, the trailing statistics work on 10-minute blocks (the
-        # extremes exactly, per block; medians over one sample per block).
+        x = ctx.values
+        # Below a 5-minute step the statistics other than the extremes read 10-minute
+        # samples (a subquery with a 10-minute step), so a week is 1,008 values, not 10,080.
         every = 1 if ph <= 12 else max(1, ph // 6)
+        arrays = {
+            "max": trailing(x, pw, 1, "max", warm),
+            "min": trailing(x, pw, 1, "min", warm),
+        }
         if every == 1:
-            past = x.shift(1).rolling(pw, min_periods=warm)
-            arrays = {
-                "max": past.max().to_numpy(dtype=np.float64),
-                "min": past.min().to_numpy(dtype=np.float64),
-            }
+            sampled = x
+
+            def back(stat: FloatArray) -> FloatArray:
+                return stat
         else:
-            arrays = {
-                "max": _trailing_extreme(ctx.values, every, pw, warm, 1.0),
-                "min": _trailing_extreme(ctx.values, every, pw, warm, -1.0),
-            }
-        sampled = x.iloc[::every].reset_index(drop=True)
-        per_h = max(1, ph // every)
-        back = np.arange(len(x)) // every
-        past_h = sampled.shift(-(-ph // every)).rolling(
-            max(1, pw // every), min_periods=max(1, warm // every)
-        )
-        arrays["median"] = past_h.median().to_numpy(dtype=np.float64)[back]
-        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
-        arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
+            grid = Sampled(x, ctx.index, every * ctx.step_seconds)
+            sampled, back = grid.values, grid.back
+        per_h, per_w = max(1, ph // every), max(1, pw // every)
+        arrays["median"] = back(trailing(sampled, per_w, per_h, "median", warm // every))
+        hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
+        arrays["hourly"] = back(hourly)
         # The range of the hourly medians before this hour, for the level side: it starts
         # judging after a quarter of the learning window (the spike side after half), so a
         # two-day history still has a day and a half to be checked against.
-        lv_warm = min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4))
-        past_lv = hourly.shift(per_h).rolling(
-            max(1, pw // every), min_periods=max(1, lv_warm // every)
-        )
-        arrays["lv_max"] = past_lv.max().to_numpy(dtype=np.float64)[back]
-        arrays["lv_min"] = past_lv.min().to_numpy(dtype=np.float64)[back]
+        lv_warm = max(1, min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4)) // every)
+        arrays["lv_max"] = back(trailing(hourly, per_w, per_h, "max", lv_warm))
+        arrays["lv_min"] = back(trailing(hourly, per_w, per_h, "min", lv_warm))
         # The spread side: how far points stray from their hour's median (median absolute
         # deviation over the hour), as a median over SPREAD_HOURS, against the trailing
         # week's range of the same statistic over the windows before this one.
         span = SPREAD_HOURS * per_h
-        mad = (sampled - hourly).abs().rolling(per_h, min_periods=max(1, per_h // 2)).median()
-        spread = mad.rolling(span, min_periods=max(1, span // 2)).median()
-        past_sp = spread.shift(span).rolling(
-            max(1, pw // every), min_periods=max(1, lv_warm // every)
-        )
-        arrays["spread"] = spread.to_numpy(dtype=np.float64)[back]
-        arrays["sp_max"] = past_sp.max().to_numpy(dtype=np.float64)[back]
-        arrays["sp_min"] = past_sp.min().to_numpy(dtype=np.float64)[back]
+        with np.errstate(invalid="ignore"):
+            mad = trailing(np.abs(sampled - hourly), per_h, 0, "median", per_h // 2)
+        spread = trailing(mad, span, 0, "median", span // 2)
+        arrays["spread"] = back(spread)
+        arrays["sp_max"] = back(trailing(spread, per_w, span, "max", lv_warm))
+        arrays["sp_min"] = back(trailing(spread, per_w, span, "min", lv_warm))
         self._arrays = arrays
         return arrays
 

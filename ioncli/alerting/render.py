@@ -92,6 +92,13 @@ def render_text(report: TuneReport) -> RenderableType:
             str(len(s.backtest.alerts)),
         )
     parts.append(table)
+    why = Text()
+    why.append("Why each rule\n", style="bold")
+    for s in report.series:
+        why.append(f"{s.id}: {s.rule.kind}: {s.rule.reason}\n")
+        for note in s.rule.notes:
+            why.append(f"  ! {note}\n", style="yellow")
+    parts.append(why)
 
     kinds = Table(title="Candidate kinds over all series", title_justify="left")
     for name in ("kind", "series", "within budget", "chosen", "backtest alerts/wk/series"):

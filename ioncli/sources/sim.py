@@ -11,7 +11,14 @@ The model, per region, in the region's local time:
 - latency grows with load and with cache misses; errors grow a little with load;
 - incidents are real anomalies: latency spikes, 5xx bursts, L2 cache outages (hit ratio
   drops and latency rises) and lasting level shifts (a slow release), each recorded in
-  `MetricFrame.incidents` with the series it touches.
+  `MetricFrame.incidents` with the series it touches;
+- error-budget burners for `ion slo`: regional outages (most requests fail for minutes) and
+  slow burns (a few tenths of a percent of 5xx for hours), labelled like the others; and
+  unlabelled error blips (a few dozen failed requests in one minute, a client's retry storm)
+  that look like a huge burn rate only when traffic is low;
+- the latency distribution behind the percentiles: a CDF through (p50/2, 0), (p50, 0.5),
+  (p95, 0.95), (p99, 0.99) and (1.5 p99, 1), read at the bucket bounds `LATENCY_BOUNDS` as
+  `latency_share_le_<bound>` (the share of requests faster than the bound) when asked for.
 """
 
 from __future__ import annotations
@@ -55,6 +62,20 @@ _WEEK = 7 * 86400
 _SHIFT_PROBABILITY = 0.5
 _KINDS = ("latency_spike", "error_burst", "cache_drop")
 _DURATIONS = {"latency_spike": (15, 45), "error_burst": (5, 20), "cache_drop": (30, 90)}
+
+# Error-budget burners (ion slo): per region, each 14-day block may hold an outage and each
+# 7-day block a slow burn; each hour may hold an error blip.
+_OUTAGE_BLOCK = 14 * 86400
+_OUTAGE_PROBABILITY = 0.6
+_BURN_PROBABILITY = 0.35
+_BLIP_PROBABILITY = 0.03
+# Bucket bounds (ms) of the simulated latency distribution; a latency SLO's threshold must be
+# one of them, as it must be a bound of Cloud Monitoring's distribution.
+LATENCY_BOUNDS = (
+    5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 250.0, 300.0, 400.0, 500.0,
+    750.0, 1000.0, 1500.0, 2000.0, 3000.0, 5000.0, 10000.0,
+)  # fmt: skip
+LATENCY_SHARE_PREFIX = "latency_share_le_"
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -140,7 +161,7 @@ def simulate(
     incidents: list[Incident] = []
     for region in wanted_regions:
         model = REGIONS.get(region) or RegionModel(region, "UTC", 80.0, 1.0)
-        values, found = _region(model, seconds, seed, step)
+        values, found = _region(model, seconds, seed, step, _bounds_asked(metrics))
         for metric, array in values.items():
             if metrics and metric not in metrics:
                 continue
@@ -157,7 +178,7 @@ def simulate(
         if any(s in columns for s in i.series)
     ]
     incidents.sort(key=lambda i: (i.start, i.name))
-    frame_units = {c: units[SeriesKey.parse(c).metric] for c in data.columns}
+    frame_units = {c: units.get(SeriesKey.parse(c).metric, "ratio") for c in data.columns}
     return MetricFrame(
         data,
         frame_units,
@@ -168,8 +189,14 @@ def simulate(
     )
 
 
+def _bounds_asked(metrics: tuple[str, ...]) -> tuple[float, ...]:
+    """The latency bucket shares asked for by name (never part of the default fleet)."""
+    asked = {m.removeprefix(LATENCY_SHARE_PREFIX) for m in metrics}
+    return tuple(b for b in LATENCY_BOUNDS if f"{b:g}" in asked)
+
+
 def _region(
-    model: RegionModel, seconds: np.ndarray, seed: int, step: int
+    model: RegionModel, seconds: np.ndarray, seed: int, step: int, bounds: tuple[float, ...] = ()
 ) -> tuple[dict[str, np.ndarray], list[Incident]]:
     n = len(seconds)
     load, hour, weekday = _load(model, seconds, seed)
@@ -183,6 +210,8 @@ def _region(
 
     effects = _Effects(n)
     incidents = _incidents(model.name, seconds, seed, step, effects)
+    incidents += _budget_burners(model.name, seconds, seed, step, effects)
+    _blips(model.name, seconds, seed, step, rate=rate, effects=effects)
 
     l1 = np.clip(0.52 + 0.12 * u + 0.015 * noise("cache_hit_ratio_l1"), 0.0, 1.0)
     l2 = np.clip((0.62 + 0.02 * noise("cache_hit_ratio_l2")) * effects.l2_factor, 0.0, 1.0)
@@ -264,7 +293,22 @@ def _region(
         "persona_share_nana": raw_shares["nana"] / total,
         "replica_lag": lag,
     }
+    for bound in bounds:
+        values[f"{LATENCY_SHARE_PREFIX}{bound:g}"] = latency_share(p50, p95, p99, bound)
     return values, incidents
+
+
+def latency_share(p50: np.ndarray, p95: np.ndarray, p99: np.ndarray, bound: float) -> np.ndarray:
+    """Share of requests at or under `bound` ms: the simulated CDF (see the module docstring)."""
+    knots = np.stack([p50 * 0.5, p50, p95, p99, p99 * 1.5], axis=1)
+    levels = (0.0, 0.5, 0.95, 0.99, 1.0)
+    cdf = np.zeros(len(p50))
+    for j in range(4):
+        lo, hi = knots[:, j], knots[:, j + 1]
+        width = np.maximum(hi - lo, 1e-9)
+        cdf += np.clip((bound - lo) / width, 0.0, 1.0) * (levels[j + 1] - levels[j])
+    out: np.ndarray = np.clip(cdf, 0.0, 1.0)
+    return out
 
 
 def _load(
@@ -299,6 +343,8 @@ class _Effects:
 _AFFECTED = {
     "latency_spike": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
     "error_burst": ("error_ratio_5xx", "availability"),
+    "outage": ("error_ratio_5xx", "availability"),
+    "slow_burn": ("error_ratio_5xx", "availability"),
     "cache_drop": (
         "cache_hit_ratio_l2",
         "cache_hit_ratio",
@@ -309,6 +355,72 @@ _AFFECTED = {
     ),
     "level_shift": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
 }
+
+
+def _budget_burners(
+    region: str, seconds: np.ndarray, seed: int, step: int, effects: _Effects
+) -> list[Incident]:
+    """Outages and slow burns on their own absolute-time grids (new salts: the incidents
+    above stay where they were)."""
+    if len(seconds) == 0:
+        return []
+    lo, hi = int(seconds[0]), int(seconds[-1]) + step
+    found: list[Incident] = []
+
+    def place(kind: str, start: int, end: int, extra: float) -> None:
+        if end <= lo or start >= hi:
+            return
+        a, b = np.searchsorted(seconds, [start, end], side="left")
+        effects.error_add[int(a) : int(b)] += extra
+        name = f"{kind.replace('_', ' ')} in {region}"
+        found.append(
+            Incident(
+                datetime.fromtimestamp(start, UTC),
+                datetime.fromtimestamp(end, UTC),
+                name,
+                _series_ids(kind, region),
+            )
+        )
+
+    for block in range(lo // _OUTAGE_BLOCK - 1, hi // _OUTAGE_BLOCK + 1):
+        if _scalar(seed, region, "outage", block) < _OUTAGE_PROBABILITY:
+            minutes = 5 + int(_scalar(seed, region, "outage-m", block) * 16)
+            span = _OUTAGE_BLOCK - minutes * 60
+            start = block * _OUTAGE_BLOCK + int(_scalar(seed, region, "outage-at", block) * span)
+            start -= start % 60
+            share = 0.1 + 0.3 * _scalar(seed, region, "outage-sev", block)
+            place("outage", start, start + minutes * 60, share)
+    for week in range(lo // _WEEK - 1, hi // _WEEK + 1):
+        if _scalar(seed, region, "burn", week) < _BURN_PROBABILITY:
+            hours = 6 + int(_scalar(seed, region, "burn-h", week) * 19)
+            span = _WEEK - hours * 3600
+            start = week * _WEEK + int(_scalar(seed, region, "burn-at", week) * span)
+            start -= start % 600
+            extra = 0.001 + 0.003 * _scalar(seed, region, "burn-sev", week)
+            place("slow_burn", start, start + hours * 3600, extra)
+    return found
+
+
+def _blips(
+    region: str, seconds: np.ndarray, seed: int, step: int, *, rate: np.ndarray, effects: _Effects
+) -> None:
+    """A few dozen failed requests in one minute of some hours: a blip at any traffic, but a
+    huge burn rate when traffic is low. Not labelled: nothing that deserves a page."""
+    if len(seconds) == 0:
+        return
+    hours = np.arange(int(seconds[0]) // 3600, int(seconds[-1]) // 3600 + 1, dtype=np.int64)
+    hours = hours[_uniform(hours, _salt(seed, region, "blip")) < _BLIP_PROBABILITY]
+    at = hours * 3600 + (_uniform(hours, _salt(seed, region, "blip-at")) * 3600).astype(np.int64)
+    at -= at % step
+    failed = 20 + (_uniform(hours, _salt(seed, region, "blip-n")) * 41).astype(np.int64)
+    i = np.searchsorted(seconds, at, side="left")
+    ok = i < len(seconds)
+    i, at, failed = i[ok], at[ok], failed[ok]
+    ok = seconds[i] == at
+    i, failed = i[ok], failed[ok]
+    requests = rate[i] * step
+    share = np.divide(failed, requests, out=np.zeros(len(i)), where=requests > 0)
+    effects.error_add[i] += np.minimum(share, 1.0)
 
 
 def _series_ids(kind: str, region: str) -> tuple[str, ...]:
