@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -46,6 +46,7 @@ class Board(StrEnum):
     RELIABILITY = "reliability"
     CACHE = "cache"
     INFRASTRUCTURE = "infrastructure"
+    SLO = "slo"
     ALL = "all"
 
 
@@ -59,7 +60,7 @@ BoardsArg = Annotated[
     typer.Argument(
         metavar="[DASHBOARD]...",
         help="Dashboards to show (several allowed): overview, performance, reliability, "
-        "cache, infrastructure or all. Default: overview.",
+        "cache, infrastructure, all (those five) or slo. Default: overview.",
         show_default=False,
         case_sensitive=False,
     ),
@@ -130,7 +131,16 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
+    slos: tuple[Any, ...] = ()
+    if definitions.SLO in specs:
+        from ioncli.commands.slo import slo_fetch
+
+        slos, settings, extra, window = slo_fetch(settings, source)
+        if since is None and len(specs) == 1:
+            since = window  # the objectives' window, not a day
     metrics = definitions.to_fetch(specs, thresholds, known_names(settings))
+    if slos:
+        metrics = tuple(sorted({*metrics, *extra}))
     regions = tuple(region or ())
     # Flags, regions and the point budget are refused before pandas is even imported.
     plan_request(settings, source, since, until, step, metrics, regions, max_points=max_points)
@@ -150,6 +160,7 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
             service=settings.service,
             generated_at=datetime.now(UTC),
             regions=regions,
+            slos=slos,
         )
 
     report = build()
