@@ -26,6 +26,10 @@ EPILOG = """[b]Examples[/b]
 
   ion slo --format prometheus-rules -o slo-rules.yml
 
+  ion slo --source gcp --apply
+
+  ion slo --source gcp --apply --yes
+
 Default range: the longest SLO window (28 days). Exit codes: 3 a bad [slo] table,
 4 no data, 5 a --fail-on gate tripped (after the report is written).
 """
@@ -64,6 +68,14 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
             show_default=False,
         ),
     ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply",
+            help="Plan Cloud Monitoring SLOs and burn-rate alert policies (dry run: the diff).",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
     fmt: Annotated[
         SloFormat,
         typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
@@ -73,17 +85,27 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
 ) -> None:
     """Service level objectives: compliance, error budget, burn rates and backtested alerts."""
     settings = state_of(ctx).settings().override(service=service)
+    if yes and not apply:
+        raise UsageError("--yes only makes sense with --apply")
     gate = _gate(fail_on)
     from ioncli.slo.config import load_slos, select
 
     where = settings.source_file or "configuration"
     slos = select(load_slos(settings.slo, where), name)
     if fmt is SloFormat.PROMETHEUS_RULES:
-        if step_summary or fail_on:
-            raise UsageError("--format prometheus-rules writes rules only: no gates, no summary")
+        if step_summary or fail_on or apply:
+            raise UsageError(
+                "--format prometheus-rules writes rules only: no gates, summary or --apply"
+            )
         _write_rules(settings, slos, output)
         return
+    if apply:
+        from ioncli.gcp import require_project
+
+        require_project(settings)  # say so before pulling a month of data
     report, frame = _report(settings, slos, source, since, until, step, region)
+    if apply:
+        report.apply = _apply(settings, report, slos, dry_run=not yes)
     tripped = _check_gate(report, gate)
     report.gate = tripped
     _emit(report, slos, fmt, output, step_summary)
@@ -155,6 +177,31 @@ def _report(  # noqa: PLR0917 (the shared source options, passed through)
 
         raise DataError(f"no objective can be measured: {report.objectives[0].note}")
     return report, frame
+
+
+def slo_fetch(
+    settings: Settings, source: str | None
+) -> tuple[tuple[SloSpec, ...], Settings, tuple[str, ...], str]:
+    """For the slo dashboard: the objectives, settings that know their latency metrics,
+    the metrics to fetch and the default range (the longest window)."""
+    from ioncli.slo.config import load_slos
+    from ioncli.slo.events import metrics_for
+    from ioncli.sources.sim import LATENCY_BOUNDS
+
+    where = settings.source_file or "configuration"
+    slos = load_slos(settings.slo, where)
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    latency = [s for s in slos if s.sli == "latency"]
+    if kind == "sim":
+        from ioncli.slo.events import check_threshold
+
+        for s in latency:
+            check_threshold(s, LATENCY_BOUNDS, kind, where)
+    wanted = {
+        m for s in slos if not (kind == "local" and s.sli == "latency") for m in metrics_for(s)
+    }
+    days = max((s.window_days or 31) for s in slos)
+    return slos, _with_latency_entries(settings, latency), tuple(sorted(wanted)), f"{days}d"
 
 
 def _with_latency_entries(settings: Settings, latency: list[SloSpec]) -> Settings:
@@ -239,3 +286,19 @@ def _emit(
     from ioncli.slo.render import renderers
 
     emit(report, renderers(), OutputOptions(Format(fmt.value), output, step_summary))
+
+
+def _apply(
+    settings: Settings, report: SloReport, slos: tuple[SloSpec, ...], *, dry_run: bool
+) -> Any:
+    from ioncli.gcp import alert_policy_client, require_project, service_monitoring_client
+    from ioncli.slo.apply import apply_slos
+
+    return apply_slos(
+        service_monitoring_client(settings),
+        alert_policy_client(settings),
+        require_project(settings),
+        report,
+        slos,
+        dry_run=dry_run,
+    )

@@ -11,6 +11,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SourceOpt,
@@ -166,6 +167,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -174,13 +176,10 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     configured = state_of(ctx).settings()
     settings = configured.override(service=service)
     _check_flags(check=check, apply=apply, yes=yes, write=write)
+    if fmt in (Format.GITHUB, Format.JUNIT) and not check:
+        raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
-    from ioncli.alerting.build import build_report
-    from ioncli.alerting.incidents import load_incidents
-    from ioncli.alerting.render import renderers
-    from ioncli.alerting.tune import TuneOptions
-    from ioncli.commands._source import load_frame
-    from ioncli.render import emit
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
@@ -206,7 +205,19 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         _require_project(settings)  # before computing: a missing project is a one-line error
     if since is None and until is None and not is_file:
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
-    frame = load_frame(settings, source, since, until, step, tuple(metric or ()), region)
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
+    from ioncli.alerting.build import build_report
+    from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.render import renderers
+    from ioncli.alerting.tune import TuneOptions
+    from ioncli.render import emit
+
+    frame = load_frame(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
     options = TuneOptions(
         max_alerts_per_week=alerts.max_alerts_per_week
         if max_alerts_per_week is None
@@ -235,13 +246,21 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
     if apply:
         report.apply = _apply(settings, report, dry_run=not yes)
-    emit(report, renderers(), output_options(fmt, output, step_summary))
+    emit(report, _with_gates(renderers()), output_options(fmt, output, step_summary))
     if report.check is not None and report.check.failed:
         raise PolicyViolation(
             f"alert drift: {report.check.failed} threshold(s) moved more than "
             f"{report.check.tolerance:.0%} from {target} (see the diff above); rerun without "
             "--check and commit the file if the change is expected"
         )
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import tune_github, tune_junit
+
+    return replace(renderers, github=tune_github, junit=tune_junit)
 
 
 def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:

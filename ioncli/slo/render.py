@@ -137,8 +137,13 @@ def to_text(report: SloReport) -> RenderableType:
             for col in ("start", "minutes", "bad requests", "budget", "peak burn"):
                 worst.add_column(col, justify="left" if col == "start" else "right")
             for e in fleet.episodes:
-                worst.add_row(when(e.start), f"{e.minutes:g}", count(e.bad_events),
-                              share(e.budget_consumed), burn(e.peak_burn_rate))  # fmt: skip
+                worst.add_row(
+                    when(e.start),
+                    f"{e.minutes:g}",
+                    count(e.bad_events),
+                    share(e.budget_consumed),
+                    burn(e.peak_burn_rate),
+                )
             parts.append(worst)
         parts.append(_replay_table(o))
     if report.apply is not None:
@@ -155,8 +160,7 @@ def _replay_table(o: SloResult) -> Any:
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("scope", "rule", "incid.", "caught", "alerts", "false", "detect", "min bad"):
-        table.add_column(col, justify="left" if col in ("scope", "rule") else "right",
-                         no_wrap=True)  # fmt: skip
+        table.add_column(col, justify="left" if col in ("scope", "rule") else "right", no_wrap=True)
     for scope in o.replay:
         for r in scope.rules:
             plain = r.without_minimum or {}

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from ioncli.errors import UsageError
 from ioncli.frame import Incident, MetricFrame, SeriesKey
 from ioncli.sources import FetchRequest
 from ioncli.sources.catalog import DEFAULT_METRICS
@@ -123,7 +124,9 @@ class SimSource:
         self.service = service
         self.name = f"sim:{seed}"
 
-    def fetch(self, request: FetchRequest) -> MetricFrame:
+    def fetch(
+        self, request: FetchRequest, progress: Callable[[], None] | None = None
+    ) -> MetricFrame:
         return simulate(
             request.start,
             request.end,
@@ -131,12 +134,23 @@ class SimSource:
             seed=self.seed,
             regions=request.regions,
             metrics=request.metrics,
+            progress=(lambda _done, _total: progress()) if progress is not None else None,
         )
+
+    def chunks(self, request: FetchRequest) -> int:
+        """How many progress steps `fetch` reports for this request."""
+        step = max(1, request.step_seconds)
+        steps = int((request.end - request.start).total_seconds() // step) + 1
+        return max(1, -(-steps // _CHUNK_STEPS)) * max(1, len(request.regions) or len(REGIONS))
 
 
 def _utc(moment: datetime) -> pd.Timestamp:
     ts = pd.Timestamp(moment)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# Steps generated at once: bounds the working arrays (about 40 per region) whatever the range.
+_CHUNK_STEPS = 262_144
 
 
 def simulate(
@@ -147,8 +161,14 @@ def simulate(
     seed: int = DEFAULT_SEED,
     regions: tuple[str, ...] = (),
     metrics: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> MetricFrame:
-    """The simulated fleet over [start, end), points on multiples of `step_seconds`."""
+    """The simulated fleet over [start, end), points on multiples of `step_seconds`.
+
+    Values depend only on the seed and the timestamp, so the range is generated in chunks
+    straight into one preallocated block: memory is the frame's own 8 bytes a point plus a
+    chunk's working set, however long the range. `progress(done, total)` counts chunks.
+    """
     step = max(1, int(step_seconds))
     t0 = int(_utc(start).timestamp())
     t1 = int(_utc(end).timestamp())
@@ -156,28 +176,53 @@ def simulate(
     seconds = np.arange(first, t1, step, dtype=np.int64)
     index = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True), name="time")
     wanted_regions = [r for r in (regions or tuple(REGIONS)) if r]
+    unknown = [r for r in wanted_regions if r not in REGIONS]
+    if unknown:
+        raise UsageError(
+            f"region {', '.join(unknown)} is not simulated; the simulator's regions are "
+            + ", ".join(REGIONS)
+        )
     units = {spec.name: spec.unit for spec in DEFAULT_METRICS}
-    columns: dict[str, np.ndarray] = {}
-    incidents: list[Incident] = []
-    for region in wanted_regions:
-        model = REGIONS.get(region) or RegionModel(region, "UTC", 80.0, 1.0)
-        values, found = _region(model, seconds, seed, step, _bounds_asked(metrics))
-        for metric, array in values.items():
-            if metrics and metric not in metrics:
-                continue
-            labels = {"region": region}
-            if metric == "pipeline_latency_p95":
-                labels["endpoint"] = ENDPOINT
-            columns[SeriesKey.of(metric, labels).id] = array
-        incidents.extend(found)
-    data = pd.DataFrame(columns, index=index)
+    n = len(seconds)
+    starts = list(range(0, n, _CHUNK_STEPS)) or [0]
+    total = len(starts) * len(wanted_regions)
+    ids: list[str] = []
+    block: np.ndarray | None = None
+    incidents: set[Incident] = set()
+    done = 0
+    for r, region in enumerate(wanted_regions):
+        model = REGIONS[region]
+        for a in starts:
+            part = seconds[a : a + _CHUNK_STEPS]
+            values, found = _region(model, part, seed, step, _bounds_asked(metrics))
+            picked = [(m, arr) for m, arr in values.items() if not metrics or m in metrics]
+            if block is None:
+                per_region = len(picked)
+                block = np.empty((n, per_region * len(wanted_regions)), dtype=np.float64)
+            if a == 0:
+                for metric, _ in picked:
+                    labels = {"region": region}
+                    if metric == "pipeline_latency_p95":
+                        labels["endpoint"] = ENDPOINT
+                    ids.append(SeriesKey.of(metric, labels).id)
+            width = len(picked)
+            for j, (_, array) in enumerate(picked):
+                block[a : a + len(part), r * width + j] = array
+            incidents.update(found)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    if block is None:
+        block = np.empty((n, 0), dtype=np.float64)
+    data = pd.DataFrame(block, index=index, columns=ids, copy=False)
+    columns = set(ids)
     # Keep an incident only where it touches a series in the frame, naming just those.
-    incidents = [
+    kept = [
         dataclasses.replace(i, series=tuple(s for s in i.series if s in columns))
         for i in incidents
         if any(s in columns for s in i.series)
     ]
-    incidents.sort(key=lambda i: (i.start, i.name))
+    kept.sort(key=lambda i: (i.start, i.name))
     frame_units = {c: units.get(SeriesKey.parse(c).metric, "ratio") for c in data.columns}
     return MetricFrame(
         data,
@@ -185,7 +230,7 @@ def simulate(
         source=f"sim:{seed}",
         step_seconds=step,
         simulated=True,
-        incidents=incidents,
+        incidents=kept,
     )
 
 

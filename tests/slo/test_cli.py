@@ -47,15 +47,22 @@ def test_json_matches_the_schema_with_both_slis(
     availability = data["objectives"][0]
     assert availability["window_start"] == "2026-10-04T00:00:00Z"  # 28 days by default
     assert [s["scope"] for s in availability["scopes"]] == [
-        "fleet", "asia-southeast1", "europe-west1", "us-central1"
-    ]  # fmt: skip
+        "fleet",
+        "asia-southeast1",
+        "europe-west1",
+        "us-central1",
+    ]
     assert data["simulated"] is True
     fleet = availability["scopes"][0]
     assert 0 < fleet["consumed"] < 1 and availability["status"] == "met"
     replay = availability["replay"][0]["rules"]
     assert [r["name"] for r in replay] == [
-        "page-1h", "page-6h", "ticket-3d", "static-slo", "static-5xx"
-    ]  # fmt: skip
+        "page-1h",
+        "page-6h",
+        "ticket-3d",
+        "static-slo",
+        "static-5xx",
+    ]
     # On the same history the static objective threshold pages more often for nothing.
     assert replay[3]["false_alerts"] > replay[0]["false_alerts"]
 
@@ -105,8 +112,17 @@ def test_bad_objectives_are_one_line_and_exit_3(
 def test_fail_on_gates_exit_5_after_writing_the_report(
     cwd: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = ion("slo", *SIM, "--format", "markdown", "-o", "r.md",
-               "--fail-on", "budget-remaining-below", "50")  # fmt: skip
+    code = ion(
+        "slo",
+        *SIM,
+        "--format",
+        "markdown",
+        "-o",
+        "r.md",
+        "--fail-on",
+        "budget-remaining-below",
+        "50",
+    )
     assert code == 5
     err = capsys.readouterr().err
     assert "availability (fleet)" in err and "below 50%" in err

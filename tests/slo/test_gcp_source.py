@@ -42,14 +42,31 @@ def _series() -> list[FakeSeries]:
     slow[100:110, 2] = 140.0
     slow[100:110, 3] = 60.0  # 600 requests slower than 200 ms
     return [
-        FakeSeries("run.googleapis.com/request_count", "cloud_run_revision",
-                   {"response_code_class": cls}, resource, "DELTA", "INT64", times, values)
+        FakeSeries(
+            "run.googleapis.com/request_count",
+            "cloud_run_revision",
+            {"response_code_class": cls},
+            resource,
+            "DELTA",
+            "INT64",
+            times,
+            values,
+        )
         for cls, values in (("2xx", ok), ("5xx", bad))
     ] + [
-        FakeSeries("run.googleapis.com/request_latencies", "cloud_run_revision",
-                   {"response_code_class": "2xx"}, resource, "DELTA", "DISTRIBUTION", times,
-                   slow, BOUNDS, slow.sum(axis=1) * 80.0)
-    ]  # fmt: skip
+        FakeSeries(
+            "run.googleapis.com/request_latencies",
+            "cloud_run_revision",
+            {"response_code_class": "2xx"},
+            resource,
+            "DELTA",
+            "DISTRIBUTION",
+            times,
+            slow,
+            BOUNDS,
+            slow.sum(axis=1) * 80.0,
+        )
+    ]
 
 
 @pytest.fixture
@@ -61,8 +78,17 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningFak
         yield running
 
 
-ARGS = ["slo", "--source", "gcp", "--since", "3h", "--until", "2026-11-01T00:01:00Z",
-        "--region", "us-central1"]  # fmt: skip
+ARGS = [
+    "slo",
+    "--source",
+    "gcp",
+    "--since",
+    "3h",
+    "--until",
+    "2026-11-01T00:01:00Z",
+    "--region",
+    "us-central1",
+]
 
 
 def test_counts_good_requests_from_counts_and_buckets(fake: RunningFake, tmp_path: Path) -> None:

@@ -30,8 +30,9 @@ def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_default_rules_pass_promtool_check(tmp_path: Path) -> None:
     latency = SloSpec("latency", "latency", 0.99, threshold_ms=250.0)  # a serve bucket bound
-    text = prometheus_rules("ion-mentoring", (SloSpec("availability", "availability", 0.9995),
-                                              latency))  # fmt: skip
+    text = prometheus_rules(
+        "ion-mentoring", (SloSpec("availability", "availability", 0.9995), latency)
+    )
     (tmp_path / "rules.yml").write_text(text)
     run = promtool("check", "rules", "rules.yml", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
