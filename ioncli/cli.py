@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ioncli import __version__
-from ioncli.commands import cost_report, dashboard, pull, serve, tune_alerts
+from ioncli.commands import cost_report, dashboard, pull, serve, slo, tune_alerts
 from ioncli.commands._common import AppState
 from ioncli.errors import EXIT_UNEXPECTED, IonError
 
@@ -79,6 +79,7 @@ app.command("serve", epilog=examples(serve.EPILOG))(serve.serve)
 app.command("dashboard", epilog=examples(dashboard.EPILOG))(dashboard.dashboard)
 app.command("tune-alerts", epilog=examples(tune_alerts.EPILOG))(tune_alerts.tune_alerts)
 app.command("cost-report", epilog=examples(cost_report.EPILOG))(cost_report.cost_report)
+app.command("slo", epilog=examples(slo.EPILOG))(slo.slo)
 app.command("pull", epilog=examples(pull.EPILOG))(pull.pull)
 
 

@@ -94,6 +94,8 @@ class Settings:
     cost: CostSettings = field(default_factory=CostSettings)
     # User catalog entries, validated by ioncli.sources.catalog (it knows their shape).
     metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # `[slo.NAME]` objectives, validated by ioncli.slo.config (it knows their shape).
+    slo: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Set from the environment only (product.md "Emulator convention").
     monitoring_emulator_host: str | None = None
     run_emulator_host: str | None = None

@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SourceOpt,
@@ -167,6 +168,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     yes: YesOpt = False,
     force: ForceOpt = False,
     set_: SetOpt = None,
+    max_points: MaxPointsOpt = None,
     what_if: WhatIfOpt = None,
     traffic: TrafficOpt = None,
     fmt: FormatOpt = Format.TEXT,
@@ -216,7 +218,15 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
         )
     else:
         frame, fleet, clients, notes = _measured(
-            settings, source, regions, region or [], service_config, since, until, step
+            settings,
+            source,
+            regions,
+            region or [],
+            service_config,
+            since,
+            until,
+            step,
+            max_points=max_points,
         )
     options = Options(
         floor=settings.cost.min_instance_floor,
@@ -332,6 +342,8 @@ def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
     since: str | None,
     until: str | None,
     step: str | None,
+    *,
+    max_points: int | None = None,
 ) -> tuple[Any, Any, Any, list[str]]:
     """The source's history for the range, its regions and the service configuration."""
     from ioncli.commands._source import load_frame
@@ -340,7 +352,7 @@ def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
 
     kind = (source or settings.source).strip().split(":", 1)[0].lower()
     window = since if since is not None or kind == "file" else DEFAULT_SINCE
-    frame = load_frame(settings, source, window, until, step, METRICS, asked)
+    frame = load_frame(settings, source, window, until, step, METRICS, asked, max_points=max_points)
     frame, regions, notes = align_regions(frame, regions, explicit=bool(asked))
     fleet, clients = _fleet(settings, regions, service_config)
     return frame, fleet, clients, [*_future_until(until, kind), *notes]

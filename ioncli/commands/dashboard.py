@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SinceOpt,
@@ -94,6 +95,7 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     service: ServiceOpt = None,
     watch: WatchOpt = None,
     fail_on: FailOnOpt = None,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -120,11 +122,8 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from ioncli.commands._source import load_frame
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.dashboards import definitions
-    from ioncli.dashboards.analysis import build_report
-    from ioncli.dashboards.render import RENDERERS
-    from ioncli.render import emit
     from ioncli.sources.catalog import known_names
     from ioncli.thresholds import load_thresholds
 
@@ -132,9 +131,17 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
     metrics = definitions.to_fetch(specs, thresholds, known_names(settings))
     regions = tuple(region or ())
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(settings, source, since, until, step, metrics, regions, max_points=max_points)
+
+    from ioncli.dashboards.analysis import build_report
+    from ioncli.dashboards.render import RENDERERS
+    from ioncli.render import emit
 
     def build() -> DashboardReport:
-        frame = load_frame(settings, source, since, until, step, metrics, regions)
+        frame = load_frame(
+            settings, source, since, until, step, metrics, regions, max_points=max_points
+        )
         return build_report(
             frame,
             thresholds,

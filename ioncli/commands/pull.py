@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SinceOpt,
@@ -73,6 +74,7 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
     service: ServiceOpt = None,
     metric: MetricOpt = None,
     no_cache: NoCacheOpt = False,
+    max_points: MaxPointsOpt = None,
 ) -> None:
     """Write a source's series for a time range to a file, for offline analysis and CI."""
     settings = state_of(ctx).settings().override(service=service)
@@ -95,6 +97,7 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
         tuple(metric or ()),
         tuple(region or ()),
         cache_dir=None if no_cache else default_cache_dir(),
+        max_points=max_points,
     )
     _write(frame, output, suffix)
     _summary(frame, output)

@@ -11,6 +11,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SourceOpt,
@@ -166,6 +167,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -175,12 +177,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     settings = configured.override(service=service)
     _check_flags(check=check, apply=apply, yes=yes, write=write)
     from ioncli.alerting import baselines as files
-    from ioncli.alerting.build import build_report
-    from ioncli.alerting.incidents import load_incidents
-    from ioncli.alerting.render import renderers
-    from ioncli.alerting.tune import TuneOptions
-    from ioncli.commands._source import load_frame
-    from ioncli.render import emit
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
@@ -206,7 +203,19 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         _require_project(settings)  # before computing: a missing project is a one-line error
     if since is None and until is None and not is_file:
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
-    frame = load_frame(settings, source, since, until, step, tuple(metric or ()), region)
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
+    from ioncli.alerting.build import build_report
+    from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.render import renderers
+    from ioncli.alerting.tune import TuneOptions
+    from ioncli.render import emit
+
+    frame = load_frame(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
     options = TuneOptions(
         max_alerts_per_week=alerts.max_alerts_per_week
         if max_alerts_per_week is None

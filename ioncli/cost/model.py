@@ -55,12 +55,31 @@ class StepCosts:
         return out
 
 
-def linger_instances(busy: np.ndarray, step_seconds: int) -> np.ndarray:
-    """Instances alive with no min: every instance needed in the last 15 minutes (Cloud Run
-    keeps an idle instance about that long after its last request)."""
+_RECENT: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _needed_and_recent(busy: np.ndarray, step_seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    """Instances needed per step (ceil of busy) and the most needed in the 15 minutes before.
+
+    Every Evaluator of a region asks for these (one per candidate, what-if and right-sizing
+    price), so they are kept for the last few busy arrays (by identity; the array is held so
+    its id cannot be reused)."""
+    hit = _RECENT.get(id(busy))
+    if hit is not None and hit[0] is busy:
+        return hit[1], hit[2]
     needed = np.ceil(busy - 1e-9)
     window = max(1, round(LINGER_SECONDS / step_seconds))
     recent = _rolling_previous_max(needed, window)
+    if len(_RECENT) >= 32:
+        _RECENT.pop(next(iter(_RECENT)))
+    _RECENT[id(busy)] = (busy, needed, recent)
+    return needed, recent
+
+
+def linger_instances(busy: np.ndarray, step_seconds: int) -> np.ndarray:
+    """Instances alive with no min: every instance needed in the last 15 minutes (Cloud Run
+    keeps an idle instance about that long after its last request)."""
+    needed, recent = _needed_and_recent(busy, step_seconds)
     out: np.ndarray = np.maximum(needed, recent)
     return out
 
@@ -166,9 +185,8 @@ class StartModel:
     def __init__(self, series: RegionSeries, concurrency: int) -> None:
         busy = series.busy
         self.step_seconds = series.step_seconds
-        self._needed = np.ceil(busy - 1e-9)
-        linger = max(1, round(LINGER_SECONDS / series.step_seconds))
-        self._recent = _rolling_previous_max(self._needed, linger)
+        self._needed, recent = _needed_and_recent(busy, series.step_seconds)
+        self._recent = recent.copy()
         # The first step has no history: assume the range started in a steady state.
         if self._recent.size:
             self._recent[0] = self._needed[0]

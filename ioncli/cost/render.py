@@ -297,6 +297,17 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
                 money(b.difference, signed=True),
             )
         parts.append(bill)
+    if report.rightsizing:
+        sizing = Table(title="Right-sizing", title_justify="left")
+        for col in ("region", "change", "now → proposed", "$ / month", "evidence", "risk"):
+            sizing.add_column(col, justify="right" if col == "$ / month" else "left",
+                              no_wrap=col == "region")  # fmt: skip
+        for z in report.rightsizing:
+            sizing.add_row(z.region, z.kind, f"{z.current} → {z.proposed}",
+                           money(z.monthly_change, signed=True), z.evidence, z.risk)  # fmt: skip
+        parts.append(sizing)
+        for z in report.rightsizing:
+            parts.append(Text(f"  {z.region}, {z.kind}: {z.command}", style="dim"))
     if report.held_revisions:
         held = Table(title="Warm instances held by revisions without traffic", title_justify="left")
         for col in ("region", "revision", "tags", "warm", "cost / month"):

@@ -36,6 +36,8 @@ from ioncli.cost.recommend import (
     recommend_min,
     report_schedule,
 )
+from ioncli.cost.rightsize import Sizing
+from ioncli.cost.rightsize import recommend as rightsize
 from ioncli.cost.service_config import FleetConfig
 from ioncli.cost.usage import METRICS, UsageSummary, extract
 from ioncli.errors import DataError
@@ -112,6 +114,7 @@ class CostReport:
     schedules: tuple[Schedule, ...]
     held_revisions: tuple[HeldRevision, ...]
     billing_options: tuple[BillingOption, ...]
+    rightsizing: tuple[Sizing, ...]
     max_cold_start_share: float
     warnings: tuple[str, ...] = ()
     comparison: Comparison | None = None
@@ -217,6 +220,7 @@ def build_report(
     schedules: list[Schedule] = []
     held: list[HeldRevision] = []
     billing: list[BillingOption] = []
+    sizing: list[Sizing] = []
     credited: list[Credited] = []
     for config in fleet.regions:
         s = series[config.region]
@@ -270,7 +274,9 @@ def build_report(
         theirs = report_schedule(s, config, table) if fleet.service == REPORT_SERVICE else None
         if theirs is not None:
             schedules.append(theirs)
-        held.extend(held_revisions(config, table))
+        held_here = held_revisions(config, table)
+        held.extend(held_here)
+        sizing.extend(rightsize(s, config, table, held_here))
         billing.append(billing_option(s, config, table))
     totals = _totals(
         costs_out, table, options, fleet, credited=credited, month_start=month_start, end=end
@@ -297,6 +303,7 @@ def build_report(
         schedules=tuple(schedules),
         held_revisions=tuple(held),
         billing_options=tuple(billing),
+        rightsizing=tuple(sorted(sizing, key=lambda r: r.monthly_change)),
         max_cold_start_share=options.max_cold_start_share,
         warnings=tuple(warnings) + tuple(frame.warnings),
         version=version,
