@@ -179,6 +179,31 @@ def _report(  # noqa: PLR0917 (the shared source options, passed through)
     return report, frame
 
 
+def slo_fetch(
+    settings: Settings, source: str | None
+) -> tuple[tuple[SloSpec, ...], Settings, tuple[str, ...], str]:
+    """For the slo dashboard: the objectives, settings that know their latency metrics,
+    the metrics to fetch and the default range (the longest window)."""
+    from ioncli.slo.config import load_slos
+    from ioncli.slo.events import metrics_for
+    from ioncli.sources.sim import LATENCY_BOUNDS
+
+    where = settings.source_file or "configuration"
+    slos = load_slos(settings.slo, where)
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    latency = [s for s in slos if s.sli == "latency"]
+    if kind == "sim":
+        from ioncli.slo.events import check_threshold
+
+        for s in latency:
+            check_threshold(s, LATENCY_BOUNDS, kind, where)
+    wanted = {
+        m for s in slos if not (kind == "local" and s.sli == "latency") for m in metrics_for(s)
+    }
+    days = max((s.window_days or 31) for s in slos)
+    return slos, _with_latency_entries(settings, latency), tuple(sorted(wanted)), f"{days}d"
+
+
 def _with_latency_entries(settings: Settings, latency: list[SloSpec]) -> Settings:
     """Catalog entries for the latency shares: Cloud Monitoring's request_latencies
     distribution, summed per region, read as the share under the threshold's bucket bound."""
