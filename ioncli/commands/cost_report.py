@@ -263,8 +263,16 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
             file=sys.stderr,
         )
         return
-    emit(report, RENDERERS, output_options(fmt, output, step_summary))
+    emit(report, _with_gates(RENDERERS), output_options(fmt, output, step_summary))
     _gate(report)
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import cost_github, cost_junit
+
+    return replace(renderers, github=cost_github, junit=cost_junit)
 
 
 def _gate(report: Any) -> None:

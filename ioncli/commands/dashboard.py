@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ioncli.dashboards.model import DashboardReport
+    from ioncli.render import Renderers
 
 EPILOG = """[b]Examples[/b]
 
@@ -166,19 +167,42 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     if watch is not None:
         _watch(report, build, watch)
         return
-    emit(report, RENDERERS, output_options(fmt, output, step_summary))
+    emit(report, _with_gates(RENDERERS, fail_on), output_options(fmt, output, step_summary))
     if fail_on is not None:
         _gate(report, fail_on)
+
+
+def _with_gates(
+    renderers: Renderers[DashboardReport], fail_on: FailOn | None
+) -> Renderers[DashboardReport]:
+    from dataclasses import replace
+
+    from ioncli.render.gates import dashboard_github, dashboard_junit
+
+    level = fail_on.value if fail_on is not None else None
+    return replace(
+        renderers,
+        github=lambda r: dashboard_github(r, level),
+        junit=lambda r: dashboard_junit(r, level),
+    )
+
+
+_AT_OR_ABOVE = {"warning": ("warning", "critical"), "critical": ("critical",)}
 
 
 def _gate(report: DashboardReport, fail_on: FailOn) -> None:
     from ioncli.dashboards.model import Level
 
-    hits = report.breaches(Level(fail_on.value))
+    floor = Level(fail_on.value)
+    hits = report.breaches(floor)
     if hits:
+        # Count values the way the headline does (a fleet value and its region's cell are
+        # two values), then name the series they come from once each.
+        values = sum(n for k, n in report.counts.items() if k in _AT_OR_ABOVE[floor.value])
         shown = "; ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+        counted = f"{values} value(s)" if values else "active alert(s)"
         raise PolicyViolation(
-            f"{len(hits)} value(s) at or above {fail_on.value} (--fail-on): {shown}"
+            f"{counted} at or above {fail_on.value} (--fail-on), from {len(hits)} series: {shown}"
         )
 
 

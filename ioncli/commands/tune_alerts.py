@@ -176,6 +176,8 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     configured = state_of(ctx).settings()
     settings = configured.override(service=service)
     _check_flags(check=check, apply=apply, yes=yes, write=write)
+    if fmt in (Format.GITHUB, Format.JUNIT) and not check:
+        raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
     from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
@@ -244,13 +246,21 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
     if apply:
         report.apply = _apply(settings, report, dry_run=not yes)
-    emit(report, renderers(), output_options(fmt, output, step_summary))
+    emit(report, _with_gates(renderers()), output_options(fmt, output, step_summary))
     if report.check is not None and report.check.failed:
         raise PolicyViolation(
             f"alert drift: {report.check.failed} threshold(s) moved more than "
             f"{report.check.tolerance:.0%} from {target} (see the diff above); rerun without "
             "--check and commit the file if the change is expected"
         )
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import tune_github, tune_junit
+
+    return replace(renderers, github=tune_github, junit=tune_junit)
 
 
 def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:

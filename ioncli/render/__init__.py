@@ -30,6 +30,8 @@ class Format(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    GITHUB = "github"  # workflow-command annotations, for the gating commands
+    JUNIT = "junit"  # JUnit XML, one test case per threshold or rule
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,18 @@ class OutputOptions:
 
 @dataclass(frozen=True)
 class Renderers(Generic[R]):
-    """One function per format; `text` may return a rich renderable or a string."""
+    """One function per format; `text` may return a rich renderable or a string.
+
+    `github` and `junit` exist only for commands that gate (they say what was judged);
+    the command fills them in, knowing its gate's options.
+    """
 
     text: Callable[[R], RenderableType]
     json: Callable[[R], str]
     markdown: Callable[[R], str]
     html: Callable[[R], str]
+    github: Callable[[R], str] | None = None
+    junit: Callable[[R], str] | None = None
 
 
 def make_console(*, stderr: bool = False, env: Mapping[str, str] | None = None) -> Console:
@@ -90,7 +98,13 @@ def emit(
         else:
             (console or make_console(env=env)).print(renderable)
     else:
-        text = getattr(renderers, options.format.value)(report)
+        render = getattr(renderers, options.format.value)
+        if render is None:
+            raise UsageError(
+                f"--format {options.format.value} is for the gating commands (dashboard, "
+                "tune-alerts --check, cost-report, slo); use text, json, markdown or html"
+            )
+        text = render(report)
         if output is not None:
             write_atomic(output, text)
         else:
