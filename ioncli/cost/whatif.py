@@ -396,6 +396,9 @@ def what_if(
             f"the traffic of {', '.join(removed)} has no measured region left to go to: the "
             "new regions are priced without it"
         )
+    for region in new_by:
+        if region not in today_by and not table.knows(region):
+            risks.append(f"{region}: not in the rate table's region tiers; priced as Tier 2")
     for region, share in moved.items():
         if share != 1.0:
             risks.append(
