@@ -2,7 +2,8 @@
 
 Every band is a trailing-window statistic (`trailing.trailing`, `trailing.Sampled`), so a
 Prometheus rule evaluated every step computes the same numbers. The envelope, exactly (x the
-series, s the frame's step, ph/pw points per hour/week, g the sample interval: s when s >= 5
+series, s the frame's step, ph points per hour, pw points in the trailing window
+(`window_weeks` weeks), g the sample interval: s when s >= 5
 min, else 10 min, with e = g/s, h = ph/e and w = pw/e samples per hour/week; `med_n`,
 `max_n`, `min_n` over n points or samples, each "needing" a count of values or it is absent;
 warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4)) // e)):
@@ -21,11 +22,15 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   `quantile_over_time(0.5, mad[6*h*g-1s:g])`
 - sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
   `max_over_time(spread[w*g-1s:g] offset 6h)`
+- day_hi, day_lo: max/min of `hourly` at t - 1 day, ..., t - 7 days (those present; absent
+  when none is); the largest of `quantile_over_time(0.5, x[h*g-1s:g] offset Nd)`, N = 1..7
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
 spike `x > hi + k (hi - med)` or `x < lo - k (med - lo)`; level `hourly > lv_hi + m (lv_hi -
 lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
-m' (sp_hi - sp_lo)`. A sample at a subquery point is the last frame point at or before it.
+m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
+lv_lo)`. The level and spread sides exist only with 3 or more points an hour. A sample at
+a subquery point is the last frame point at or before it.
 """
 
 from __future__ import annotations
@@ -46,6 +51,27 @@ LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 # side's); its margins start at the trailing range itself (see `Envelope.refine`).
 SPREAD_HOURS = 6
 SPREAD_GRID = (1.0, 1.5, 2.0, 3.0)
+# The same-hour side compares the hourly median with the same hour of the last SEASON_DAYS
+# days (a day of the week's cycle: a jump, a missing peak, a flat stretch inside the range).
+SEASON_DAYS = 7
+# The longest trailing window, whatever the budget (a quarter: Prometheus keeps that much).
+MAX_WINDOW_WEEKS = 13.0
+
+
+def window_weeks(budget: float, direction: str) -> float:
+    """How long the envelope's trailing window is, from the paging budget.
+
+    In a series whose values are exchangeable, the chance that a point is the largest of the
+    window before it is 1 / (points in the window + 1), so a trailing window of W weeks sees
+    about 1 / W new records a week on each side it watches. The budget says how many pages a
+    week the rule may raise, so the window is as long as makes the bare "new record" rate
+    equal the budget: 1 / budget weeks per side watched (2 weeks both ways at the default
+    1 a week). The margins tuned on history then only have to pay for what is not
+    exchangeable (bursts, drifts)."""
+    sides = 2.0 if direction == "both" else 1.0
+    if budget <= 0:
+        return MAX_WINDOW_WEEKS
+    return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
 
 
 class ZScore(Candidate):
@@ -102,6 +128,7 @@ class Envelope(Candidate):
     adaptive = True
     level: float | None = None  # the level side's margin once `refine` found one
     spread: float | None = None  # the spread side's margin once `refine` found one
+    day: float | None = None  # the same-hour side's margin once `refine` found one
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
     def _bands(self) -> dict[str, FloatArray]:
@@ -110,7 +137,8 @@ class Envelope(Candidate):
         if self._arrays is not None:
             return self._arrays
         ctx = self.ctx
-        ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
+        ph, warm = ctx.per_hour, ctx.warm()
+        pw = max(1, round(ctx.per_week * window_weeks(ctx.budget, ctx.direction)))
         x = ctx.values
         # Below a 5-minute step the statistics other than the extremes read 10-minute
         # samples (a subquery with a 10-minute step), so a week is 1,008 values, not 10,080.
@@ -147,6 +175,26 @@ class Envelope(Candidate):
         arrays["spread"] = back(spread)
         arrays["sp_max"] = back(trailing(spread, per_w, span, "max", lv_warm))
         arrays["sp_min"] = back(trailing(spread, per_w, span, "min", lv_warm))
+        # The same-hour side: the hourly median at this time on each of the last SEASON_DAYS
+        # days (the hourly median `offset 1d`, `offset 2d`, ...), their highest and lowest.
+        per_day = max(1, round(86_400 / ctx.step_seconds))
+        frame_hourly = arrays["hourly"]
+        lags = []
+        for day in range(1, SEASON_DAYS + 1):
+            lag = np.full(frame_hourly.size, np.nan)
+            shift = day * per_day
+            if shift < lag.size:
+                lag[shift:] = frame_hourly[:-shift]
+            lags.append(lag)
+        stacked = np.vstack(lags)
+        seen = np.isfinite(stacked).any(axis=0)
+        with np.errstate(invalid="ignore"):
+            arrays["day_max"] = np.where(
+                seen, np.nanmax(np.where(seen, stacked, 0.0), axis=0), np.nan
+            )
+            arrays["day_min"] = np.where(
+                seen, np.nanmin(np.where(seen, stacked, 0.0), axis=0), np.nan
+            )
         self._arrays = arrays
         return arrays
 
@@ -205,7 +253,20 @@ class Envelope(Candidate):
             cond = cond | self._level_condition(self.level)
         if self.spread is not None:
             cond = cond | self._spread_condition(self.spread)
+        if self.day is not None:
+            cond = cond | self._day_condition(self.day)
         return cond
+
+    def _day_condition(self, m: float) -> BoolArray:
+        """The hourly median beyond the range of the same hour on the last SEASON_DAYS days
+        by m × the trailing range of hourly medians: a change of the daily shape (a missing
+        peak, a jump, a flat stretch) that stays inside the week's range."""
+        b = self._bands()
+        width = b["lv_max"] - b["lv_min"]
+        with np.errstate(invalid="ignore"):
+            above = b["hourly"] > b["day_max"] + m * width
+            below = b["hourly"] < b["day_min"] - m * width
+        return sides(self.ctx, above, below)
 
     def _level_condition(self, m: float) -> BoolArray:
         """The hourly median beyond the trailing range of hourly medians by m × that range:
@@ -234,15 +295,27 @@ class Envelope(Candidate):
         history never showed."""
         ctx = self.ctx
         b = self._bands()
-        self.level = self._quiet_margin(
-            b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+        # An hour of fewer than 3 values has no median worth the name (one value is the
+        # spike side's business): the level and spread sides need a few values an hour.
+        if ctx.per_hour >= 3:
+            self.level = self._quiet_margin(
+                b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+            )
+            self.spread = self._quiet_margin(
+                b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
+            )
+        self.day = self._quiet_margin(
+            b["hourly"],
+            b["day_max"],
+            b["day_min"],
+            ctx.direction,
+            need,
+            LEVEL_GRID,
+            b["lv_max"] - b["lv_min"],
         )
-        self.spread = self._quiet_margin(
-            b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
-        )
-        return self.level is not None or self.spread is not None
+        return self.level is not None or self.spread is not None or self.day is not None
 
-    def _quiet_margin(  # noqa: PLR0917 (private helper, two call sites)
+    def _quiet_margin(  # noqa: PLR0917 (private helper, three call sites)
         self,
         stat: FloatArray,
         top: FloatArray,
@@ -250,16 +323,18 @@ class Envelope(Candidate):
         direction: str,
         need: int,
         grid: tuple[float, ...],
+        scale: FloatArray | None = None,
     ) -> float | None:
-        """The smallest margin of `grid` (× top − bottom) at which `stat` beyond the band
-        never fires over the learning window, in one pass instead of a replay per margin."""
+        """The smallest margin of `grid` (× `scale`, default top − bottom) at which `stat`
+        beyond the band never fires over the learning window, in one pass instead of a
+        replay per margin."""
         ctx = self.ctx
         at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
         h, hi, lo = stat[at], top[at], bottom[at]
         # The margin each point needs to stay quiet; a run of `need` points fires at every
         # margin below the smallest of theirs, so one pass finds the widest one history needs.
         with np.errstate(invalid="ignore", divide="ignore"):
-            width = hi - lo
+            width = hi - lo if scale is None else scale[at]
             up = np.where(h > hi, (h - hi) / width, -np.inf)
             down = np.where(h < lo, (lo - h) / width, -np.inf)
         up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
@@ -290,7 +365,8 @@ class Envelope(Candidate):
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
-        text = f"trailing week's range widened by {k:g} × (max − median)"
+        weeks = window_weeks(self.ctx.budget, self.ctx.direction)
+        text = f"trailing {weeks:g}-week range widened by {k:g} × (max − median)"
         if self.level is not None:
             text += (
                 f", or the hourly median beyond the trailing week's range of hourly medians "
@@ -301,5 +377,10 @@ class Envelope(Candidate):
                 f", or the {SPREAD_HOURS}-hour spread (median absolute deviation from the "
                 f"hourly median) beyond the trailing week's range of spreads by "
                 f"{self.spread:g} × that range"
+            )
+        if self.day is not None:
+            text += (
+                f", or the hourly median beyond its range at the same hour of the last "
+                f"{SEASON_DAYS} days by {self.day:g} × the trailing range of hourly medians"
             )
         return text

@@ -257,7 +257,17 @@ def _tune_series(
     assert isinstance(index, pd.DatetimeIndex)
     step = frame.step_seconds
     start, learn, base = _learning(column, values, index, split, step, incidents)
-    ctx = Context(values, index, step, start, split, learn, base, _direction(column, options))
+    ctx = Context(
+        values,
+        index,
+        step,
+        start,
+        split,
+        learn,
+        base,
+        _direction(column, options),
+        options.max_alerts_per_week,
+    )
     need = bt.need_points(options.duration_seconds, step)
     hist_weeks = (split - start) * step / bt.WEEK_SECONDS
     mine = [i for i in incidents if applies_to(i, column)]
