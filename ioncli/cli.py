@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ioncli import __version__
-from ioncli.commands import cost_report, dashboard, pull, serve, tune_alerts
+from ioncli.commands import cost_report, dashboard, pull, serve, slo, tune_alerts
 from ioncli.commands._common import AppState
 from ioncli.errors import EXIT_UNEXPECTED, IonError
 
@@ -45,7 +45,7 @@ def root(
         typer.Option(
             "--config",
             "-c",
-            help="Config file (default: ./ion.toml, else \\[tool.ion] in pyproject.toml).",
+            help="Config file (default: ./ion.toml, else [tool.ion] in pyproject.toml).",
             envvar="ION_CONFIG",
             dir_okay=False,
         ),
@@ -55,7 +55,9 @@ def root(
     ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Operations CLI for the ION Mentoring service on Cloud Run."""
@@ -77,6 +79,7 @@ app.command("serve", epilog=examples(serve.EPILOG))(serve.serve)
 app.command("dashboard", epilog=examples(dashboard.EPILOG))(dashboard.dashboard)
 app.command("tune-alerts", epilog=examples(tune_alerts.EPILOG))(tune_alerts.tune_alerts)
 app.command("cost-report", epilog=examples(cost_report.EPILOG))(cost_report.cost_report)
+app.command("slo", epilog=examples(slo.EPILOG))(slo.slo)
 app.command("pull", epilog=examples(pull.EPILOG))(pull.pull)
 
 

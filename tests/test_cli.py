@@ -37,10 +37,16 @@ def test_every_command_has_help_with_examples(command: str) -> None:
     assert f"ion {command}" in text
 
 
-def test_version_flag() -> None:
-    result = runner.invoke(app, ["--version"])
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_flag(flag: str) -> None:
+    result = runner.invoke(app, [flag])
     assert result.exit_code == 0
     assert result.output.strip() == f"ion {__version__}"
+
+
+def test_root_help_has_no_stray_markup_escapes() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert "[tool.ion]" in result.output and "\\[" not in result.output
 
 
 def test_no_arguments_shows_help_and_is_a_usage_error() -> None:

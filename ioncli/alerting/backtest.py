@@ -37,6 +37,17 @@ def need_points(window_seconds: int, step_seconds: int) -> int:
     return 1 + -(-max(0, int(window_seconds)) // step)
 
 
+DEFAULT_DATA_SECONDS = 300  # without --duration: the condition over 5 minutes of data
+
+
+def default_need(step_seconds: int) -> int:
+    """Points without --duration: as many as cover 5 minutes of data (one aligned point
+    stands for a whole step), so `for` is 5 minutes less one step: 240 s at a 1-minute
+    step, 0 at 5 minutes and above."""
+    step = max(1, int(step_seconds))
+    return max(1, -(-DEFAULT_DATA_SECONDS // step))
+
+
 def fire_spans(condition: BoolArray, need: int) -> tuple[IntArray, IntArray]:
     """(fire index, close index) of every alert episode; close == len when still open.
 

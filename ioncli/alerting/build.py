@@ -31,7 +31,7 @@ def build_report(
             + (" ..." if len(over) > 5 else "")
         )
     step = frame.step_seconds
-    if step > 0 and options.duration_seconds % step:
+    if options.duration_seconds is not None and step > 0 and options.duration_seconds % step:
         rounded = -(-options.duration_seconds // step) * step
         warnings.append(
             f"--duration {options.duration_seconds} s rounded up to {rounded} s, a whole "
@@ -59,4 +59,5 @@ def build_report(
         incidents=tuned.incidents,
         skipped=tuned.skipped,
         warnings=warnings,
+        simulated=frame.simulated,
     )

@@ -158,9 +158,16 @@ def _zscore(cand: Candidate, k: float, series: str) -> Translation:
     return Translation("promql", query, None, None, note)
 
 
+def _envelope(cand: Candidate, k: float, series: str) -> Translation:
+    from ioncli.alerting.promql_envelope import translate_envelope
+
+    return translate_envelope(cand, k, series)
+
+
 # One entry per kind `auto` may choose. A new kind adds its function here (and a promtool
 # proof comes with it: tests/alerting/test_promtool.py is parametrised over this registry).
 TRANSLATORS: dict[str, Translator] = {
+    "envelope": _envelope,
     "seasonal": _seasonal,
     "zscore": _zscore,
     "robust": _static,
@@ -168,12 +175,7 @@ TRANSLATORS: dict[str, Translator] = {
 }
 
 # Kinds that exist but have no exact translation, and why (said in the report).
-NOT_EXPRESSIBLE: dict[str, str] = {
-    "envelope": (
-        "no exact PromQL form: its level and spread sides are medians of rolling medians "
-        "over 10-minute blocks"
-    ),
-}
+NOT_EXPRESSIBLE: dict[str, str] = {}
 
 
 def translate(cand: Candidate, k: float, series: str) -> Translation | None:

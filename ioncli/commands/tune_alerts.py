@@ -11,9 +11,9 @@ import typer
 
 from ioncli.commands._common import OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
-    SinceOpt,
     SourceOpt,
     StepOpt,
     UntilOpt,
@@ -39,8 +39,9 @@ EPILOG = """[b]Examples[/b]
 
   ion tune-alerts --format prometheus-rules --output ion-rules.yml --no-write
 
-Default range: the last 7 days (a file: all of it). Writes baselines/<service>.json
-(atomically) unless --check or --no-write.
+Default range: the last 7 days (a file: all of it); --check: the range stored in the
+baselines file. Writes baselines/<service>.json for the configured service from a
+metric source (not a file, not --check) unless --no-write; --write forces it.
 Exit codes: 4 not enough data, 5 alert drift (--check), 3 broken baselines file,
 1 a rejected --apply (undone; the report is still printed, the baselines file untouched).
 """
@@ -51,6 +52,8 @@ class TuneFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    GITHUB = "github"
+    JUNIT = "junit"
     PROMETHEUS_RULES = "prometheus-rules"
 
 
@@ -62,6 +65,18 @@ TuneFormatOpt = Annotated[
         help="Output format; prometheus-rules writes the chosen rules as a Prometheus "
         "alerting-rules file.",
         case_sensitive=False,
+    ),
+]
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Start of the range: a duration back from --until (90m, 24h, 7d, 2w) or an ISO "
+        "time. Default 7d, so weekly habits are seen (a file: its whole range; --check: the "
+        "range stored in the baselines file).",
+        show_default=False,
     ),
 ]
 
@@ -121,8 +136,9 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             "--duration",
             metavar="SECONDS",
             min=0,
-            help="How long a value must be bad before it pages (default 300), rounded up to "
-            "whole steps: the alert's `for`.",
+            help="The alert's `for`: the condition must hold at every step for this long "
+            "(rounded up to whole steps). Default: the condition over 5 minutes of data "
+            "(`for` 240 s at a 1-minute step, 0 at 5 minutes and above).",
             show_default=False,
         ),
     ] = None,
@@ -138,7 +154,11 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Compare with the committed baselines file; exit 5 on drift."),
+        typer.Option(
+            "--check",
+            help="Compare with the committed baselines file over the range stored in it "
+            "(or --since/--until); exit 5 on drift.",
+        ),
     ] = False,
     tolerance: Annotated[
         float | None,
@@ -150,8 +170,14 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write/--no-write", help="Write baselines/<service>.json.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--write/--no-write",
+            help="Write baselines/<service>.json. Default: yes for the configured service "
+            "from a metric source; no for a file source, another --service, or --check.",
+            show_default=False,
+        ),
+    ] = None,
     baselines_dir: Annotated[
         Path | None,
         typer.Option(
@@ -168,22 +194,19 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
+    max_points: MaxPointsOpt = None,
     fmt: TuneFormatOpt = TuneFormat.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
 ) -> None:
     """Learn baselines from metric history and propose alert thresholds within a paging budget."""
-    settings = state_of(ctx).settings().override(service=service)
-    if yes and not apply:
-        raise UsageError("--yes only makes sense with --apply")
-    if check and apply:
-        raise UsageError("--check and --apply do not go together: check first, then apply")
+    configured = state_of(ctx).settings()
+    settings = configured.override(service=service)
+    _check_flags(check=check, apply=apply, yes=yes, write=write)
+    if fmt in (TuneFormat.GITHUB, TuneFormat.JUNIT) and not check:
+        raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
-    from ioncli.alerting.build import build_report
-    from ioncli.alerting.incidents import load_incidents
-    from ioncli.alerting.promnames import series_promql
-    from ioncli.alerting.tune import TuneOptions
-    from ioncli.commands._source import load_frame
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
@@ -194,9 +217,32 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             f"{where}: key 'alerts.rule' must be one of {choices}, found {alerts.rule!r}"
         )
     spec = source or settings.source
-    if since is None and until is None and not spec.startswith("file:"):
+    is_file = spec.strip().lower().startswith("file:")
+    folder = baselines_dir or Path(alerts.baselines_dir)
+    target = files.path_for(folder, settings.service)
+    committed = None
+    if check:
+        # Read (and validate) the committed file before any data is pulled: a missing or
+        # broken file is reported at once, not after the whole tuning run.
+        committed = files.read(target)
+        since, until, step, baseline_end = _check_window(
+            committed, since, until, step, baseline_end
+        )
+    if apply:
+        _require_project(settings)  # before computing: a missing project is a one-line error
+    if since is None and until is None and not is_file:
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
-    frame = load_frame(settings, source, since, until, step, tuple(metric or ()), region)
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
+    from ioncli.alerting.build import build_report
+    from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.tune import TuneOptions
+
+    frame = load_frame(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
     specs = catalog(settings)
     options = TuneOptions(
         max_alerts_per_week=alerts.max_alerts_per_week
@@ -207,12 +253,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         duration_seconds=alerts.duration_seconds if duration is None else duration,
         incidents=load_incidents(incidents) if incidents else (),
         directions={name: s.bad_direction for name, s in specs.items()},
-        series_queries={
-            column: series_promql(
-                specs.get(column.split("{", 1)[0]), column, settings.service, frame.step_seconds
-            )
-            for column in frame.data.columns
-        },
+        series_queries=_series_queries(frame, specs, settings.service),
     )
     total = frame.data.shape[1]
     # Small runs finish before a bar would be worth drawing.
@@ -220,19 +261,18 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         "tuning and backtesting series", total, show=None if total >= 10 else False
     ) as advance:
         report = build_report(frame, options, service=settings.service, progress=advance)
-    folder = baselines_dir or Path(alerts.baselines_dir)
-    target = files.path_for(folder, settings.service)
+    report.apply = _apply(settings, report, dry_run=not yes) if apply else None
+    failed = report.apply.error if report.apply is not None else None
     if check:
         report.check = files.check(
-            report, target, alerts.drift_tolerance if tolerance is None else tolerance
+            report, target, alerts.drift_tolerance if tolerance is None else tolerance, committed
         )
-    if apply:
-        report.apply = _apply(settings, report, dry_run=not yes)
-    failed = report.apply.error if report.apply is not None else None
-    # The baselines file follows the cloud: written once the policies changed, never after
-    # a rejected (and undone) apply.
-    if write and not check and not failed:
-        report.baselines_file = str(files.write(report, folder))
+    elif failed:
+        # The baselines file follows the cloud: never rewritten after a rejected (undone) apply.
+        report.warnings.append(f"{target} not written: the alert policies were not changed")
+    else:
+        decision = _should_write(write, is_file=is_file, asked=settings, configured=configured)
+        _write_baselines(report, folder, target, decision, asked=write)
     _emit(report, fmt, output, step_summary)
     if failed:
         raise ApplyError(failed)
@@ -244,12 +284,36 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         )
 
 
+def _write_baselines(
+    report: Any, folder: Path, target: Path, decision: str | None, *, asked: bool | None
+) -> None:
+    from ioncli.alerting import baselines as files
+
+    if decision is None:
+        report.baselines_file = str(files.write(report, folder))
+    elif asked is None:
+        report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
+
+
+def _series_queries(frame: Any, specs: dict[str, Any], service: str) -> dict[str, str | None]:
+    """Each series as PromQL (Cloud Monitoring's names), for the conditions that run."""
+    from ioncli.alerting.promnames import series_promql
+
+    return {
+        column: series_promql(
+            specs.get(column.split("{", 1)[0]), column, service, frame.step_seconds
+        )
+        for column in frame.data.columns
+    }
+
+
 def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
     from ioncli.alerting.render import renderers
-    from ioncli.render import append_step_summary, emit, write_atomic
+    from ioncli.render import append_step_summary, emit, is_stdout, write_atomic
 
     if fmt is not TuneFormat.PROMETHEUS_RULES:
-        emit(report, renderers(), output_options(Format(fmt.value), output, step_summary))
+        options = output_options(Format(fmt.value), output, step_summary)
+        emit(report, _with_gates(renderers()), options)
         return
     import os
     import sys
@@ -257,13 +321,88 @@ def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool)
     from ioncli.alerting.promrules import render_rules
 
     text = render_rules(report)
-    if output is not None:
-        write_atomic(output, text)
-    else:
+    if is_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
+    else:
+        assert output is not None
+        write_atomic(output, text)
     if step_summary:
         append_step_summary(renderers().markdown(report), os.environ)
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import tune_github, tune_junit
+
+    return replace(renderers, github=tune_github, junit=tune_junit)
+
+
+def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:
+    if yes and not apply:
+        raise UsageError("--yes only makes sense with --apply")
+    if check and apply:
+        raise UsageError("--check and --apply do not go together: check first, then apply")
+    if check and write:
+        raise UsageError("--check never writes the baselines file: drop --write")
+
+
+def _should_write(
+    write: bool | None, *, is_file: bool, asked: Settings, configured: Settings
+) -> str | None:
+    """None when the baselines file should be written, else why not.
+
+    The committed file is what the dashboard and --check trust, so a default run only
+    rewrites it from the configured service's own metrics: a CSV (the README's example) or
+    a one-off `--service` must not silently replace 75 series with one.
+    """
+    if write is True:
+        return None
+    if write is False:
+        return "--no-write"
+    if is_file:
+        return "the data came from a file"
+    if asked.service != configured.service:
+        return f"--service {asked.service} is not the configured service {configured.service}"
+    return None
+
+
+def _check_window(
+    committed: dict[str, Any],
+    since: str | None,
+    until: str | None,
+    step: str | None,
+    baseline_end: str | None,
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """The range --check recomputes over: the stored one unless --since/--until say otherwise.
+
+    An explicit --until alone keeps the stored span and ends it there (a later week of the
+    same length); --since given means the user chose the range.
+    """
+    from ioncli.alerting import baselines as files
+
+    window = committed.get("window")
+    if baseline_end is None and isinstance(window, dict) and since is None and until is None:
+        stored_end = window.get("baseline_end")
+        baseline_end = stored_end if isinstance(stored_end, str) else None
+    stored = files.stored_window(committed)
+    if stored is None:
+        return since, until, step, baseline_end
+    start, end, step_seconds = stored
+    step = step if step is not None else f"{step_seconds}s"
+    if since is not None:
+        return since, until, step, baseline_end
+    if until is None:
+        return start, end, step, baseline_end
+    span = _parse_time(end) - _parse_time(start)
+    return f"{int(span.total_seconds())}s", until, step, baseline_end
+
+
+def _require_project(settings: Settings) -> str:
+    from ioncli.gcp import require_project
+
+    return require_project(settings)
 
 
 def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:

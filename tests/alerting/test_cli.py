@@ -47,6 +47,7 @@ def test_json_learn_then_test_on_a_nab_style_csv(tmp_path: Path, csv_file: Path)
         "2026-01-07T00:00:00",
         "--format",
         "json",
+        "--write",  # a file source writes nothing unless asked
         cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr
@@ -95,7 +96,7 @@ def test_check_passes_then_fails_on_drift_and_on_a_broken_file(
     path = tmp_path / "baselines" / "ion-mentoring.json"
     code, out, err = ion(capsys, *args, "--check")
     assert code == 0, err
-    assert "within tolerance" in out
+    assert "no drift" in out
 
     data = json.loads(path.read_text())
     sid = next(iter(data["series"]))
@@ -252,6 +253,9 @@ def test_duration_is_whole_steps_rounded_up_and_said(
         assert bool(rounded) == (given != expected), data["warnings"]
     code, out, _ = ion(capsys, *args[:-2], "--duration", "60")
     assert "rounded up to 300 s" in out
+    # Without --duration: 5 minutes of data, one point at this 5-minute step (`for` 0).
+    code, out, _ = ion(capsys, *args)
+    assert {s["rule"]["duration_seconds"] for s in json.loads(out)["series"]} == {0}
 
 
 def test_prometheus_rules_format_passes_promtool_check(

@@ -69,7 +69,8 @@ def test_a_static_rule_pages_through_a_threshold_condition() -> None:
     assert t.comparison == monitoring_v3.ComparisonType.COMPARISON_GT
     assert t.threshold_value == series.rule.critical
     assert series.rule.condition is not None and series.rule.condition.type == "threshold"
-    assert t.duration.total_seconds() == series.rule.condition.for_seconds == 300
+    # No --duration at a 5-minute step: the condition over 5 minutes of data, `for` 0.
+    assert t.duration.total_seconds() == series.rule.condition.for_seconds == 0
     assert t.aggregations[0].alignment_period.total_seconds() == 300
     assert policy.severity == monitoring_v3.AlertPolicy.Severity.CRITICAL
     assert policy.user_labels[MANAGED_BY] == "ion"

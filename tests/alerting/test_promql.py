@@ -31,13 +31,6 @@ def test_auto_never_offers_a_kind_without_a_translator(monkeypatch: pytest.Monke
     assert forced.rule.condition is not None and forced.rule.condition.type == "none"
 
 
-def test_envelope_is_not_offered_and_says_why() -> None:
-    f = frame({"latency_p95": latency(4)}, 4)
-    (s,) = build_report(f, TuneOptions(), service="svc").series
-    row = next(c for c in s.candidates if c.kind == "envelope")
-    assert not row.available and "PromQL" in row.note
-
-
 def test_constants_are_written_as_the_same_doubles() -> None:
     for value in (0.1, 1 / 3, 123456.789e-12, -7.25, 1e300):
         assert float(promql.num(value)) == value

@@ -157,8 +157,8 @@ def test_known_incidents_are_reported_caught_with_their_delay() -> None:
         service="svc",
     )
     found = {c.incident: c for c in report.incidents}
-    # Bad from minute 30 at a 5-minute step; `for: 300s` fires one step later.
-    assert found["db"].caught and found["db"].delay_minutes == pytest.approx(35.0)
+    # Bad from minute 30 at a 5-minute step; no --duration: one point of 5 minutes.
+    assert found["db"].caught and found["db"].delay_minutes == pytest.approx(30.0)
     assert not found["quiet"].caught and found["quiet"].delay_minutes is None
     assert report.kinds and all(k.series == 1 for k in report.kinds)
 
