@@ -102,7 +102,7 @@ def emit(
         if render is None:
             raise UsageError(
                 f"--format {options.format.value} is for the gating commands (dashboard, "
-                "tune-alerts --check, cost-report, slo); use text, json, markdown or html"
+                "tune-alerts --check, cost-report); use text, json, markdown or html"
             )
         text = render(report)
         if output is not None:
@@ -112,6 +112,39 @@ def emit(
             sys.stdout.flush()
     if options.step_summary:
         append_step_summary(renderers.markdown(report), env)
+    _extra_outputs(report, renderers, env)
+
+
+def _extra_outputs(report: R, renderers: Renderers[R], env: Mapping[str, str]) -> None:
+    """`ION_OUTPUTS=json=PATH,markdown=PATH,github=-`: more formats from the same report.
+
+    The GitHub Action uses it to get the log's text, the Markdown for the summary and the
+    comment, the JSON for the next run and the annotations from one computation. A format
+    the command does not have (or whose gate was not asked for) is left out silently.
+    """
+    spec = env.get("ION_OUTPUTS", "").strip()
+    if not spec:
+        return
+    for item in spec.split(","):
+        name, _, target = item.strip().partition("=")
+        try:
+            fmt = Format(name.strip().lower())
+        except ValueError:
+            raise UsageError(f"ION_OUTPUTS: unknown format {name!r} in {item!r}") from None
+        if not target.strip() or fmt is Format.TEXT:
+            raise UsageError(f"ION_OUTPUTS: give FORMAT=PATH (not text), found {item!r}")
+        render = getattr(renderers, fmt.value)
+        if render is None:
+            continue
+        try:
+            text = render(report)
+        except UsageError:
+            continue  # e.g. tune-alerts without --check has no gate to annotate
+        if is_stdout(Path(target.strip())):
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+        else:
+            write_atomic(Path(target.strip()), text, what="ION_OUTPUTS")
 
 
 def append_step_summary(markdown: str, env: Mapping[str, str]) -> bool:
