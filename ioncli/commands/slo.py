@@ -40,6 +40,8 @@ class SloFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    GITHUB = "github"
+    JUNIT = "junit"
     PROMETHEUS_RULES = "prometheus-rules"
 
 
@@ -108,7 +110,7 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
         report.apply = _apply(settings, report, slos, dry_run=not yes)
     tripped = _check_gate(report, gate)
     report.gate = tripped
-    _emit(report, slos, fmt, output, step_summary)
+    _emit(report, gate, fmt, output, step_summary)
     from ioncli.commands._source import raise_if_partial
 
     raise_if_partial(frame)  # the output says what is missing; its gates may be off
@@ -277,15 +279,22 @@ def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Any) -> 
 
 def _emit(
     report: SloReport,
-    slos: tuple[SloSpec, ...],
+    gate: tuple[str, float] | None,
     fmt: SloFormat,
     output: Any,
     step_summary: bool,
 ) -> None:
+    from dataclasses import replace
+    from functools import partial
+
     from ioncli.render import Format, OutputOptions, emit
+    from ioncli.slo.ci import slo_github, slo_junit
     from ioncli.slo.render import renderers
 
-    emit(report, renderers(), OutputOptions(Format(fmt.value), output, step_summary))
+    bundle = replace(
+        renderers(), github=partial(slo_github, gate=gate), junit=partial(slo_junit, gate=gate)
+    )
+    emit(report, bundle, OutputOptions(Format(fmt.value), output, step_summary))
 
 
 def _apply(
