@@ -24,6 +24,33 @@ R = TypeVar("R")
 
 MARKDOWN_LIMIT = 65_536  # GitHub's limit for a PR comment body, in characters
 
+# -1 quiet (errors only), 0 normal, 1 verbose; set once by the root command (--quiet/--verbose).
+_VERBOSITY = [0]
+
+
+def set_verbosity(level: int) -> None:
+    _VERBOSITY[0] = max(-1, min(1, level))
+
+
+def verbosity() -> int:
+    return _VERBOSITY[0]
+
+
+def say(message: str, *, level: str = "note") -> None:
+    """A line on stderr: `warning` lines unless --quiet, `note` lines only with --verbose.
+
+    The report itself (stdout or -o) is never affected: warnings stay in it whatever the
+    verbosity; this is only the running commentary.
+    """
+    if level == "warning" and verbosity() < 0:
+        return
+    if level != "warning" and verbosity() < 1:
+        return
+    from rich.markup import escape
+
+    prefix = "[bold yellow]warning:[/bold yellow]" if level == "warning" else "[dim]ion:[/dim]"
+    make_console(stderr=True).print(f"{prefix} {escape(message)}", soft_wrap=True)
+
 
 class Format(StrEnum):
     TEXT = "text"
