@@ -69,3 +69,26 @@ def slo_github(report: SloReport, gate: Gate) -> str:
 
 def slo_junit(report: SloReport, gate: Gate) -> str:
     return junit(slo_cases(report, gate), f"ion slo {report.service}")
+
+
+def tripped(report: SloReport, gate: Gate) -> list[str]:
+    """What crosses the --fail-on gate, one line each (the exit code is 5 when any does)."""
+    if gate is None:
+        return []
+    what, value = gate
+    tripped = []
+    for o in report.objectives:
+        for s in o.scopes:
+            if what == "budget-remaining-below" and s.remaining * 100.0 < value:
+                tripped.append(
+                    f"{o.name} ({s.scope}): {s.remaining * 100:.1f}% of the error budget left, "
+                    f"below {value:g}%"
+                )
+            if what == "burn-rate-above":
+                current = next((b.burn_rate for b in s.burn_rates if b.window == "1h"), None)
+                if current is not None and current > value:
+                    tripped.append(
+                        f"{o.name} ({s.scope}): burning {current:.2f}x over the last hour, "
+                        f"above {value:g}x"
+                    )
+    return tripped
