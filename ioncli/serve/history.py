@@ -368,7 +368,7 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
     step = STEP_SECONDS
     if step_text is not None:
         if (
-            not step_text.isdigit()
+            not (step_text.isascii() and step_text.isdigit())
             or int(step_text) % STEP_SECONDS
             or not (STEP_SECONDS <= int(step_text) <= MAX_STEP_SECONDS)
         ):

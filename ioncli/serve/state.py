@@ -89,6 +89,7 @@ class ServiceState:
         self._tasks: list[asyncio.Task[None]] = []
         self._health: tuple[float, bytes] = (0.0, b"")
         self.started_up = False
+        self._saved = False
 
     @property
     def responder_name(self) -> str:
@@ -101,6 +102,7 @@ class ServiceState:
         if self.started_up:
             return
         self.started_up = True
+        self._saved = False
         self._stop = asyncio.Event()
         serve = self.settings.serve
         from ioncli.serve.sentry import init_sentry
@@ -137,16 +139,7 @@ class ServiceState:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=3.0)
         self._tasks.clear()
-        if self.history is not None and self.sampler is not None:
-            from ioncli.serve.process import hot_entries
-
-            rows = self.sampler.sample(time.time())
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.history.write, rows)
-            if self.settings.serve.warm_up > 0:
-                with contextlib.suppress(Exception):
-                    entries = hot_entries(self, self.settings.serve.warm_up)
-                    await asyncio.to_thread(self.history.save_hot, entries)
+        await self.save_now()
         if self.cache.l2 is not None:
             with contextlib.suppress(Exception):
                 await self.cache.l2.aclose()
@@ -156,6 +149,22 @@ class ServiceState:
         if closer is not None:
             with contextlib.suppress(Exception):
                 await closer()
+
+    async def save_now(self) -> None:
+        """Write the last history sample and the warm-up table, once: at SIGTERM (before
+        connections drain, so a slow client cannot make us lose them) or at the end."""
+        if self.history is None or self.sampler is None or self._saved:
+            return
+        self._saved = True
+        from ioncli.serve.process import hot_entries
+
+        rows = self.sampler.sample(time.time())
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.history.write, rows)
+        if self.settings.serve.warm_up > 0:
+            with contextlib.suppress(Exception):
+                entries = hot_entries(self, self.settings.serve.warm_up)
+                await asyncio.to_thread(self.history.save_hot, entries)
 
     async def _report_cache(self) -> None:
         """Sentry's cache event, once a minute, for the L1 hits and misses of that minute."""
