@@ -50,7 +50,7 @@ class ServeSettings:
     header_read_timeout_seconds: float = 5.0
     body_read_timeout_seconds: float = 10.0
     max_connections: int = 8192
-    max_requests_per_client: int = 128
+    max_body_reads_per_client: int = 64
     shutdown_grace_seconds: float = 6.0
     redis_key_prefix: str = "ion:"
     redis_timeout_seconds: float = 0.25

@@ -37,6 +37,8 @@ Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 JSON = b"application/json"
+PRESSURE_READS = 16  # bodies arriving slowly at once before each reader's client is counted
+REAP_SECONDS = 0.5
 _RID_OK = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -49,7 +51,7 @@ API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'no
 CORS_ALLOW_HEADERS = b"content-type, authorization, x-api-key, x-request-id"
 
 
-@dataclass
+@dataclass(slots=True)
 class Request:
     scope: Scope
     body: bytes
@@ -63,7 +65,7 @@ class Request:
         return parse_qs(raw.decode("latin-1"), keep_blank_values=True)
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     body: bytes
     status: int = 200
@@ -186,15 +188,16 @@ class App:
         )
         self._trust_forwarded = serve.trust_forwarded_for
         self._hops = serve.forwarded_hops
-        self._per_client = serve.max_requests_per_client
-        self._client_inflight: dict[str, int] = {}
+        self._per_client = serve.max_body_reads_per_client
         self._body_timeout = serve.body_read_timeout_seconds
         self._grace = serve.shutdown_grace_seconds
-        # Requests in flight: task -> [started (monotonic), reading the body?]. The reaper
-        # cancels a body read past its deadline (408) and, after SIGTERM, whatever is still
-        # running at the grace deadline (503); `_reasons` says which, so a cancellation that
-        # is not ours still propagates.
-        self._tasks: dict[asyncio.Task[Any], list[Any]] = {}
+        # Requests waiting for their body, as the reaper last saw them: task -> [first seen
+        # (monotonic), client or None]. The reaper finds them by looking at what each task
+        # awaits (see `_request_state`), so a request carries no bookkeeping at all. It
+        # cancels a body read past its deadline (408), the newest readers of a client that
+        # holds too many (429) and, after SIGTERM, every request still running at the grace
+        # deadline (503); `_reasons` says which, so a cancellation not ours still propagates.
+        self._reading: dict[asyncio.Task[Any], list[Any]] = {}
         self._reasons: dict[asyncio.Task[Any], HTTPError] = {}
         self._draining_at: float | None = None
         self._reaper: asyncio.Task[None] | None = None
@@ -262,30 +265,61 @@ class App:
 
     async def _reap(self) -> None:
         while True:
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(REAP_SECONDS)
             self.reap(time.monotonic())
 
     def reap(self, now: float) -> None:
         draining = self._draining_at is not None and now - self._draining_at >= self._grace
-        for task, (started, reading) in list(self._tasks.items()):
-            if task in self._reasons:
+        reading: dict[asyncio.Task[Any], list[Any]] = {}
+        for task in asyncio.all_tasks():
+            if task.done() or task in self._reasons:
                 continue
-            if reading and now - started > self._body_timeout:
-                self._reasons[task] = HTTPError(
+            found = _request_state(task)
+            if found is None:
+                continue
+            if draining:
+                self._cancel(task, 503, "SHUTTING_DOWN", "the server is stopping; retry")
+            elif found[1]:
+                reading[task] = self._reading.get(task) or [now, None, found[0]]
+        self._reading = reading
+        for task, entry in reading.items():
+            if now - entry[0] > self._body_timeout:
+                self._cancel(
+                    task,
                     408,
                     "REQUEST_TIMEOUT",
                     f"the request body did not arrive within {self._body_timeout:g} s",
-                    headers=((b"connection", b"close"),),
                 )
-                task.cancel()
-            elif draining:
-                self._reasons[task] = HTTPError(
-                    503,
-                    "SHUTTING_DOWN",
-                    "the server is stopping; retry on another instance",
-                    headers=((b"connection", b"close"), (b"retry-after", b"1")),
-                )
-                task.cancel()
+        if len(reading) > PRESSURE_READS and self._per_client > 0:
+            self._cap_readers(reading)
+
+    def _cap_readers(self, reading: dict[asyncio.Task[Any], list[Any]]) -> None:
+        """Many bodies are arriving slowly at once: a client holding more than
+        `max_body_reads_per_client` of them gets its newest ones answered 429."""
+        by_client: dict[str, list[tuple[float, asyncio.Task[Any]]]] = {}
+        for task, entry in reading.items():
+            if entry[1] is None:
+                local = entry[2].cr_frame.f_locals if entry[2].cr_frame else {}
+                entry[1] = self._client(local.get("scope", {}), local.get("forwarded"))
+            by_client.setdefault(entry[1], []).append((entry[0], task))
+        for client, tasks in by_client.items():
+            if len(tasks) > self._per_client:
+                tasks.sort(key=lambda pair: pair[0])
+                for _, task in tasks[self._per_client :]:
+                    self._cancel(
+                        task,
+                        429,
+                        "TOO_MANY_IN_FLIGHT",
+                        f"{client} has more than {self._per_client} requests sending their "
+                        "body (max_body_reads_per_client)",
+                    )
+
+    def _cancel(self, task: asyncio.Task[Any], status: int, code: str, message: str) -> None:
+        headers = [(b"connection", b"close")]
+        if status != 408:
+            headers.append((b"retry-after", b"1"))
+        self._reasons[task] = HTTPError(status, code, message, headers=headers)
+        task.cancel()
 
     # ---- one request -------------------------------------------------------------------
 
@@ -315,11 +349,8 @@ class App:
             metrics.busy_since = started
         metrics.inflight += 1
         metrics.inflight_peak = max(metrics.inflight_peak, metrics.inflight)
-        task = asyncio.current_task()
-        tracked = task is not None
-        if tracked:
-            self._tasks[task] = [time.monotonic(), False]  # type: ignore[index]
         client: str | None = None
+        task: asyncio.Task[Any] | None = None
         try:
             rid: str | None = None
             origin: bytes | None = None
@@ -365,11 +396,11 @@ class App:
             extra: tuple[tuple[bytes, bytes], ...] = ()
             try:
                 limited = route is None or route.limited
-                if limited and (self._limiter is not None or self._per_client > 0):
+                if limited and self._limiter is not None:
                     # Before the key check and the route's own answers: guessing keys, probing
                     # routes and preflights all spend the same tokens.
                     client = self._client(scope, forwarded)
-                    self._admit(client)
+                    self._rate_limit(client)
                 if route is None:
                     raise HTTPError(404, "NOT_FOUND", f"no route {path}; see /openapi.json")
                 if method == "OPTIONS":
@@ -384,12 +415,11 @@ class App:
                     if self._api_key is not None and not route.public:
                         self._check_key(presented, conflicting)
                     if method == "POST":
-                        self._check_post(origin, host, content_type_in, length)
-                        if tracked:
-                            self._tasks[task][1] = True  # type: ignore[index]
+                        if origin is not None or (
+                            content_type_in is not None and content_type_in != JSON
+                        ):
+                            self._check_post(origin, host, content_type_in, length)
                         body = await self._read_body(receive, length)
-                        if tracked:
-                            self._tasks[task][1] = False  # type: ignore[index]
                     else:
                         body = b""
                     response = await handler(Request(scope, body, rid, params))
@@ -400,10 +430,11 @@ class App:
             except HTTPError as exc:
                 status, payload, content_type, extra = exc.status, exc.body(rid), JSON, exc.headers
             except asyncio.CancelledError:
-                reason = self._reasons.pop(task, None) if tracked else None  # type: ignore[arg-type]
-                if reason is None:
+                task = asyncio.current_task()
+                reason = self._reasons.pop(task, None) if task is not None else None
+                if reason is None or task is None:
                     raise
-                task.uncancel()  # type: ignore[union-attr]
+                task.uncancel()
                 status, payload, content_type = reason.status, reason.body(rid), JSON
                 extra = reason.headers
             except RecursionError:  # a body nested past what any decoder recurses into
@@ -450,38 +481,19 @@ class App:
             metrics.inflight -= 1
             if metrics.inflight == 0:
                 metrics.busy_seconds += time.perf_counter() - metrics.busy_since
-            if tracked:
-                self._tasks.pop(task, None)  # type: ignore[arg-type]
-                self._reasons.pop(task, None)  # type: ignore[arg-type]
-            if client is not None and self._per_client > 0:
-                left = self._client_inflight.get(client, 1) - 1
-                if left > 0:
-                    self._client_inflight[client] = left
-                else:
-                    self._client_inflight.pop(client, None)
+            if task is not None:
+                self._reasons.pop(task, None)
 
-    def _admit(self, client: str) -> None:
-        """The rate limit and the cap on requests in flight per client; raises the 429."""
-        if self._limiter is not None:
-            wait = self._limiter.take(client)
-            if wait > 0:
-                raise HTTPError(
-                    429,
-                    "RATE_LIMITED",
-                    f"too many requests from {client}; retry in {wait:.1f} s",
-                    headers=((b"retry-after", str(max(1, round(wait + 0.49))).encode()),),
-                )
-        if self._per_client > 0:
-            count = self._client_inflight.get(client, 0)
-            if count >= self._per_client:
-                raise HTTPError(
-                    429,
-                    "TOO_MANY_IN_FLIGHT",
-                    f"{client} already has {count} requests in flight "
-                    f"(max_requests_per_client is {self._per_client})",
-                    headers=((b"retry-after", b"1"),),
-                )
-            self._client_inflight[client] = count + 1
+    def _rate_limit(self, client: str) -> None:
+        assert self._limiter is not None
+        wait = self._limiter.take(client)
+        if wait > 0:
+            raise HTTPError(
+                429,
+                "RATE_LIMITED",
+                f"too many requests from {client}; retry in {wait:.1f} s",
+                headers=((b"retry-after", str(max(1, round(wait + 0.49))).encode()),),
+            )
 
     def _check_post(
         self, origin: bytes | None, host: bytes | None, content_type: bytes | None, length: int
@@ -566,6 +578,23 @@ class App:
         return Response(b"", 204, b"text/plain", tuple(headers))
 
 
+def _request_state(task: asyncio.Task[Any]) -> tuple[Any, bool] | None:
+    """(the `App._http` coroutine, whether it waits for the body) when the task serves a
+    request, else None: found by walking what the task awaits."""
+    coro: Any = task.get_coro()
+    http = None
+    for _ in range(16):
+        if coro is None:
+            break
+        code = getattr(coro, "cr_code", None)
+        if code is _HTTP_CODE:
+            http = coro
+        elif code is _READ_BODY_CODE and http is not None:
+            return http, True
+        coro = getattr(coro, "cr_await", None)
+    return (http, False) if http is not None else None
+
+
 def _is_json(content_type: bytes) -> bool:
     media = content_type.split(b";", 1)[0].strip().lower()
     return media == b"application/json" or (
@@ -580,6 +609,10 @@ def _query_rid(query_string: bytes) -> str | None:
             value = unquote_to_bytes(part[11:].replace(b"+", b" "))
             return value.decode() if _RID_OK.fullmatch(value) else None
     return None
+
+
+_HTTP_CODE = App._http.__code__
+_READ_BODY_CODE = App._read_body.__code__
 
 
 def _api_key(env_name: str | None, environ: Mapping[str, str]) -> bytes | None:

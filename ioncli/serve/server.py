@@ -58,7 +58,7 @@ def describe(settings: Settings, host: str, port: int) -> str:
             "  responder " + (serve.responder_url or "offline (answers are the persona prompts)"),
             f"  limits: headers within {serve.header_read_timeout_seconds:g} s, "
             f"{serve.max_connections} connections, "
-            f"{serve.max_requests_per_client} requests in flight per client",
+            f"{serve.max_body_reads_per_client} slow bodies per client",
             "  stop with Ctrl-C or SIGTERM (in-flight requests get "
             f"{serve.shutdown_grace_seconds:g} s)",
         ]

@@ -150,6 +150,10 @@ class ServiceState:
             with contextlib.suppress(Exception):
                 await closer()
 
+    def background(self) -> list[asyncio.Task[None]]:
+        """The service's own tasks (sampler, monitors): never cancelled as requests."""
+        return list(self._tasks)
+
     async def save_now(self) -> None:
         """Write the last history sample and the warm-up table, once: at SIGTERM (before
         connections drain, so a slow client cannot make us lose them) or at the end."""

@@ -55,7 +55,5 @@ def test_banner_brackets_ipv6_addresses() -> None:
     assert "listening on http://[::1]:8080\n" in describe(settings, "::1", 8080)
     every = describe(settings, "::", 8080)
     assert "http://[::1]:8080 (every interface: ::)" in every
-    assert "http://127.0.0.1:8080 (every interface: 0.0.0.0)" in describe(
-        settings, "0.0.0.0", 8080
-    )
+    assert "http://127.0.0.1:8080 (every interface: 0.0.0.0)" in describe(settings, "0.0.0.0", 8080)
     assert "headers within 5 s" in every

@@ -227,29 +227,47 @@ async def test_cross_site_simple_posts_are_refused(make_app: Factory) -> None:
     assert same_site.status_code == plain.status_code == 200
 
 
-async def test_requests_in_flight_per_client_are_capped(make_app: Factory) -> None:
+async def test_bodies_held_back_are_capped_per_client(make_app: Factory) -> None:
     import asyncio
 
-    app = make_app(max_requests_per_client=2)
-    gate = asyncio.Event()
-    handler = app._exact["/api/v2/personas"].methods["GET"]
+    from ioncli.serve.app import PRESSURE_READS
 
-    async def slow(req):  # type: ignore[no-untyped-def]
-        await gate.wait()
-        return await handler(req)
+    app = make_app(max_body_reads_per_client=4)
+    await app.state.startup()
+    never = asyncio.Event()
+    sent: dict[str, list[dict]] = {}
 
-    app._exact["/api/v2/personas"].methods["GET"] = slow
-    async with running(app) as client:
-        held = [asyncio.create_task(client.get("/api/v2/personas")) for _ in range(2)]
-        await asyncio.sleep(0.05)
-        third = await client.get("/api/v2/personas")
-        health = await client.get("/api/v2/health")
-        gate.set()
-        done = [t.status_code for t in await asyncio.gather(*held)]
-        after = await client.get("/api/v2/personas")
-    assert third.status_code == 429 and third.json()["error"]["code"] == "TOO_MANY_IN_FLIGHT"
-    assert health.status_code == 200
-    assert done == [200, 200] and after.status_code == 200
+    def call(peer: str, name: str) -> asyncio.Task[None]:
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/api/v2/process",
+            "headers": [(b"content-length", b"100")],
+            "query_string": b"",
+            "client": (peer, 1),
+        }
+
+        async def receive():  # type: ignore[no-untyped-def]
+            await never.wait()
+
+        async def send(message):  # type: ignore[no-untyped-def]
+            sent.setdefault(name, []).append(message)
+
+        return asyncio.create_task(app(scope, receive, send))
+
+    held = [call("198.51.100.1", f"a{i}") for i in range(PRESSURE_READS + 2)]
+    other = call("198.51.100.2", "other")
+    await asyncio.sleep(0.05)
+    app.reap(time_now())
+    await asyncio.sleep(0.05)
+    refused = [name for name, messages in sent.items() if messages[0]["status"] == 429]
+    assert len(refused) == PRESSURE_READS + 2 - 4
+    assert "other" not in sent  # another client still gets to send its body
+    refused_tasks = held
+    for task in [*refused_tasks, other]:
+        task.cancel()
+    await asyncio.gather(*refused_tasks, other, return_exceptions=True)
+    await app.state.shutdown()
 
 
 async def test_a_trickled_body_is_answered_408_at_its_deadline(make_app: Factory) -> None:
@@ -276,12 +294,15 @@ async def test_a_trickled_body_is_answered_408_at_its_deadline(make_app: Factory
         "client": ("198.51.100.1", 1),
     }
     task = asyncio.create_task(app(scope, receive, send))
-    await asyncio.sleep(0.3)
-    app.reap(time_now() + 0.0)
+    await asyncio.sleep(0.05)
+    app.reap(time_now())  # first seen waiting for its body
+    assert not sent
+    app.reap(time_now() + 0.3)  # still waiting past the deadline
     await asyncio.wait_for(task, 2)
     await app.state.shutdown()
     assert sent[0]["status"] == 408
-    assert not app._tasks and not app._client_inflight
+    app.reap(time_now())
+    assert not app._reading
 
 
 async def test_sigterm_grace_answers_what_is_left_503_and_saves_history(
