@@ -6,6 +6,10 @@ Usage: python benchmarks/bench_cost.py [--runs N]
 Loads each frame once, then times `build_report` (usage, cost model, recommendation curve,
 hour-of-week schedule, the report's windows) and the three text renderers, N times each,
 and prints the medians. Goal: a 30-day report in well under a second on 2 cores.
+
+Then the what-if target: `--what-if cpu=1 --what-if concurrency=40 --what-if min=1
+--what-if billing=instance-based` over 30 days x 3 regions at 1 minute, from the loaded frame
+(usage extraction, both sides priced, cold starts, risks): under 0.5 s.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from ioncli.config import Settings
 from ioncli.cost import pricing, service_config
 from ioncli.cost.render import RENDERERS
 from ioncli.cost.report import METRICS, Options, build_report
+from ioncli.cost.usage import extract
+from ioncli.cost.whatif import parse_changes, what_if
 from ioncli.frame import MetricFrame, SeriesKey
 
 
@@ -94,6 +100,19 @@ def main() -> None:
             f"{name:<32} {points:>8,} {statistics.median(build) * 1000:>9.0f} "
             f"{statistics.median(render) * 1000:>10.0f}"
         )
+    frame, config = cases["sim, 3 regions, 30 d at 1 min"]
+    changes = parse_changes(["cpu=1", "concurrency=40", "min=1", "billing=instance-based"])
+    times = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        series, _ = extract(frame, regions, table.month_seconds)
+        result = what_if(series, config, changes, table, Options())
+        times.append(time.perf_counter() - start)
+    print(
+        f"what-if, 3 regions, 30 d at 1 min: median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms (target < 500 ms); "
+        f"difference {result.difference_on_demand:+,.2f} $/month"
+    )
 
 
 if __name__ == "__main__":

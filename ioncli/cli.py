@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ioncli import __version__
-from ioncli.commands import cost_report, dashboard, pull, serve, tune_alerts
+from ioncli.commands import cost_report, dashboard, pull, serve, slo, tune_alerts
 from ioncli.commands._common import AppState
 from ioncli.errors import EXIT_UNEXPECTED, IonError
 
@@ -38,14 +38,14 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def root(
+def root(  # noqa: PLR0917 (Typer passes options positionally)
     ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option(
             "--config",
             "-c",
-            help="Config file (default: ./ion.toml, else \\[tool.ion] in pyproject.toml).",
+            help="Config file (default: ./ion.toml, else [tool.ion] in pyproject.toml).",
             envvar="ION_CONFIG",
             dir_okay=False,
         ),
@@ -53,15 +53,34 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only the report and errors: no warnings or progress on stderr."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also say on stderr what is fetched and how long it took."
+        ),
+    ] = False,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Operations CLI for the ION Mentoring service on Cloud Run."""
     state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
     state.config_path = config
     state.debug = state.debug or debug
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose do not go together", param_hint="--quiet")
+    from ioncli.render import set_verbosity
+
+    set_verbosity(-1 if quiet else 1 if verbose else 0)
     ctx.obj = state
 
 
@@ -77,6 +96,7 @@ app.command("serve", epilog=examples(serve.EPILOG))(serve.serve)
 app.command("dashboard", epilog=examples(dashboard.EPILOG))(dashboard.dashboard)
 app.command("tune-alerts", epilog=examples(tune_alerts.EPILOG))(tune_alerts.tune_alerts)
 app.command("cost-report", epilog=examples(cost_report.EPILOG))(cost_report.cost_report)
+app.command("slo", epilog=examples(slo.EPILOG))(slo.slo)
 app.command("pull", epilog=examples(pull.EPILOG))(pull.pull)
 
 
@@ -91,6 +111,9 @@ def _error_line(message: str) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every failure is mapped here and only here."""
     args = sys.argv[1:] if argv is None else argv
+    from ioncli.render import set_verbosity
+
+    set_verbosity(0)  # in-process runs (tests) must not inherit the previous run's flag
     state = AppState(debug="--debug" in args or bool(os.environ.get("ION_DEBUG")))
     try:
         # Standalone mode lets Typer print usage errors (exit 2), --help and --version

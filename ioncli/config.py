@@ -102,6 +102,8 @@ class Settings:
     cost: CostSettings = field(default_factory=CostSettings)
     # User catalog entries, validated by ioncli.sources.catalog (it knows their shape).
     metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # `[slo.NAME]` objectives, validated by ioncli.slo.config (it knows their shape).
+    slo: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Set from the environment only (product.md "Emulator convention").
     monitoring_emulator_host: str | None = None
     run_emulator_host: str | None = None
@@ -115,6 +117,13 @@ class Settings:
 
 # Keys that only the environment may set; a config file naming them is an unknown key.
 _ENV_ONLY = {"monitoring_emulator_host", "run_emulator_host", "source_file"}
+
+# Numbers that mean nothing below zero; the matching flags refuse them too (min=0).
+_NON_NEGATIVE = {
+    "alerts.max_alerts_per_week",
+    "alerts.drift_tolerance",
+    "alerts.duration_seconds",
+}  # [cost] numbers are checked by ioncli.cost with their own messages
 
 
 def find_config_file(explicit: Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
@@ -207,6 +216,9 @@ def _build(cls: type[Any], raw: Mapping[str, Any], where: str, prefix: str) -> A
             known = ", ".join(sorted(names))
             raise ConfigError(f"{where}: unknown key '{dotted}' (known keys here: {known})")
         kwargs[key] = _coerce(hints[key], value, where, dotted)
+        number = kwargs[key]
+        if dotted in _NON_NEGATIVE and isinstance(number, int | float) and number < 0:
+            raise ConfigError(f"{where}: key '{dotted}' must be 0 or more, found {number!r}")
     return cls(**kwargs)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -137,7 +137,7 @@ class MetricFrame:
             list(self.warnings),
         )
 
-    def to_parquet(self, path: Path) -> None:
+    def to_parquet(self, path: Path | BinaryIO) -> None:
         """Write the frame and its metadata to one Parquet file (metadata in the schema)."""
         import pyarrow as pa
         import pyarrow.parquet as pq

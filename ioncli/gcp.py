@@ -106,3 +106,18 @@ def _default_credentials() -> Any:
             hint="run `gcloud auth application-default login`, or set an *_EMULATOR_HOST",
         ) from None
     return credentials
+
+
+def service_monitoring_client(settings: Settings) -> Any:
+    """A `ServiceMonitoringServiceClient` (SLOs) for the configured project or emulator."""
+    from google.cloud import monitoring_v3
+    from google.cloud.monitoring_v3.services.service_monitoring_service.transports import (
+        ServiceMonitoringServiceGrpcTransport,
+    )
+
+    if settings.monitoring_emulator_host:
+        channel = insecure_channel(settings.monitoring_emulator_host)
+        return monitoring_v3.ServiceMonitoringServiceClient(
+            transport=ServiceMonitoringServiceGrpcTransport(channel=channel)
+        )
+    return monitoring_v3.ServiceMonitoringServiceClient(credentials=_default_credentials())

@@ -91,6 +91,8 @@ def test_cloud_run_port_listens_on_every_interface(tmp_path: Path) -> None:
         ('serve = "x"\n', "key 'serve' expects a table, found string 'x'"),
         ('monitoring_emulator_host = "x"\n', "unknown key 'monitoring_emulator_host'"),
         ("x = [\n", "malformed TOML"),
+        # the flag refuses a negative budget; the file must too
+        ("[alerts]\nmax_alerts_per_week = -3\n", "'alerts.max_alerts_per_week' must be 0 or more"),
     ],
 )
 def test_bad_files_name_the_file_the_key_and_what_was_found(

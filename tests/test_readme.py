@@ -70,8 +70,8 @@ def test_every_config_key_is_in_the_example_file() -> None:
             if f.name in env_only or dataclasses.is_dataclass(f.type) or f.name in sections:
                 continue
             pattern = rf"^#? ?{re.escape(f.name)} = |^#? ?\[{re.escape(table)}\.{f.name}"
-            if f.name == "metrics":
-                pattern = r"^#? ?\[metrics\."
+            if f.name in ("metrics", "slo"):
+                pattern = rf"^#? ?\[{f.name}\."
             assert re.search(pattern, example, re.M), (
                 f"ion.example.toml does not document {table + '.' if table else ''}{f.name}"
             )

@@ -1,4 +1,37 @@
-"""The adaptive kinds: bands that move with the trailing week (`zscore`, `envelope`)."""
+"""The adaptive kinds: bands that move with the trailing week (`zscore`, `envelope`).
+
+Every band is a trailing-window statistic (`trailing.trailing`, `trailing.Sampled`), so a
+Prometheus rule evaluated every step computes the same numbers. The envelope, exactly (x the
+series, s the frame's step, ph points per hour, pw points in the trailing window
+(`window_weeks` weeks), g the sample interval: s when s >= 5
+min, else 10 min, with e = g/s, h = ph/e and w = pw/e samples per hour/week; `med_n`,
+`max_n`, `min_n` over n points or samples, each "needing" a count of values or it is absent;
+warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4)) // e)):
+
+- hi, lo: max/min of x over the pw points before t (need warm);
+  `max_over_time(x[pw*s-1s:s] offset s)`
+- med: median of the w samples ending 1 h before t (need warm // e);
+  `quantile_over_time(0.5, x[w*g-1s:g] offset 1h)`
+- hourly: median of the h samples up to t (need h // 2);
+  `quantile_over_time(0.5, x[h*g-1s:g])`
+- lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
+  `max_over_time(hourly[w*g-1s:g] offset 1h)`
+- mad: median of abs(x - hourly) over the h samples up to t (need h // 2);
+  `quantile_over_time(0.5, abs(x - hourly)[h*g-1s:g])`
+- spread: median of `mad` over the 6h samples up to t (need 3h);
+  `quantile_over_time(0.5, mad[6*h*g-1s:g])`
+- sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
+  `max_over_time(spread[w*g-1s:g] offset 6h)`
+- day_hi, day_lo: max/min of `hourly` at t - 1 day, ..., t - 7 days (those present; absent
+  when none is); the largest of `quantile_over_time(0.5, x[h*g-1s:g] offset Nd)`, N = 1..7
+
+Pages when (each side only when `refine` kept it; high/low by the direction):
+spike `x > hi + k (hi - med)` or `x < lo - k (med - lo)`; level `hourly > lv_hi + m (lv_hi -
+lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
+m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
+lv_lo)`. The level and spread sides exist only with 3 or more points an hour. A sample at
+a subquery point is the last frame point at or before it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +40,7 @@ import pandas as pd
 
 from ioncli.alerting.backtest import BoolArray
 from ioncli.alerting.rulebase import Candidate, FloatArray, Levels, pick, sides
+from ioncli.alerting.trailing import Sampled, trailing
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
 # The level side's margins, as shares of the trailing range of hourly medians, most
@@ -17,6 +51,27 @@ LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 # side's); its margins start at the trailing range itself (see `Envelope.refine`).
 SPREAD_HOURS = 6
 SPREAD_GRID = (1.0, 1.5, 2.0, 3.0)
+# The same-hour side compares the hourly median with the same hour of the last SEASON_DAYS
+# days (a day of the week's cycle: a jump, a missing peak, a flat stretch inside the range).
+SEASON_DAYS = 7
+# The longest trailing window, whatever the budget (a quarter: Prometheus keeps that much).
+MAX_WINDOW_WEEKS = 13.0
+
+
+def window_weeks(budget: float, direction: str) -> float:
+    """How long the envelope's trailing window is, from the paging budget.
+
+    In a series whose values are exchangeable, the chance that a point is the largest of the
+    window before it is 1 / (points in the window + 1), so a trailing window of W weeks sees
+    about 1 / W new records a week on each side it watches. The budget says how many pages a
+    week the rule may raise, so the window is as long as makes the bare "new record" rate
+    equal the budget: 1 / budget weeks per side watched (2 weeks both ways at the default
+    1 a week). The margins tuned on history then only have to pay for what is not
+    exchangeable (bursts, drifts)."""
+    sides = 2.0 if direction == "both" else 1.0
+    if budget <= 0:
+        return MAX_WINDOW_WEEKS
+    return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
 
 
 class ZScore(Candidate):
@@ -66,31 +121,6 @@ class ZScore(Candidate):
         return f"hourly mean beyond ±{k:g} σ of the trailing week's hourly means"
 
 
-def _trailing_extreme(
-    values: FloatArray, every: int, window: int, warm: int, sign: float
-) -> FloatArray:
-    """Max (sign 1) or min (sign -1) of the points before each point, over the previous
-    `window // every` whole blocks of `every` points plus the earlier points of its own block:
-    the trailing window to within one block, from one pass over blocks instead of points."""
-    n = values.size
-    blocks = -(-n // every)
-    padded = np.full(blocks * every, -np.inf)
-    padded[:n] = np.where(np.isfinite(values), sign * values, -np.inf)
-    grid = padded.reshape(blocks, every)
-    peaks = pd.Series(grid.max(axis=1)).replace(-np.inf, np.nan)
-    before = peaks.shift(1).rolling(max(1, window // every), min_periods=1).max()
-    seen = pd.Series(np.isfinite(padded[:n])).cumsum().to_numpy()  # values seen so far
-    within = np.empty_like(grid)
-    within[:, 0] = -np.inf
-    within[:, 1:] = np.maximum.accumulate(grid, axis=1)[:, :-1]
-    prior = np.nan_to_num(before.to_numpy(dtype=np.float64), nan=-np.inf)
-    best = np.maximum(prior[:, None], within).ravel()[:n]
-    best = np.where(np.isinf(best), np.nan, best)
-    # Like pandas' min_periods: nothing until `warm` values came before the point.
-    best[np.r_[0, seen[:-1]] < warm] = np.nan
-    return sign * best
-
-
 class Envelope(Candidate):
     kind = "envelope"
     parameter = "margin"
@@ -98,58 +128,73 @@ class Envelope(Candidate):
     adaptive = True
     level: float | None = None  # the level side's margin once `refine` found one
     spread: float | None = None  # the spread side's margin once `refine` found one
+    day: float | None = None  # the same-hour side's margin once `refine` found one
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
     def _bands(self) -> dict[str, FloatArray]:
+        """Every trailing statistic of the three sides, as exact window operations (see
+        `trailing` and the table in the module docstring)."""
         if self._arrays is not None:
             return self._arrays
         ctx = self.ctx
-        ph, pw, warm = ctx.per_hour, ctx.per_week, ctx.warm()
-        x = pd.Series(ctx.values)
-        # Below a 5-minute step, the trailing statistics work on 10-minute blocks (the
-        # extremes exactly, per block; medians over one sample per block).
+        ph, warm = ctx.per_hour, ctx.warm()
+        pw = max(1, round(ctx.per_week * window_weeks(ctx.budget, ctx.direction)))
+        x = ctx.values
+        # Below a 5-minute step the statistics other than the extremes read 10-minute
+        # samples (a subquery with a 10-minute step), so a week is 1,008 values, not 10,080.
         every = 1 if ph <= 12 else max(1, ph // 6)
+        arrays = {
+            "max": trailing(x, pw, 1, "max", warm),
+            "min": trailing(x, pw, 1, "min", warm),
+        }
         if every == 1:
-            past = x.shift(1).rolling(pw, min_periods=warm)
-            arrays = {
-                "max": past.max().to_numpy(dtype=np.float64),
-                "min": past.min().to_numpy(dtype=np.float64),
-            }
+            sampled = x
+
+            def back(stat: FloatArray) -> FloatArray:
+                return stat
         else:
-            arrays = {
-                "max": _trailing_extreme(ctx.values, every, pw, warm, 1.0),
-                "min": _trailing_extreme(ctx.values, every, pw, warm, -1.0),
-            }
-        sampled = x.iloc[::every].reset_index(drop=True)
-        per_h = max(1, ph // every)
-        back = np.arange(len(x)) // every
-        past_h = sampled.shift(-(-ph // every)).rolling(
-            max(1, pw // every), min_periods=max(1, warm // every)
-        )
-        arrays["median"] = past_h.median().to_numpy(dtype=np.float64)[back]
-        hourly = sampled.rolling(per_h, min_periods=max(1, per_h // 2)).median()
-        arrays["hourly"] = hourly.to_numpy(dtype=np.float64)[back]
+            grid = Sampled(x, ctx.index, every * ctx.step_seconds)
+            sampled, back = grid.values, grid.back
+        per_h, per_w = max(1, ph // every), max(1, pw // every)
+        arrays["median"] = back(trailing(sampled, per_w, per_h, "median", warm // every))
+        hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
+        arrays["hourly"] = back(hourly)
         # The range of the hourly medians before this hour, for the level side: it starts
         # judging after a quarter of the learning window (the spike side after half), so a
         # two-day history still has a day and a half to be checked against.
-        lv_warm = min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4))
-        past_lv = hourly.shift(per_h).rolling(
-            max(1, pw // every), min_periods=max(1, lv_warm // every)
-        )
-        arrays["lv_max"] = past_lv.max().to_numpy(dtype=np.float64)[back]
-        arrays["lv_min"] = past_lv.min().to_numpy(dtype=np.float64)[back]
+        lv_warm = max(1, min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4)) // every)
+        arrays["lv_max"] = back(trailing(hourly, per_w, per_h, "max", lv_warm))
+        arrays["lv_min"] = back(trailing(hourly, per_w, per_h, "min", lv_warm))
         # The spread side: how far points stray from their hour's median (median absolute
         # deviation over the hour), as a median over SPREAD_HOURS, against the trailing
         # week's range of the same statistic over the windows before this one.
         span = SPREAD_HOURS * per_h
-        mad = (sampled - hourly).abs().rolling(per_h, min_periods=max(1, per_h // 2)).median()
-        spread = mad.rolling(span, min_periods=max(1, span // 2)).median()
-        past_sp = spread.shift(span).rolling(
-            max(1, pw // every), min_periods=max(1, lv_warm // every)
-        )
-        arrays["spread"] = spread.to_numpy(dtype=np.float64)[back]
-        arrays["sp_max"] = past_sp.max().to_numpy(dtype=np.float64)[back]
-        arrays["sp_min"] = past_sp.min().to_numpy(dtype=np.float64)[back]
+        with np.errstate(invalid="ignore"):
+            mad = trailing(np.abs(sampled - hourly), per_h, 0, "median", per_h // 2)
+        spread = trailing(mad, span, 0, "median", span // 2)
+        arrays["spread"] = back(spread)
+        arrays["sp_max"] = back(trailing(spread, per_w, span, "max", lv_warm))
+        arrays["sp_min"] = back(trailing(spread, per_w, span, "min", lv_warm))
+        # The same-hour side: the hourly median at this time on each of the last SEASON_DAYS
+        # days (the hourly median `offset 1d`, `offset 2d`, ...), their highest and lowest.
+        per_day = max(1, round(86_400 / ctx.step_seconds))
+        frame_hourly = arrays["hourly"]
+        lags = []
+        for day in range(1, SEASON_DAYS + 1):
+            lag = np.full(frame_hourly.size, np.nan)
+            shift = day * per_day
+            if shift < lag.size:
+                lag[shift:] = frame_hourly[:-shift]
+            lags.append(lag)
+        stacked = np.vstack(lags)
+        seen = np.isfinite(stacked).any(axis=0)
+        with np.errstate(invalid="ignore"):
+            arrays["day_max"] = np.where(
+                seen, np.nanmax(np.where(seen, stacked, 0.0), axis=0), np.nan
+            )
+            arrays["day_min"] = np.where(
+                seen, np.nanmin(np.where(seen, stacked, 0.0), axis=0), np.nan
+            )
         self._arrays = arrays
         return arrays
 
@@ -208,7 +253,20 @@ class Envelope(Candidate):
             cond = cond | self._level_condition(self.level)
         if self.spread is not None:
             cond = cond | self._spread_condition(self.spread)
+        if self.day is not None:
+            cond = cond | self._day_condition(self.day)
         return cond
+
+    def _day_condition(self, m: float) -> BoolArray:
+        """The hourly median beyond the range of the same hour on the last SEASON_DAYS days
+        by m × the trailing range of hourly medians: a change of the daily shape (a missing
+        peak, a jump, a flat stretch) that stays inside the week's range."""
+        b = self._bands()
+        width = b["lv_max"] - b["lv_min"]
+        with np.errstate(invalid="ignore"):
+            above = b["hourly"] > b["day_max"] + m * width
+            below = b["hourly"] < b["day_min"] - m * width
+        return sides(self.ctx, above, below)
 
     def _level_condition(self, m: float) -> BoolArray:
         """The hourly median beyond the trailing range of hourly medians by m × that range:
@@ -237,15 +295,27 @@ class Envelope(Candidate):
         history never showed."""
         ctx = self.ctx
         b = self._bands()
-        self.level = self._quiet_margin(
-            b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+        # An hour of fewer than 3 values has no median worth the name (one value is the
+        # spike side's business): the level and spread sides need a few values an hour.
+        if ctx.per_hour >= 3:
+            self.level = self._quiet_margin(
+                b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+            )
+            self.spread = self._quiet_margin(
+                b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
+            )
+        self.day = self._quiet_margin(
+            b["hourly"],
+            b["day_max"],
+            b["day_min"],
+            ctx.direction,
+            need,
+            LEVEL_GRID,
+            b["lv_max"] - b["lv_min"],
         )
-        self.spread = self._quiet_margin(
-            b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
-        )
-        return self.level is not None or self.spread is not None
+        return self.level is not None or self.spread is not None or self.day is not None
 
-    def _quiet_margin(  # noqa: PLR0917 (private helper, two call sites)
+    def _quiet_margin(  # noqa: PLR0917 (private helper, three call sites)
         self,
         stat: FloatArray,
         top: FloatArray,
@@ -253,16 +323,18 @@ class Envelope(Candidate):
         direction: str,
         need: int,
         grid: tuple[float, ...],
+        scale: FloatArray | None = None,
     ) -> float | None:
-        """The smallest margin of `grid` (× top − bottom) at which `stat` beyond the band
-        never fires over the learning window, in one pass instead of a replay per margin."""
+        """The smallest margin of `grid` (× `scale`, default top − bottom) at which `stat`
+        beyond the band never fires over the learning window, in one pass instead of a
+        replay per margin."""
         ctx = self.ctx
         at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
         h, hi, lo = stat[at], top[at], bottom[at]
         # The margin each point needs to stay quiet; a run of `need` points fires at every
         # margin below the smallest of theirs, so one pass finds the widest one history needs.
         with np.errstate(invalid="ignore", divide="ignore"):
-            width = hi - lo
+            width = hi - lo if scale is None else scale[at]
             up = np.where(h > hi, (h - hi) / width, -np.inf)
             down = np.where(h < lo, (lo - h) / width, -np.inf)
         up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
@@ -293,7 +365,8 @@ class Envelope(Candidate):
         return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
-        text = f"trailing week's range widened by {k:g} × (max − median)"
+        weeks = window_weeks(self.ctx.budget, self.ctx.direction)
+        text = f"trailing {weeks:g}-week range widened by {k:g} × (max − median)"
         if self.level is not None:
             text += (
                 f", or the hourly median beyond the trailing week's range of hourly medians "
@@ -304,5 +377,10 @@ class Envelope(Candidate):
                 f", or the {SPREAD_HOURS}-hour spread (median absolute deviation from the "
                 f"hourly median) beyond the trailing week's range of spreads by "
                 f"{self.spread:g} × that range"
+            )
+        if self.day is not None:
+            text += (
+                f", or the hourly median beyond its range at the same hour of the last "
+                f"{SEASON_DAYS} days by {self.day:g} × the trailing range of hourly medians"
             )
         return text

@@ -130,15 +130,51 @@ def _levels(rule: dict[str, Any]) -> dict[str, Any]:
 
 
 def relative_change(old: float, new: float) -> float:
+    """Signed change relative to the committed value: 0.9993 -> 0.8501 is -0.149."""
     if old == new:
         return 0.0
     scale = max(abs(old), abs(new) * 1e-9, 1e-12)
-    return abs(new - old) / scale
+    return (new - old) / scale
 
 
-def check(report: TuneReport, path: Path, tolerance: float) -> CheckResult:
-    """Compare recomputed thresholds with the committed file, series by series."""
-    committed = read(path)["series"]
+# Changes below this are float round-off between runs, not movement worth a row.
+UNCHANGED = 1e-9
+
+
+def stored_window(data: dict[str, Any]) -> tuple[str, str, int] | None:
+    """The (start, end exclusive, step) a baselines file was learned on, as ISO strings.
+
+    `--check` recomputes over exactly this window so that the same data gives the same
+    thresholds; a file without a usable window gives None (the command's default range).
+    """
+    from datetime import datetime, timedelta
+
+    window = data.get("window")
+    if not isinstance(window, dict):
+        return None
+    start, end, step = window.get("start"), window.get("end"), window.get("step_seconds")
+    if not (isinstance(start, str) and isinstance(end, str) and isinstance(step, int)):
+        return None
+    try:
+        last = datetime.fromisoformat(end.replace("Z", "+00:00"))
+        datetime.fromisoformat(start.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    # The file keeps the last point's time; the range asked for is half-open.
+    after = (last + timedelta(seconds=step)).isoformat().replace("+00:00", "Z")
+    return start, after, step
+
+
+def check(
+    report: TuneReport, path: Path, tolerance: float, committed_doc: dict[str, Any] | None = None
+) -> CheckResult:
+    """Compare recomputed thresholds with the committed file, series by series.
+
+    Only values that moved are listed; each is marked drift (beyond `tolerance`) or not
+    (noise within tolerance). A level that appears or vanishes, a series that appears or
+    goes, or a direction that flips is always drift.
+    """
+    committed = (committed_doc if committed_doc is not None else read(path))["series"]
     fresh = document(report)["series"]
     drifts: list[Drift] = []
     for sid in sorted(set(committed) | set(fresh)):
@@ -168,6 +204,8 @@ def check(report: TuneReport, path: Path, tolerance: float) -> CheckResult:
                 drifts.append(Drift(sid, name, old, new, None, True))
                 continue
             change = relative_change(float(old), float(new))
-            if change > 0:
-                drifts.append(Drift(sid, name, float(old), float(new), change, change > tolerance))
+            if abs(change) > UNCHANGED:
+                drifts.append(
+                    Drift(sid, name, float(old), float(new), change, abs(change) > tolerance)
+                )
     return CheckResult(str(path), tolerance, drifts, sum(d.beyond_tolerance for d in drifts))

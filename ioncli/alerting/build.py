@@ -51,4 +51,5 @@ def build_report(
         incidents=tuned.incidents,
         skipped=tuned.skipped,
         warnings=warnings,
+        simulated=frame.simulated,
     )

@@ -43,7 +43,7 @@ def levels(rule: Any) -> str:
 
 
 def _helpers() -> dict[str, Any]:
-    return {"fmt": fmt, "levels": levels}
+    return {"fmt": fmt, "levels": levels, "change_text": change_text}
 
 
 def render_json(report: TuneReport) -> str:
@@ -66,8 +66,10 @@ def render_text(report: TuneReport) -> RenderableType:
 
     head = Text()
     head.append(f"ion tune-alerts · {report.service}", style="bold")
+    simulated = " (simulated)" if report.simulated else ""
     head.append(
-        f"\nsource {report.source} · {report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
+        f"\nsource {report.source}{simulated} · "
+        f"{report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
         f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week"
     )
     if report.baseline_end:
@@ -90,6 +92,13 @@ def render_text(report: TuneReport) -> RenderableType:
             str(len(s.backtest.alerts)),
         )
     parts.append(table)
+    why = Text()
+    why.append("Why each rule\n", style="bold")
+    for s in report.series:
+        why.append(f"{s.id}: {s.rule.kind}: {s.rule.reason}\n")
+        for note in s.rule.notes:
+            why.append(f"  ! {note}\n", style="yellow")
+    parts.append(why)
 
     kinds = Table(title="Candidate kinds over all series", title_justify="left")
     for name in ("kind", "series", "within budget", "chosen", "backtest alerts/wk/series"):
@@ -128,23 +137,41 @@ def render_text(report: TuneReport) -> RenderableType:
     return Group(*parts)
 
 
+def change_text(change: float | None) -> str:
+    """A signed relative change: -14.9 %, +3.0 %; en dash when it has no size."""
+    return "–" if change is None else f"{change * 100:+.1f} %"
+
+
 def _check_table(report: TuneReport) -> RenderableType:
+    from rich.console import Group
     from rich.table import Table
+    from rich.text import Text
 
     check = report.check
     assert check is not None
-    title = f"Drift against {check.path} (tolerance {check.tolerance:.0%}): " + (
-        f"{check.failed} beyond tolerance" if check.failed else "within tolerance"
+    drifted = [d for d in check.drifts if d.beyond_tolerance]
+    noise = [d for d in check.drifts if not d.beyond_tolerance]
+    head = Text(
+        f"Drift against {check.path} (tolerance ±{check.tolerance:.0%}): "
+        + (f"{check.failed} drifted" if check.failed else "no drift")
+        + (f", {len(noise)} moved within tolerance" if noise else ""),
+        style="bold red" if check.failed else "bold",
     )
-    table = Table(title=title, title_justify="left")
-    for name in ("series", "field", "committed", "now", "change", ""):
-        table.add_column(name)
-    for d in check.drifts:
-        change = "–" if d.change is None else f"{d.change:+.1%}"
-        table.add_row(
-            d.series, d.field, fmt(d.old), fmt(d.new), change, "DRIFT" if d.beyond_tolerance else ""
-        )
-    return table
+    parts: list[RenderableType] = [head]
+    for title, rows in (("Drifted", drifted), ("Noise within tolerance", noise)):
+        if not rows:
+            continue
+        table = Table(title=title, title_justify="left")
+        # Series ids are what a reader greps for: wrap them, never cut them.
+        table.add_column("series", overflow="fold", ratio=1)
+        table.add_column("level", no_wrap=True)
+        table.add_column("committed", justify="right", no_wrap=True)
+        table.add_column("now", justify="right", no_wrap=True)
+        table.add_column("change", justify="right", no_wrap=True)
+        for d in rows:
+            table.add_row(d.series, d.field, fmt(d.old), fmt(d.new), change_text(d.change))
+        parts.append(table)
+    return Group(*parts)
 
 
 def _apply_table(report: TuneReport) -> RenderableType:

@@ -48,6 +48,8 @@ class RuleOut:
     value: float
     adaptive: bool
     explanation: str
+    reason: str = ""  # why auto chose this kind (or that it was forced with --rule)
+    notes: list[str] = field(default_factory=list)  # sanity changes and comparisons
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class CandidateOut:
     alerts_per_week: float = 0.0
     time_in_alert: float = 0.0
     incidents_caught: int = 0
+    learning_incidents_caught: int = 0  # known incidents before --baseline-end it caught
 
 
 @dataclass(frozen=True)
@@ -182,4 +185,5 @@ class TuneReport:
     baselines_file: str | None = None  # where the baselines were written (None: not written)
     check: CheckResult | None = None
     apply: ApplyResult | None = None
+    simulated: bool = False  # built from the simulator: every view says so
     schema_version: int = SCHEMA_VERSION

@@ -43,6 +43,7 @@ class Context:
     learn_values: FloatArray  # values[learn_start:learn_end] with incident points as NaN
     baseline: Baseline
     direction: Direction
+    budget: float = 1.0  # the paging budget, alerts a week per rule
 
     @property
     def per_hour(self) -> int:

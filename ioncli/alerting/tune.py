@@ -33,6 +33,7 @@ from ioncli.alerting.report import (
     SeriesOut,
     Skipped,
 )
+from ioncli.alerting.sane import data_notes, sanitise
 from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts
 from ioncli.alerting.window import (
     MIN_LEARN_SECONDS,
@@ -42,6 +43,7 @@ from ioncli.alerting.window import (
 )
 from ioncli.errors import DataError
 from ioncli.frame import Incident, MetricFrame, SeriesKey
+from ioncli.thresholds import default_thresholds
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,10 @@ class _Plan:
     test_hi: int
     incidents: list[Incident]
     in_sample: bool
+    # Known incidents that start before --baseline-end (never later ones: they would leak
+    # the test into the choice), and the points of the learning window they cover.
+    learn_incidents: list[Incident]
+    known: bt.BoolArray
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ class _Tried:
     starts: bt.IntArray
     ends: bt.IntArray
     test_lo: int  # where this kind's test span starts (after an adaptive kind's warm-up)
+    learn_caught: int  # known incidents of the learning window it caught
 
 
 def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
@@ -183,7 +190,7 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
         if steady is not None:
             count = int(bt.fire_spans(steady, plan.need)[0].size)
         else:
-            count = bt.count_within(starts, hist_lo, split)
+            count = _unexplained(starts, ends, hist_lo, split, plan.known)
         picked = (k, starts, ends, count)
         if count <= plan.allowed:
             break
@@ -200,6 +207,8 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
     test = bt.summarise(starts, ends, test_lo, plan.test_hi, step)
     lv = cand.levels(k)
     caught = catches(plan.incidents, ctx.index, starts, ends, test_lo)
+    before = starts < split
+    learned = catches(plan.learn_incidents, ctx.index, starts[before], ends[before], start)
     out = CandidateOut(
         kind=cand.kind,
         available=True,
@@ -217,8 +226,23 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
         alerts_per_week=test.alerts_per_week,
         time_in_alert=test.time_in_alert,
         incidents_caught=sum(c.caught for c in caught),
+        learning_incidents_caught=sum(c.caught for c in learned),
     )
-    return _Tried(cand, k, out, starts, ends, test_lo)
+    return _Tried(cand, k, out, starts, ends, test_lo, out.learning_incidents_caught)
+
+
+def _unexplained(
+    starts: bt.IntArray, ends: bt.IntArray, lo: int, hi: int, known: bt.BoolArray
+) -> int:
+    """Episodes firing within [lo, hi) that touch no known incident: a page during a known
+    incident is the rule doing its job, not a page against the budget."""
+    keep = (starts >= lo) & (starts < hi)
+    if not known.any():
+        return int(keep.sum())
+    seen = np.r_[0, np.cumsum(known)]
+    stop = np.minimum(np.maximum(ends, starts + 1), known.size)
+    touched = seen[stop] - seen[np.minimum(starts, known.size)] > 0
+    return int((keep & ~touched).sum())
 
 
 def _tune_series(
@@ -233,9 +257,22 @@ def _tune_series(
     assert isinstance(index, pd.DatetimeIndex)
     step = frame.step_seconds
     start, learn, base = _learning(column, values, index, split, step, incidents)
-    ctx = Context(values, index, step, start, split, learn, base, _direction(column, options))
+    ctx = Context(
+        values,
+        index,
+        step,
+        start,
+        split,
+        learn,
+        base,
+        _direction(column, options),
+        options.max_alerts_per_week,
+    )
     need = bt.need_points(options.duration_seconds, step)
     hist_weeks = (split - start) * step / bt.WEEK_SECONDS
+    mine = [i for i in incidents if applies_to(i, column)]
+    cut = index[split] if split < len(index) else index[-1] + pd.Timedelta(seconds=step)
+    learned = [i for i in mine if pd.Timestamp(i.start) < cut]
     in_sample = split >= len(values)
     plan = _Plan(
         ctx,
@@ -244,8 +281,10 @@ def _tune_series(
         options.max_alerts_per_week * max(hist_weeks, 1.0),
         start if in_sample else split,
         len(values),
-        [i for i in incidents if applies_to(i, column)],
+        mine,
         in_sample,
+        learned,
+        _covered(index, split, learned),
     )
     tried: list[_Tried] = []
     outs: list[CandidateOut] = []
@@ -259,9 +298,56 @@ def _tune_series(
         outs.append(tried[-1].out)
     if not tried:
         raise _Skip("no candidate rule can run on this series")
+    pick, reason = _choose(tried, plan, options)
+    return _series_out(column, frame, ctx, plan, pick, outs, in_sample, reason)
+
+
+def _choose(tried: list[_Tried], plan: _Plan, options: TuneOptions) -> tuple[_Tried, str]:
+    """The chosen candidate and why, in one sentence.
+
+    Among the kinds within the budget on history, the ones that caught the most known
+    incidents of the learning window; among those, the first in the preference order.
+    """
+    budget = f"{options.max_alerts_per_week:g} a week"
+    if len(tried) == 1 and options.rule != "auto":
+        t = tried[0]
+        fit = "within" if t.out.within_budget else "over"
+        return t, f"forced with --rule {t.cand.kind} ({fit} the budget of {budget} on history)"
     fits = [t for t in tried if t.out.within_budget]
-    pick = fits[0] if fits else min(tried, key=lambda t: t.out.history_episodes)
-    return _series_out(column, frame, ctx, plan, pick, outs, in_sample)
+    if not fits:
+        pick = min(tried, key=lambda t: t.out.history_episodes)
+        return pick, (
+            f"no kind stays within the budget of {budget} on history; {pick.cand.kind} is "
+            f"the quietest ({pick.out.history_episodes} alerts on history)"
+        )
+    known = len(plan.learn_incidents)
+    best = max(t.learn_caught for t in fits)
+    pool = [t for t in fits if t.learn_caught == best]
+    pick = pool[0]
+    days = (plan.ctx.learn_end - plan.ctx.learn_start) * plan.ctx.step_seconds / 86400
+    rate = f"{pick.out.history_episodes} alert(s) in {days:.3g} days of history"
+    if known == 0:
+        return pick, (
+            f"first kind in the preference order ({', '.join(KINDS)}) within the budget of "
+            f"{budget} ({rate}); no known incident in the learning window to compare kinds on"
+        )
+    fewer = [t for t in fits if t.learn_caught < best]
+    behind = ", ".join(f"{t.cand.kind} {t.learn_caught}" for t in fewer)
+    return pick, (
+        f"caught {best} of the {known} known incident(s) in the learning window"
+        + (f", more than {behind}" if behind else ", as many as every other kind")
+        + f"; first in the preference order among those, within the budget of {budget} "
+        f"({rate})"
+    )
+
+
+def _covered(index: pd.DatetimeIndex, split: int, incidents: Sequence[Incident]) -> bt.BoolArray:
+    """The points of the learning window inside a known incident."""
+    mask = np.zeros(split, dtype=np.bool_)
+    learn = index[:split]
+    for inc in incidents:
+        mask |= (learn >= pd.Timestamp(inc.start)) & (learn <= pd.Timestamp(inc.end))
+    return mask
 
 
 def _series_out(  # noqa: PLR0917 (private helper; one call site)
@@ -272,9 +358,17 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
     pick: _Tried,
     outs: list[CandidateOut],
     in_sample: bool,
+    reason: str,
 ) -> SeriesOut:
     index, step = ctx.index, ctx.step_seconds
-    lv = pick.cand.levels(pick.k)
+    key = SeriesKey.parse(column)
+    lv, notes = sanitise(
+        pick.cand.levels(pick.k), frame.unit(column), key.metric, default_thresholds().by_metric
+    )
+    notes = (
+        data_notes(ctx.learn_values, index[ctx.learn_start : ctx.learn_end], pick.cand.adaptive)
+        + notes
+    )
     rule = RuleOut(
         pick.cand.kind,
         ctx.direction,
@@ -287,6 +381,8 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         pick.k,
         pick.cand.adaptive,
         pick.cand.explain(pick.k),
+        reason,
+        notes,
     )
     starts, ends = pick.starts, pick.ends
     test_lo = pick.test_lo
@@ -301,7 +397,6 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
         )
         for s, e in zip(starts[keep], ends[keep], strict=True)
     ]
-    key = SeriesKey.parse(column)
     return SeriesOut(
         id=column,
         metric=key.metric,

@@ -24,7 +24,7 @@ def check_window(frame: MetricFrame, baseline_end: datetime | None) -> int:
         have = f"{span / 3600:.1f} h" if span else "nothing"
         raise DataError(
             f"not enough data to tune alerts: {have} from {frame.source}; at least 24 h "
-            "is needed (use --since 7d or a longer file)"
+            f"is needed ({_more_data_hint(frame.source)})"
         )
     if baseline_end is None:
         return len(index)
@@ -42,6 +42,15 @@ def check_window(frame: MetricFrame, baseline_end: datetime | None) -> int:
             f"{MIN_LEARN_SECONDS // 3600} h are needed to learn from"
         )
     return int(index.searchsorted(end, side="left"))
+
+
+def _more_data_hint(source: str) -> str:
+    """What can bring more data: a longer range only helps a source that has it."""
+    if source.startswith("file:"):
+        return "use a longer file"
+    if source.startswith("local"):
+        return "ion serve keeps only what it recorded since it started: let it run a day"
+    return "use a longer --since, e.g. --since 7d"
 
 
 def regular(frame: MetricFrame) -> tuple[MetricFrame, str | None]:

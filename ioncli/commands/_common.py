@@ -50,7 +50,8 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Write to this file (atomically: a temp file, then a rename) instead of stdout.",
+        help="Write to this file instead of stdout (a regular file atomically, keeping its "
+        "mode; '-' is stdout).",
         dir_okay=False,
     ),
 ]

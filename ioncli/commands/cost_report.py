@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SourceOpt,
@@ -33,6 +34,10 @@ EPILOG = """[b]Examples[/b]
   ion cost-report --apply                      (dry run: the plan)
 
   ion cost-report --apply --yes --set us-central1=2
+
+  ion cost-report --what-if cpu=2 --what-if min=1 --what-if billing=instance-based
+
+  ion cost-report --traffic 50/s@120ms --what-if concurrency=40 -f markdown
 """
 
 DEFAULT_SINCE = "7d"  # a week gives every hour of the week one sample
@@ -112,6 +117,29 @@ CommitmentOpt = Annotated[
         show_default=False,
     ),
 ]
+WhatIfOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--what-if",
+        metavar="KEY=VALUE",
+        help="Price the same traffic under a changed configuration, side by side with "
+        "today's (repeatable). Keys: cpu, memory, min, max, concurrency, billing, region "
+        "(the regions after the change, comma-separated), requests-scale; KEY@REGION=VALUE "
+        "changes one region.",
+        show_default=False,
+    ),
+]
+TrafficOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--traffic",
+        metavar="FILE|RATE",
+        help="Price this traffic instead of a source's history (a new service): a file "
+        "`--source file:` reads, or a rate like 50/s, 1.2M/day, 50/s@120ms (split evenly "
+        "over the regions).",
+        show_default=False,
+    ),
+]
 FreeTierOpt = Annotated[
     bool | None,
     typer.Option(
@@ -140,6 +168,9 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     yes: YesOpt = False,
     force: ForceOpt = False,
     set_: SetOpt = None,
+    max_points: MaxPointsOpt = None,
+    what_if: WhatIfOpt = None,
+    traffic: TrafficOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -153,16 +184,20 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if quiet_unless_increase and compare_to is None:
         raise UsageError("--quiet-unless-increase needs --compare-to PREVIOUS.json")
     commit = commitment if commitment is not None else settings.cost.commitment
+    from ioncli.cost.whatif import parse_changes
 
-    import sys
+    changes = parse_changes(what_if or [])
+    if traffic is not None and source is not None:
+        raise UsageError("--traffic replaces --source: give one of them")
+    if traffic is not None and apply:
+        raise UsageError("--apply needs measured traffic from a source, not --traffic")
+
     from datetime import UTC, datetime
 
     from ioncli import __version__
-    from ioncli.commands._source import load_frame
     from ioncli.cost import pricing
     from ioncli.cost.render import RENDERERS
-    from ioncli.cost.report import METRICS, Options, build_report, compare, with_extras
-    from ioncli.cost.usage import align_regions
+    from ioncli.cost.report import Options, build_report, compare, with_extras
     from ioncli.render import emit
 
     _check_settings(settings, pricing.COMMITMENTS)
@@ -175,11 +210,23 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     regions = _regions(settings, region or [], table)
     previous = _read_previous(compare_to) if compare_to else None
-    kind = (source or settings.source).strip().split(":", 1)[0].lower()
-    window = since if since is not None or kind == "file" else DEFAULT_SINCE
-    frame = load_frame(settings, source, window, until, step, METRICS, region or [])
-    frame, regions, notes = align_regions(frame, regions, explicit=bool(region))
-    fleet, clients = _fleet(settings, regions, service_config)
+    traffic_text = "measured"
+    if traffic is not None:
+        frame, fleet, clients, notes, traffic_text = _traffic(
+            settings, traffic, regions, bool(region), service_config, since, until, step
+        )
+    else:
+        frame, fleet, clients, notes = _measured(
+            settings,
+            source,
+            regions,
+            region or [],
+            service_config,
+            since,
+            until,
+            step,
+            max_points=max_points,
+        )
     options = Options(
         floor=settings.cost.min_instance_floor,
         max_cold_start_share=settings.cost.max_cold_start_share,
@@ -189,33 +236,52 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     )
     report = build_report(frame, fleet, table, options, now=datetime.now(UTC), version=__version__)
     comparison = compare(report, previous, str(compare_to)) if previous is not None else None
+    priced = None
+    if changes:
+        from ioncli.cost.usage import extract
+        from ioncli.cost.whatif import what_if as price_what_if
+
+        series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
+        priced = price_what_if(series, fleet, changes, table, options, traffic=traffic_text)
     plan = applied = None
     if apply:
-        from ioncli.cost.cloud_run import apply_plan, make_plan
-        from ioncli.cost.report import estimator
-
-        if fleet.offline:
-            raise UsageError(
-                "--apply changes Cloud Run: it needs the live configuration, not a file",
-                hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; "
-                "drop --service-config",
-            )
-        # --set names exactly the regions to change; without it, every recommendation.
-        wanted = targets or {r.region: r.recommended for r in report.recommendations}
-        estimate = estimator(frame, fleet, table)
-        plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
-        if yes and plan.changes:
-            applied = apply_plan(clients[0], plan)
-    report = with_extras(report, comparison=comparison, plan=plan, applied=applied, warnings=notes)
+        plan, applied = _apply(report, frame, fleet, clients, table, options,
+                               targets=targets, force=force, yes=yes)  # fmt: skip
+    report = with_extras(
+        report,
+        comparison=comparison,
+        plan=plan,
+        applied=applied,
+        warnings=notes,
+        what_if=priced,
+    )
     if quiet_unless_increase and comparison is not None and not comparison.increased:
+        _say_unchanged(comparison)
+        return
+    emit(report, _with_gates(RENDERERS), output_options(fmt, output, step_summary))
+    _gate(report)
+
+
+def _say_unchanged(comparison: Any) -> None:
+    """Why nothing was printed (on stderr; not with --quiet)."""
+    import sys
+
+    from ioncli.render import verbosity
+
+    if verbosity() >= 0:
         print(
             f"cost did not increase ({comparison.previous_monthly:,.2f} -> "
             f"{comparison.current_monthly:,.2f} a month); nothing printed",
             file=sys.stderr,
         )
-        return
-    emit(report, RENDERERS, output_options(fmt, output, step_summary))
-    _gate(report)
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import cost_github, cost_junit
+
+    return replace(renderers, github=cost_github, junit=cost_junit)
 
 
 def _gate(report: Any) -> None:
@@ -255,6 +321,120 @@ def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
         raise ConfigError(f"{where}: [cost] budget must be a positive number")
 
 
+def _apply(  # noqa: PLR0917 (one call site, the command's own values)
+    report: Any,
+    frame: Any,
+    fleet: FleetConfig,
+    clients: Any,
+    table: Any,
+    options: Any,
+    *,
+    targets: dict[str, int],
+    force: bool,
+    yes: bool,
+) -> tuple[Any, Any]:
+    """The plan for --apply, and with --yes its result."""
+    from ioncli.cost.cloud_run import apply_plan, make_plan
+    from ioncli.cost.report import estimator
+
+    if fleet.offline:
+        raise UsageError(
+            "--apply changes Cloud Run: it needs the live configuration, not a file",
+            hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; drop --service-config",
+        )
+    # --set names exactly the regions to change; without it, every recommendation.
+    wanted = targets or {r.region: r.recommended for r in report.recommendations}
+    estimate = estimator(frame, fleet, table)
+    plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
+    applied = apply_plan(clients[0], plan) if yes and plan.changes else None
+    return plan, applied
+
+
+def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
+    settings: Settings,
+    source: str | None,
+    regions: tuple[str, ...],
+    asked: list[str],
+    service_config: Path | None,
+    since: str | None,
+    until: str | None,
+    step: str | None,
+    *,
+    max_points: int | None = None,
+) -> tuple[Any, Any, Any, list[str]]:
+    """The source's history for the range, its regions and the service configuration."""
+    from ioncli.commands._source import load_frame
+    from ioncli.cost.report import METRICS
+    from ioncli.cost.usage import align_regions
+
+    kind = (source or settings.source).strip().split(":", 1)[0].lower()
+    window = since if since is not None or kind == "file" else DEFAULT_SINCE
+    frame = load_frame(settings, source, window, until, step, METRICS, asked, max_points=max_points)
+    frame, regions, notes = align_regions(frame, regions, explicit=bool(asked))
+    fleet, clients = _fleet(settings, regions, service_config)
+    return frame, fleet, clients, [*_future_until(until, kind), *notes]
+
+
+def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
+    settings: Settings,
+    text: str,
+    regions: tuple[str, ...],
+    explicit: bool,
+    service_config: Path | None,
+    since: str | None,
+    until: str | None,
+    step: str | None,
+) -> tuple[Any, Any, Any, list[str], str]:
+    """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
+    from datetime import UTC, datetime
+
+    from ioncli.commands._source import load_frame
+    from ioncli.cost.report import METRICS
+    from ioncli.cost.traffic import flat_frame, parse_rate, with_modelled_busy
+    from ioncli.cost.usage import align_regions
+    from ioncli.sources.window import resolve_window
+
+    rate = parse_rate(text)
+    if rate is not None:
+        fleet, clients = _fleet(settings, regions, service_config)
+        window = resolve_window(
+            since, until, step, now=datetime.now(UTC), default_since=DEFAULT_SINCE
+        )
+        frame = flat_frame(rate, fleet, window.start, window.end, window.step_seconds)
+        described = rate.describe()
+        return frame, fleet, clients, [f"priced on --traffic: {described}"], described
+    path = Path(text)
+    if not path.is_file():
+        raise UsageError(
+            f"--traffic {text!r}: neither a rate (like 50/s, 1.2M/day, 50/s@120ms) nor an "
+            "existing file"
+        )
+    frame = load_frame(settings, f"file:{path}", since, until, step, METRICS, list(regions))
+    frame, regions, notes = align_regions(frame, regions, explicit=explicit)
+    fleet, clients = _fleet(settings, regions, service_config)
+    frame = with_modelled_busy(frame, fleet)
+    described = f"the traffic in {path} (busy instances modelled where it has none)"
+    return frame, fleet, clients, [f"priced on --traffic: {described}", *notes], described
+
+
+def _future_until(until: str | None, kind: str) -> list[str]:
+    """A range cannot end after now: say so instead of cutting it silently."""
+    if until is None or kind == "file":
+        return []
+    from datetime import UTC, datetime
+
+    from ioncli.sources.window import parse_time
+
+    end = parse_time(until, "--until")
+    now = datetime.now(UTC)
+    if end <= now:
+        return []
+    return [
+        f"--until {until} is in the future: the range ends now ({now:%Y-%m-%d %H:%M} UTC) "
+        "and the rest of the month is projected at the run rate"
+    ]
+
+
 def _rates_path(settings: Settings) -> Path | None:
     """`rates_file` is relative to the config file that names it."""
     if not settings.cost.rates_file:
@@ -268,7 +448,18 @@ def _rates_path(settings: Settings) -> Path | None:
 def _budget(text: str | None, configured: float | None) -> float | None:
     if text is None:
         return configured
-    cleaned = text.strip().lstrip("$").replace(",", "")
+    import re
+
+    cleaned = text.strip().lstrip("$").strip()
+    # Commas only as thousands separators ("1,500"): "1,5" is a decimal comma or a typo, and
+    # reading it as 15 would gate a pipeline on the wrong number.
+    if "," in cleaned:
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", cleaned):
+            raise UsageError(
+                f"--budget {text!r}: a comma may only group thousands (1,500); "
+                "use a point for cents (1.50)"
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         value = float(cleaned)
     except ValueError:
@@ -288,6 +479,8 @@ def _targets(items: list[str]) -> dict[str, int]:
             number = None
         if not sep or not name.strip() or number is None:
             raise UsageError(f"--set {item!r}: expected REGION=N, like us-central1=2")
+        if number < 0:
+            raise UsageError(f"--set {item}: min instances cannot be negative")
         out[name.strip()] = number
     return out
 

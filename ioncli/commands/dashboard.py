@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SinceOpt,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ioncli.dashboards.model import DashboardReport
+    from ioncli.render import Renderers
 
 EPILOG = """[b]Examples[/b]
 
@@ -44,6 +46,7 @@ class Board(StrEnum):
     RELIABILITY = "reliability"
     CACHE = "cache"
     INFRASTRUCTURE = "infrastructure"
+    SLO = "slo"
     ALL = "all"
 
 
@@ -57,7 +60,7 @@ BoardsArg = Annotated[
     typer.Argument(
         metavar="[DASHBOARD]...",
         help="Dashboards to show (several allowed): overview, performance, reliability, "
-        "cache, infrastructure or all. Default: overview.",
+        "cache, infrastructure, all (those five) or slo. Default: overview.",
         show_default=False,
         case_sensitive=False,
     ),
@@ -94,6 +97,7 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     service: ServiceOpt = None,
     watch: WatchOpt = None,
     fail_on: FailOnOpt = None,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
@@ -107,25 +111,51 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
         )
     if watch is not None and fail_on is not None:
         raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
+    if watch is not None:
+        import sys
+
+        if not sys.stdout.isatty():
+            # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
+            raise UsageError(
+                "--watch needs a terminal (standard output is piped or redirected); "
+                "drop --watch for a one-off report"
+            )
 
     from datetime import UTC, datetime
     from pathlib import Path
 
-    from ioncli.commands._source import load_frame
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.dashboards import definitions
-    from ioncli.dashboards.analysis import build_report
-    from ioncli.dashboards.render import RENDERERS
-    from ioncli.render import emit
     from ioncli.sources.catalog import known_names
     from ioncli.thresholds import load_thresholds
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
+    slos: tuple[Any, ...] = ()
+    if definitions.SLO in specs:
+        from ioncli.slo.config import load_slos
+        from ioncli.slo.fetch import plan
+
+        slos = load_slos(settings.slo, settings.source_file or "configuration")
+        planned = plan(settings, slos, source)
+        settings, extra = planned.settings, planned.metrics
+        if since is None and len(specs) == 1:
+            since = planned.default_since  # the objectives' window, not a day
     metrics = definitions.to_fetch(specs, thresholds, known_names(settings))
+    if slos:
+        metrics = tuple(sorted({*metrics, *extra}))
     regions = tuple(region or ())
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(settings, source, since, until, step, metrics, regions, max_points=max_points)
+
+    from ioncli.dashboards.analysis import build_report
+    from ioncli.dashboards.render import RENDERERS
+    from ioncli.render import emit
 
     def build() -> DashboardReport:
-        frame = load_frame(settings, source, since, until, step, metrics, regions)
+        frame = load_frame(
+            settings, source, since, until, step, metrics, regions, max_points=max_points
+        )
         return build_report(
             frame,
             thresholds,
@@ -133,25 +163,49 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
             service=settings.service,
             generated_at=datetime.now(UTC),
             regions=regions,
+            slos=slos,
         )
 
     report = build()
     if watch is not None:
         _watch(report, build, watch)
         return
-    emit(report, RENDERERS, output_options(fmt, output, step_summary))
+    emit(report, _with_gates(RENDERERS, fail_on), output_options(fmt, output, step_summary))
     if fail_on is not None:
         _gate(report, fail_on)
+
+
+def _with_gates(
+    renderers: Renderers[DashboardReport], fail_on: FailOn | None
+) -> Renderers[DashboardReport]:
+    from dataclasses import replace
+
+    from ioncli.render.gates import dashboard_github, dashboard_junit
+
+    level = fail_on.value if fail_on is not None else None
+    return replace(
+        renderers,
+        github=lambda r: dashboard_github(r, level),
+        junit=lambda r: dashboard_junit(r, level),
+    )
+
+
+_AT_OR_ABOVE = {"warning": ("warning", "critical"), "critical": ("critical",)}
 
 
 def _gate(report: DashboardReport, fail_on: FailOn) -> None:
     from ioncli.dashboards.model import Level
 
-    hits = report.breaches(Level(fail_on.value))
+    floor = Level(fail_on.value)
+    hits = report.breaches(floor)
     if hits:
+        # Count values the way the headline does (a fleet value and its region's cell are
+        # two values), then name the series they come from once each.
+        values = sum(n for k, n in report.counts.items() if k in _AT_OR_ABOVE[floor.value])
         shown = "; ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+        counted = f"{values} value(s)" if values else "active alert(s)"
         raise PolicyViolation(
-            f"{len(hits)} value(s) at or above {fail_on.value} (--fail-on): {shown}"
+            f"{counted} at or above {fail_on.value} (--fail-on), from {len(hits)} series: {shown}"
         )
 
 

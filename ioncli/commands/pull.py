@@ -9,6 +9,7 @@ import typer
 
 from ioncli.commands._common import state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
     SinceOpt,
@@ -73,6 +74,7 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
     service: ServiceOpt = None,
     metric: MetricOpt = None,
     no_cache: NoCacheOpt = False,
+    max_points: MaxPointsOpt = None,
 ) -> None:
     """Write a source's series for a time range to a file, for offline analysis and CI."""
     settings = state_of(ctx).settings().override(service=service)
@@ -80,7 +82,7 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
     if suffix not in (".parquet", ".pq", ".csv"):
         raise UsageError(f"--output {output}: use a .parquet or .csv file name")
     parent = output.parent if str(output.parent) else Path()
-    if not parent.is_dir():
+    if not output.exists() and not parent.is_dir():
         raise UsageError(f"cannot write --output {output}: folder {parent} does not exist")
 
     from ioncli.commands._source import load_frame, raise_if_partial
@@ -95,6 +97,7 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
         tuple(metric or ()),
         tuple(region or ()),
         cache_dir=None if no_cache else default_cache_dir(),
+        max_points=max_points,
     )
     _write(frame, output, suffix)
     _summary(frame, output)
@@ -102,28 +105,27 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
 
 
 def _write(frame: MetricFrame, output: Path, suffix: str) -> None:
-    import os
-    import tempfile
+    """Serialise in memory, then write like every other `-o` (umask mode, symlinks followed)."""
+    import io
 
-    parent = output.parent if str(output.parent) else Path()
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=parent)
-    os.close(fd)
-    try:
-        if suffix == ".csv":
-            frame.data.to_csv(tmp, index_label="timestamp", date_format="%Y-%m-%dT%H:%M:%SZ")
-        else:
-            frame.to_parquet(Path(tmp))
-        Path(tmp).replace(output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ioncli.render import write_atomic
+
+    if suffix == ".csv":
+        body: bytes = frame.data.to_csv(
+            index_label="timestamp", date_format="%Y-%m-%dT%H:%M:%SZ"
+        ).encode("utf-8")
+    else:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer)
+        body = buffer.getvalue()
+    write_atomic(output, body)
 
 
 def _summary(frame: MetricFrame, output: Path) -> None:
-    from ioncli.render import make_console
+    from ioncli.render import make_console, verbosity
+
+    if verbosity() < 0:
+        return
 
     start, end = frame.start, frame.end
     span = f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC" if start is not None else ""

@@ -11,9 +11,9 @@ import typer
 
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
+    MaxPointsOpt,
     RegionOpt,
     ServiceOpt,
-    SinceOpt,
     SourceOpt,
     StepOpt,
     UntilOpt,
@@ -37,10 +37,23 @@ EPILOG = """[b]Examples[/b]
 
   ion tune-alerts --apply --yes
 
-Default range: the last 7 days (a file: all of it). Writes baselines/<service>.json
-(atomically) unless --check or --no-write.
+Default range: the last 7 days (a file: all of it); --check: the range stored in the
+baselines file. Writes baselines/<service>.json for the configured service from a
+metric source (not a file, not --check) unless --no-write; --write forces it.
 Exit codes: 4 not enough data, 5 alert drift (--check), 3 broken baselines file.
 """
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="Start of the range: a duration back from --until (90m, 24h, 7d, 2w) or an ISO "
+        "time. Default 7d, so weekly habits are seen (a file: its whole range; --check: the "
+        "range stored in the baselines file).",
+        show_default=False,
+    ),
+]
 
 
 class RuleKind(StrEnum):
@@ -114,7 +127,11 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     ] = None,
     check: Annotated[
         bool,
-        typer.Option("--check", help="Compare with the committed baselines file; exit 5 on drift."),
+        typer.Option(
+            "--check",
+            help="Compare with the committed baselines file over the range stored in it "
+            "(or --since/--until); exit 5 on drift.",
+        ),
     ] = False,
     tolerance: Annotated[
         float | None,
@@ -126,8 +143,14 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write/--no-write", help="Write baselines/<service>.json.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--write/--no-write",
+            help="Write baselines/<service>.json. Default: yes for the configured service "
+            "from a metric source; no for a file source, another --service, or --check.",
+            show_default=False,
+        ),
+    ] = None,
     baselines_dir: Annotated[
         Path | None,
         typer.Option(
@@ -144,23 +167,19 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         ),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="With --apply: make the changes.")] = False,
+    max_points: MaxPointsOpt = None,
     fmt: FormatOpt = Format.TEXT,
     output: OutputOpt = None,
     step_summary: StepSummaryOpt = False,
 ) -> None:
     """Learn baselines from metric history and propose alert thresholds within a paging budget."""
-    settings = state_of(ctx).settings().override(service=service)
-    if yes and not apply:
-        raise UsageError("--yes only makes sense with --apply")
-    if check and apply:
-        raise UsageError("--check and --apply do not go together: check first, then apply")
+    configured = state_of(ctx).settings()
+    settings = configured.override(service=service)
+    _check_flags(check=check, apply=apply, yes=yes, write=write)
+    if fmt in (Format.GITHUB, Format.JUNIT) and not check:
+        raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
-    from ioncli.alerting.build import build_report
-    from ioncli.alerting.incidents import load_incidents
-    from ioncli.alerting.render import renderers
-    from ioncli.alerting.tune import TuneOptions
-    from ioncli.commands._source import load_frame
-    from ioncli.render import emit
+    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts
@@ -171,9 +190,34 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
             f"{where}: key 'alerts.rule' must be one of {choices}, found {alerts.rule!r}"
         )
     spec = source or settings.source
-    if since is None and until is None and not spec.startswith("file:"):
+    is_file = spec.strip().lower().startswith("file:")
+    folder = baselines_dir or Path(alerts.baselines_dir)
+    target = files.path_for(folder, settings.service)
+    committed = None
+    if check:
+        # Read (and validate) the committed file before any data is pulled: a missing or
+        # broken file is reported at once, not after the whole tuning run.
+        committed = files.read(target)
+        since, until, step, baseline_end = _check_window(
+            committed, since, until, step, baseline_end
+        )
+    if apply:
+        _require_project(settings)  # before computing: a missing project is a one-line error
+    if since is None and until is None and not is_file:
         since = "7d"  # a day is the minimum to learn from; a week sees weekly habits
-    frame = load_frame(settings, source, since, until, step, tuple(metric or ()), region)
+    # Flags, regions and the point budget are refused before pandas is even imported.
+    plan_request(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
+    from ioncli.alerting.build import build_report
+    from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.render import renderers
+    from ioncli.alerting.tune import TuneOptions
+    from ioncli.render import emit
+
+    frame = load_frame(
+        settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
+    )
     options = TuneOptions(
         max_alerts_per_week=alerts.max_alerts_per_week
         if max_alerts_per_week is None
@@ -190,23 +234,99 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         "tuning and backtesting series", total, show=None if total >= 10 else False
     ) as advance:
         report = build_report(frame, options, service=settings.service, progress=advance)
-    folder = baselines_dir or Path(alerts.baselines_dir)
-    target = files.path_for(folder, settings.service)
     if check:
         report.check = files.check(
-            report, target, alerts.drift_tolerance if tolerance is None else tolerance
+            report, target, alerts.drift_tolerance if tolerance is None else tolerance, committed
         )
-    elif write:
-        report.baselines_file = str(files.write(report, folder))
+    else:
+        decision = _should_write(write, is_file=is_file, asked=settings, configured=configured)
+        if decision is None:
+            report.baselines_file = str(files.write(report, folder))
+        elif write is None:
+            report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
     if apply:
         report.apply = _apply(settings, report, dry_run=not yes)
-    emit(report, renderers(), output_options(fmt, output, step_summary))
+    emit(report, _with_gates(renderers()), output_options(fmt, output, step_summary))
     if report.check is not None and report.check.failed:
         raise PolicyViolation(
             f"alert drift: {report.check.failed} threshold(s) moved more than "
             f"{report.check.tolerance:.0%} from {target} (see the diff above); rerun without "
             "--check and commit the file if the change is expected"
         )
+
+
+def _with_gates(renderers: Any) -> Any:
+    from dataclasses import replace
+
+    from ioncli.render.gates import tune_github, tune_junit
+
+    return replace(renderers, github=tune_github, junit=tune_junit)
+
+
+def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:
+    if yes and not apply:
+        raise UsageError("--yes only makes sense with --apply")
+    if check and apply:
+        raise UsageError("--check and --apply do not go together: check first, then apply")
+    if check and write:
+        raise UsageError("--check never writes the baselines file: drop --write")
+
+
+def _should_write(
+    write: bool | None, *, is_file: bool, asked: Settings, configured: Settings
+) -> str | None:
+    """None when the baselines file should be written, else why not.
+
+    The committed file is what the dashboard and --check trust, so a default run only
+    rewrites it from the configured service's own metrics: a CSV (the README's example) or
+    a one-off `--service` must not silently replace 75 series with one.
+    """
+    if write is True:
+        return None
+    if write is False:
+        return "--no-write"
+    if is_file:
+        return "the data came from a file"
+    if asked.service != configured.service:
+        return f"--service {asked.service} is not the configured service {configured.service}"
+    return None
+
+
+def _check_window(
+    committed: dict[str, Any],
+    since: str | None,
+    until: str | None,
+    step: str | None,
+    baseline_end: str | None,
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """The range --check recomputes over: the stored one unless --since/--until say otherwise.
+
+    An explicit --until alone keeps the stored span and ends it there (a later week of the
+    same length); --since given means the user chose the range.
+    """
+    from ioncli.alerting import baselines as files
+
+    window = committed.get("window")
+    if baseline_end is None and isinstance(window, dict) and since is None and until is None:
+        stored_end = window.get("baseline_end")
+        baseline_end = stored_end if isinstance(stored_end, str) else None
+    stored = files.stored_window(committed)
+    if stored is None:
+        return since, until, step, baseline_end
+    start, end, step_seconds = stored
+    step = step if step is not None else f"{step_seconds}s"
+    if since is not None:
+        return since, until, step, baseline_end
+    if until is None:
+        return start, end, step, baseline_end
+    span = _parse_time(end) - _parse_time(start)
+    return f"{int(span.total_seconds())}s", until, step, baseline_end
+
+
+def _require_project(settings: Settings) -> str:
+    from ioncli.gcp import require_project
+
+    return require_project(settings)
 
 
 def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:

@@ -8,6 +8,7 @@ Everything here is plain arithmetic on floats: no pandas, no clients.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -149,6 +150,7 @@ def _parse(raw: Any, where: str) -> RateTable:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"rate table {where}: missing or malformed entry {exc}") from None
+    _check_month_hours(table.month_hours, where)
     missing = sorted(REQUIRED_KEYS - set(rates))
     if missing:
         raise ConfigError(f"rate table {where}: missing rates {', '.join(missing)}")
@@ -176,11 +178,39 @@ REQUIRED_KEYS = frozenset(
 )
 
 
+# A rate more than this many times the shipped one is refused as a typo (a unit slip such as
+# dollars per hour for dollars per second is 3600x; a real price change is a few percent).
+ABSURD_FACTOR = 100.0
+MONTH_HOURS_RANGE = (672.0, 744.0)  # 28 to 31 days
+
+
+@functools.cache
+def _shipped() -> Mapping[str, float]:
+    raw = json.loads(DEFAULT_TABLE.read_text(encoding="utf-8"))
+    return {k: float(v["value"]) for k, v in raw["rates"].items()}
+
+
 def _check_value(key: str, value: float, where: str) -> None:
-    if math.isnan(value) or value < 0:
-        raise ConfigError(f"{where}: rate '{key}' must be a number >= 0, found {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{where}: rate '{key}' must be a finite number >= 0, found {value!r}")
     if key.startswith("cud.") and value >= 1:
         raise ConfigError(f"{where}: discount '{key}' must be a fraction below 1, found {value!r}")
+    shipped = _shipped().get(key)
+    if shipped and not key.startswith("cud.") and value > ABSURD_FACTOR * shipped:
+        raise ConfigError(
+            f"{where}: rate '{key}' = {value:g} is {value / shipped:,.0f}x the shipped "
+            f"{shipped:g}; refusing a rate over {ABSURD_FACTOR:g}x the list price "
+            "(a unit slip?)"
+        )
+
+
+def _check_month_hours(hours: float, where: str) -> None:
+    low, high = MONTH_HOURS_RANGE
+    if not math.isfinite(hours) or not low <= hours <= high:
+        raise ConfigError(
+            f"rate table {where}: month_hours must be between {low:g} and {high:g} "
+            f"(28 to 31 days), found {hours!r}"
+        )
 
 
 def apply_overrides(table: RateTable, overrides: Mapping[str, float], *, where: str) -> RateTable:

@@ -30,7 +30,7 @@ REPORT_WINDOWS: dict[str, tuple[tuple[tuple[int, int, int], ...], int]] = {
     "europe-west1": (((9, 10, 2), (13, 14, 2)), 1),
     "asia-southeast1": (((9, 11, 2),), 1),
 }
-REPORT_CLAIMED_SAVINGS = 70.0  # dollars per month, the report's own claim for all regions
+REPORT_SERVICE = "ion-mentoring"  # the windows are the original report's, for its service only
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,6 @@ class Schedule:
     monthly_cost: float
     dollars_saved_vs_current: float
     cold_starts_per_week: float
-    claimed_savings: float | None = None
     note: str = ""
 
 
@@ -129,8 +128,8 @@ def recommend_min(
         within = [m for m in range(floor, current + 1) if delayed[m] - before_delayed <= budget]
         pick = min(within)
         reason = (
-            f"smallest min whose added cold starts stay within {share:.4%} of requests "
-            f"({budget:,.0f} a week)"
+            f"smallest min whose added waiting requests (requests that wait for an instance "
+            f"to start) stay within {share:.4%} of requests ({budget:,.0f} a week)"
         )
         if pick == floor and floor > 0:
             reason += f"; not below the floor {floor}"
@@ -258,8 +257,8 @@ def report_schedule(
         monthly_cost=cost,
         dollars_saved_vs_current=ev.monthly(config.min_instances) - cost,
         cold_starts_per_week=starts_week,
-        claimed_savings=REPORT_CLAIMED_SAVINGS,
-        note="the report claimed $70/month for all regions together; hours taken as UTC",
+        note="the original report's predictive-scaling windows, priced on this range; "
+        "hours taken as UTC",
     )
 
 

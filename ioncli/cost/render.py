@@ -29,18 +29,39 @@ def plain(value: float) -> str:
     return f"{value:.10f}".rstrip("0").rstrip(".")
 
 
-def claimed(report: CostReport) -> str:
-    """The original report's claimed saving next to the one computed from this range."""
-    theirs = [s for s in report.schedules if s.claimed_savings is not None]
-    if not theirs:
-        return ""
-    computed = sum(s.dollars_saved_vs_current for s in theirs)
+def scenario(value: Any) -> str:
+    """One region's configuration in a cell: "2 vCPU / 2 GiB, request-based, min 1, max 10,
+    concurrency 80" (or a dash when the region is not in this side)."""
+    if value is None:
+        return "–"
     return (
-        f"The original report claimed {money(theirs[0].claimed_savings)} a month for its "
-        f"windows across all regions; computed on this range: "
-        + (f"{money(computed)} saved" if computed >= 0 else f"{money(-computed)} more")
-        + f" ({', '.join(s.region for s in theirs)}; hours as UTC)."
+        f"{value.cpu:g} vCPU / {value.memory_gib:g} GiB, {value.billing}, "
+        f"min {value.min_instances}, max {value.max_instances}, "
+        f"concurrency {value.concurrency}"
     )
+
+
+def changed(row: Any) -> str:
+    """What a what-if changes in one region, only the settings that differ: "cpu 2 → 1,
+    min 3 → 1" (a region added or removed by the change says so)."""
+    if row.today is None:
+        return "added: " + scenario(row.what_if)
+    if row.what_if is None:
+        return "removed"
+    a, b = row.today, row.what_if
+    fields = (
+        ("cpu", a.cpu, b.cpu, " vCPU"),
+        ("memory", a.memory_gib, b.memory_gib, " GiB"),
+        ("billing", a.billing, b.billing, ""),
+        ("min", a.min_instances, b.min_instances, ""),
+        ("max", a.max_instances, b.max_instances, ""),
+        ("concurrency", a.concurrency, b.concurrency, ""),
+    )
+    out = [f"{name} {x:g} → {y:g}{unit}" if isinstance(x, float) else f"{name} {x} → {y}{unit}"
+           for name, x, y, unit in fields if x != y]  # fmt: skip
+    if abs(b.requests_per_second - a.requests_per_second) > 1e-9:
+        out.append(f"req/s {a.requests_per_second:,.2f} → {b.requests_per_second:,.2f}")
+    return ", ".join(out) or "no change"
 
 
 def _context(report: CostReport) -> dict[str, Any]:
@@ -49,8 +70,9 @@ def _context(report: CostReport) -> dict[str, Any]:
         "money": money,
         "number": number,
         "plain": plain,
+        "scenario": scenario,
+        "diff_of": changed,
         "percent": percent,
-        "claimed": claimed(report),
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
         "flat": [s.region for s in report.schedules if s.name == "computed" and not s.windows],
@@ -110,16 +132,19 @@ def to_text(report: CostReport) -> RenderableType:
     if t.commitment != "none":
         lines.append(f" · {t.commitment} commitment −{money(t.commitment_discount)}")
     lines.append(f" · net {money(t.monthly_net)}", style="bold")
-    lines.append(
-        f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, "
-        f"{money(t.projected_month)} projected"
-    )
-    if t.budget is not None:
+    projected = "not projected" if report.limited else f"{money(t.projected_month)} projected"
+    lines.append(f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, {projected}")
+    if report.limited:
+        lines.append(f"\n⚠ {report.limited}", style="bold yellow")
+    elif t.budget is not None:
         style = "bold red" if t.over_budget else "green"
         used = f"{(t.budget_used or 0):.0%}"
         verdict = "OVER BUDGET" if t.over_budget else "within budget"
         lines.append(f"\nBudget {money(t.budget)}: {used} used, {verdict}", style=style)
     parts.append(lines)
+
+    if report.what_if is not None:
+        parts.extend(_what_if_parts(report))
 
     if report.comparison is not None:
         c = report.comparison
@@ -131,12 +156,59 @@ def to_text(report: CostReport) -> RenderableType:
                 style="bold red" if c.increased else "green",
             )
         )
+        if c.basis_changes:
+            parts.append(
+                Text(
+                    "Priced differently from the previous report ("
+                    + "; ".join(c.basis_changes)
+                    + "): part of the change is the pricing, not the usage.",
+                    style="yellow",
+                )
+            )
 
     parts.extend(_recommendation_parts(report))
     if report.plan is not None:
         parts.append(_plan_text(report))
     parts.append(Text("Assumptions: " + "; ".join(report.assumptions), style="dim"))
     return Group(*parts)
+
+
+def _what_if_parts(report: CostReport) -> list[Any]:
+    from rich.table import Table
+    from rich.text import Text
+
+    w = report.what_if
+    assert w is not None
+    table = Table(title="What if: " + ", ".join(w.changes), title_justify="left")
+    for col in ("region", "change", "$ today", "$ what if", "difference", "busy inst.",
+                "cold starts / week"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("region", "change") else "right",
+                         no_wrap=col == "region")  # fmt: skip
+    for r in w.regions:
+        table.add_row(
+            r.region,
+            changed(r),
+            money(r.today.monthly) if r.today else "–",
+            money(r.what_if.monthly) if r.what_if else "–",
+            money(r.difference, signed=True),
+            f"{number(r.today.busy_instances_mean) if r.today else '–'} → "
+            f"{number(r.what_if.busy_instances_mean) if r.what_if else '–'}",
+            f"{number(r.today.cold_starts_per_week, 1) if r.today else '–'} → "
+            f"{number(r.what_if.cold_starts_per_week, 1) if r.what_if else '–'}",
+        )
+    table.add_row("total (on demand)", "", money(w.today_on_demand),
+                  money(w.what_if_on_demand), money(w.difference_on_demand, signed=True),
+                  "", "")  # fmt: skip
+    head = Text(
+        f"What if: {money(w.difference_net, signed=True)} / month net "
+        f"({money(w.today_net)} today → {money(w.what_if_net)})",
+        style="bold",
+    )
+    parts: list[Any] = [head, table]
+    for risk in w.risks:
+        parts.append(Text(f"risk: {risk}", style="yellow"))
+    parts.append(Text(f"Model: {w.model}. It ignores {'; '.join(w.ignores)}.", style="dim"))
+    return parts
 
 
 def _region_tables(report: CostReport) -> list[Any]:
@@ -163,7 +235,7 @@ def _region_tables(report: CostReport) -> list[Any]:
             money(r.monthly.held),
             money(r.monthly.total),
             money(r.month_to_date),
-            money(r.projected_month),
+            "–" if report.limited else money(r.projected_month),
         )
     usage = Table(title="Usage over the range", title_justify="left")
     for col in ("region", "busy inst. mean", "peak", "idle inst.", "req/s", "CPU", "memory",
@@ -229,10 +301,8 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
         sched.add_row(s.region, s.name, windows, money(s.monthly_cost),
                       money(s.dollars_saved_vs_current),
                       number(s.cold_starts_per_week, 1))  # fmt: skip
-    parts.append(sched)
-    claim = claimed(report)
-    if claim:
-        parts.append(Text(claim, style="dim"))
+    if report.schedules:  # none when the range is too short to propose one
+        parts.append(sched)
 
     if report.billing_options:
         bill = Table(
@@ -251,6 +321,17 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
                 money(b.difference, signed=True),
             )
         parts.append(bill)
+    if report.rightsizing:
+        sizing = Table(title="Right-sizing", title_justify="left")
+        for col in ("region", "change", "now → proposed", "$ / month", "evidence", "risk"):
+            sizing.add_column(col, justify="right" if col == "$ / month" else "left",
+                              no_wrap=col == "region")  # fmt: skip
+        for z in report.rightsizing:
+            sizing.add_row(z.region, z.kind, f"{z.current} → {z.proposed}",
+                           money(z.monthly_change, signed=True), z.evidence, z.risk)  # fmt: skip
+        parts.append(sizing)
+        for z in report.rightsizing:
+            parts.append(Text(f"  {z.region}, {z.kind}: {z.command}", style="dim"))
     if report.held_revisions:
         held = Table(title="Warm instances held by revisions without traffic", title_justify="left")
         for col in ("region", "revision", "tags", "warm", "cost / month"):

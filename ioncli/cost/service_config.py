@@ -257,8 +257,14 @@ def from_file(path: Path, service: str, regions: Iterable[str]) -> FleetConfig:
         raise ConfigError(f"service configuration file {path} does not exist") from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"service configuration file {path}: cannot parse it: {exc}") from None
+    # The `[cost.service]` / `[cost.regions.*]` blocks copied from ion.toml work as they are.
+    if isinstance(raw, dict) and set(raw) == {"cost"} and isinstance(raw["cost"], dict):
+        raw = {k: v for k, v in raw["cost"].items() if k in ("service", "regions")}
     if not isinstance(raw, dict) or set(raw) - {"service", "regions"}:
-        raise ConfigError(f"{path}: expected only the tables 'service' and 'regions'")
+        raise ConfigError(
+            f"{path}: expected only the tables 'service' and 'regions' (or 'cost.service' "
+            "and 'cost.regions' as in ion.toml)"
+        )
     return from_settings(
         service, regions, raw.get("service", {}), raw.get("regions", {}), where=str(path)
     )

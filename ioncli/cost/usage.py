@@ -4,10 +4,14 @@ requests, utilisation and start-up latency, with how much of the range each metr
 A region needs `billable_instance_time` (or `instances_active`) and `request_rate`; other
 metrics are optional. Gaps inside the range are bridged for the cold-start model and
 reported as coverage, never silently: a metric missing for part of the range is a warning.
+A configured region with no traffic metrics at all (Cloud Monitoring writes no request points
+for a service nobody calls) is priced as a region without traffic, with a warning: its warm
+min instances still cost money, so it must not vanish from the total.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +29,7 @@ METRICS = (
     "cpu_utilization",
     "memory_utilization",
     "startup_latency_p95",
+    "max_concurrency_p95",
 )
 DEFAULT_STARTUP_MS = 2000.0  # used, and said, when the frame has no start-up latency
 
@@ -56,13 +61,33 @@ class RegionSeries:
     requests: np.ndarray  # requests per second
     startup_ms: float
     summary: UsageSummary
+    # Optional per-step detail for what-if pricing and right-sizing (None when absent).
+    latency_ms: np.ndarray | None = None  # median request latency
+    cpu_util: np.ndarray | None = None  # CPU utilisation, 0..1 (p95 over instances)
+    memory_util: np.ndarray | None = None
+    concurrency: np.ndarray | None = None  # in-flight requests per instance (p95 of the max)
+
+
+@functools.lru_cache(maxsize=8)
+def _index(columns: tuple[str, ...]) -> dict[tuple[str, str], list[str]]:
+    """(metric, region) -> column names, parsed once per set of columns."""
+    from ioncli.frame import SeriesKey
+
+    out: dict[tuple[str, str], list[str]] = {}
+    for c in columns:
+        key = SeriesKey.parse(c)
+        out.setdefault((key.metric, key.label("region") or ""), []).append(c)
+    return out
 
 
 def _column(frame: MetricFrame, metric: str, region: str) -> pd.Series | None:
-    sub = frame.select(metric, region=region)
-    if sub.shape[1] == 0:
+    names = _index(tuple(map(str, frame.data.columns))).get((metric, region), [])
+    if not names:
         return None
-    series: pd.Series = sub.iloc[:, 0] if sub.shape[1] == 1 else sub.sum(axis=1, min_count=1)
+    # One column is read as it is (no sub-frame copy: this runs for every metric and region).
+    series: pd.Series = (
+        frame.data[names[0]] if len(names) == 1 else frame.data[names].sum(axis=1, min_count=1)
+    )
     if bool(series.isna().all()):
         return None
     return series
@@ -142,11 +167,7 @@ def align_regions(
     present = frame_regions(frame)
     hit = tuple(r for r in wanted if r in present)
     if hit:
-        missing = [r for r in wanted if r not in hit]
-        notes = [
-            f"{r}: no metrics from source {frame.source} in the range; left out" for r in missing
-        ]
-        return frame, hit, notes
+        return frame, wanted, []
     if len(present) == 1 and wanted:
         note = (
             f"source {frame.source} labels its series region={present[0]}: priced as if it ran "
@@ -157,6 +178,34 @@ def align_regions(
         f"source {frame.source} has no metrics for the configured regions "
         f"({', '.join(wanted)}); it has: {', '.join(present) or 'no region labels'}",
         hint="pass --region, or set `regions` in ion.toml",
+    )
+
+
+def _idle_region(frame: MetricFrame, region: str) -> RegionSeries:
+    index = frame.data.index
+    assert isinstance(index, pd.DatetimeIndex)
+    zeros = np.zeros(len(index))
+    idle = _column(frame, "instances_idle", region)
+    summary = UsageSummary(
+        busy_instances_mean=0.0,
+        busy_instances_peak=0.0,
+        idle_instances_mean=_mean(idle),
+        requests_per_second=0.0,
+        requests_per_month=0.0,
+        cpu_utilization=None,
+        memory_utilization=None,
+        startup_p95_ms=DEFAULT_STARTUP_MS,
+        coverage=0.0,
+    )
+    return RegionSeries(
+        region=region,
+        times=index,
+        step_seconds=frame.step_seconds,
+        busy=zeros,
+        idle=None if idle is None else np.clip(_bridge(idle), 0.0, None),
+        requests=zeros.copy(),
+        startup_ms=DEFAULT_STARTUP_MS,
+        summary=summary,
     )
 
 
@@ -172,6 +221,14 @@ def extract(
     for region in regions:
         requests = _column(frame, "request_rate", region)
         busy = _busy(frame, region, requests, warnings)
+        if requests is None and (busy is None or not float(busy.fillna(0).abs().max()) > 0):
+            warnings.append(
+                f"{region}: no request or busy-instance metrics from source {frame.source} in "
+                "the range: priced as a region without traffic (its min instances idle all "
+                "the time)"
+            )
+            out[region] = _idle_region(frame, region)
+            continue
         if busy is None or requests is None:
             missing = "billable_instance_time" if busy is None else "request_rate"
             raise DataError(
@@ -216,5 +273,15 @@ def extract(
             requests=np.clip(_bridge(requests), 0.0, None),
             startup_ms=startup_ms,
             summary=summary,
+            latency_ms=_optional(frame, "latency_p50", region),
+            cpu_util=_optional(frame, "cpu_utilization", region),
+            memory_util=_optional(frame, "memory_utilization", region),
+            concurrency=_optional(frame, "max_concurrency_p95", region),
         )
     return out, warnings
+
+
+def _optional(frame: MetricFrame, metric: str, region: str) -> np.ndarray | None:
+    """A metric's per-step values with gaps kept as NaN (percentiles skip them)."""
+    series = _column(frame, metric, region)
+    return None if series is None else np.asarray(series.to_numpy(dtype=np.float64))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -152,6 +153,10 @@ def _widget(ctx: Context, spec: defs.WidgetSpec) -> Widget | None:
         return _chart(ctx, spec)
     if isinstance(spec, defs.AlertsSpec):
         return events.alerts(ctx, spec)
+    if isinstance(spec, defs.SloBoardSpec):
+        from ioncli.slo.board import budget_table
+
+        return budget_table(ctx.frame, ctx.slos, spec.title)
     return events.anomalies(ctx, spec)
 
 
@@ -174,8 +179,10 @@ def build_report(
     service: str,
     generated_at: datetime,
     regions: Sequence[str] = (),
+    slos: Sequence[Any] = (),
 ) -> DashboardReport:
-    """The report for `specs` over the whole frame; DataError when the frame holds no points."""
+    """The report for `specs` over the whole frame; DataError when the frame holds no points.
+    `slos` (SloSpec) are the objectives the slo dashboard shows."""
     data = frame.data
     if regions:
         keep = [c for c in data.columns if SeriesKey.parse(c).label("region") in (None, *regions)]
@@ -192,6 +199,7 @@ def build_report(
         data.index,  # type: ignore[arg-type]
         frame.step_seconds,
     )
+    ctx.slos = tuple(slos)
     for col, key in enumerate(keys):
         ctx.by_metric.setdefault(key.metric, []).append(col)
     dashboards = tuple(_dashboard(ctx, s) for s in specs)

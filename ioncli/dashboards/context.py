@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ class Context:
     index: pd.DatetimeIndex
     step: int
     by_metric: dict[str, list[int]] = field(default_factory=dict)
+    slos: tuple[Any, ...] = ()  # ioncli.slo.config.SloSpec, for the slo dashboard
     _current: dict[int, tuple[float | None, int | None]] = field(default_factory=dict)
 
     def time(self, i: int) -> datetime:

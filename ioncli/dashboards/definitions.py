@@ -110,7 +110,14 @@ class AnomaliesSpec:
     title: str = "Anomalies against the baseline"
 
 
-WidgetSpec = StatSpec | TableSpec | ChartSpec | AlertsSpec | AnomaliesSpec
+@dataclass(frozen=True)
+class SloBoardSpec:
+    """The objectives of `[slo]` through `ion slo`'s analysis, as a table."""
+
+    title: str = "Error budgets"
+
+
+WidgetSpec = StatSpec | TableSpec | ChartSpec | AlertsSpec | AnomaliesSpec | SloBoardSpec
 
 
 @dataclass(frozen=True)
@@ -230,13 +237,22 @@ DASHBOARDS: tuple[DashboardSpec, ...] = (
 
 NAMES: tuple[str, ...] = tuple(d.name for d in DASHBOARDS)
 
+# Shown only when named: it reads weeks of data where the others read a day.
+SLO = DashboardSpec(
+    "slo",
+    "Service level objectives",
+    "Compliance, error budget and burn rates of each objective (the analysis of ion slo).",
+    (SloBoardSpec(),),
+)
+
 
 def select(names: list[str] | tuple[str, ...]) -> list[DashboardSpec]:
-    """The dashboards named (in the canonical order); "all" or nothing means all five."""
+    """The dashboards named (in the canonical order); "all" or nothing means the report's
+    five; `slo` comes last when named."""
     wanted = set(names)
-    if not wanted or "all" in wanted:
-        return list(DASHBOARDS)
-    return [d for d in DASHBOARDS if d.name in wanted]
+    chosen = list(DASHBOARDS) if not wanted or "all" in wanted else []
+    chosen += [d for d in DASHBOARDS if d.name in wanted and d not in chosen]
+    return chosen + ([SLO] if SLO.name in wanted else [])
 
 
 def to_fetch(
@@ -260,6 +276,8 @@ def metrics_of(specs: list[DashboardSpec]) -> set[str]:
                 out.add(widget.metric)
             elif isinstance(widget, TableSpec | ChartSpec | AnomaliesSpec):
                 out.update(widget.metrics)
+            elif isinstance(widget, SloBoardSpec):
+                out.update(("request_rate", "error_ratio_5xx"))
     if out & {m for m, how in AGGREGATE.items() if how == "weighted"}:
         out.add(WEIGHT_METRIC)
     return out

@@ -40,6 +40,8 @@ class MetricSource(Protocol):
 
 
 SOURCE_SPECS = "gcp, local, file:PATH or sim[:SEED]"
+# The simulator's regions, here so that flags are checked without loading numpy.
+SIM_REGIONS = ("us-central1", "europe-west1", "asia-southeast1")
 
 
 def open_source(

@@ -57,6 +57,8 @@ class QueryCache:
                 "group_by": list(query.group_by_fields()),
                 "percentile": query.percentile,
                 "step": step,
+                # Only when set, so the files cached before this key existed stay valid.
+                **({"below": query.below} if query.below else {}),
             },
             sort_keys=True,
         )

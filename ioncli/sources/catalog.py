@@ -47,6 +47,9 @@ class GcpQuery:
     # For distribution values the server did not reduce: which percentile to take locally
     # (0 means the distribution's mean).
     percentile: float = 0.0
+    # For distribution values: the share of the count in buckets under this bound
+    # (an SLO's good requests, counted from whole buckets); 0 means off.
+    below: float = 0.0
 
     def full_filter(self, service: str) -> str:
         terms = [f'metric.type = "{self.metric_type}"', f'resource.type = "{self.resource_type}"']

@@ -236,9 +236,9 @@ class CloudMonitoringSource:
             response = self._call(request, query.metric_type)
             self.stats.add(pages=1)
             if self.decode == "raw":
-                placed = decode_raw(response._pb, fields, query.percentile, grid)
+                placed = decode_raw(response._pb, fields, query.percentile, grid, query.below)
             else:
-                placed = decode_proto_plus(response, fields, query.percentile, grid)
+                placed = decode_proto_plus(response, fields, query.percentile, grid, query.below)
             self.stats.add(points=placed)
             token = response.next_page_token
             if not token:
@@ -323,7 +323,8 @@ class CloudMonitoringSource:
 def _key(text: str, query: GcpQuery) -> str:
     """What makes two calls the same call: the filter and the whole aggregation."""
     group_by = ",".join(query.group_by_fields())
-    return f"{text} | {query.aligner} {query.reducer} by {group_by} p{query.percentile:g}"
+    below = f" le{query.below:g}" if query.below else ""
+    return f"{text} | {query.aligner} {query.reducer} by {group_by} p{query.percentile:g}{below}"
 
 
 def _status(exc: Any) -> str:

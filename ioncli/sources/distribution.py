@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ioncli.errors import ConfigError
+
 
 def bucket_bounds(options: Any) -> np.ndarray:
     """The finite bucket edges of a raw `Distribution.BucketOptions` message."""
@@ -51,6 +53,35 @@ def percentile(bounds: np.ndarray, counts: np.ndarray, q: float) -> float:
     inside = counts[i]
     fraction = (rank - before) / inside if inside > 0 else 0.0
     return float(lower + (upper - lower) * min(max(fraction, 0.0), 1.0))
+
+
+class BucketBoundError(ConfigError):
+    """A bound asked for that is not one of the distribution's bucket bounds."""
+
+
+def share_below(distribution: Any, bound: float) -> float:
+    """The share of a raw `Distribution`'s count in buckets that end at or before `bound`
+
+    Only whole buckets are counted: a bound between two bucket bounds would be a guess, so it
+    raises BucketBoundError naming the bounds around it.
+    """
+    if distribution.count == 0:
+        return float("nan")
+    bounds = bucket_bounds(distribution.bucket_options)
+    hits = np.flatnonzero(np.isclose(bounds, bound, rtol=1e-9, atol=0.0))
+    if len(hits) == 0:
+        lower = bounds[bounds < bound]
+        upper = bounds[bounds > bound]
+        around = (
+            f"between the bucket bounds {lower[-1]:g} and {upper[0]:g}"
+            if len(lower) and len(upper)
+            else "outside the bucket bounds"
+        )
+        raise BucketBoundError(f"{bound:g} falls {around}; use a bucket bound")
+    counts = np.asarray(distribution.bucket_counts, dtype=np.float64)
+    # Bucket i (i >= 1) is [bounds[i-1], bounds[i]); buckets 0..k end at or under bounds[k].
+    good = float(counts[: int(hits[0]) + 1].sum())
+    return good / float(distribution.count)
 
 
 def value_of(distribution: Any, q: float) -> float:

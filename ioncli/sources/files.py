@@ -90,6 +90,15 @@ def read_file(path: Path) -> MetricFrame:
 
 def _read_parquet(path: Path) -> MetricFrame:
     try:
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise DataError(f"data file {path}: not a readable Parquet file ({exc})") from None
+    if b"ion" not in meta:
+        # Written by another tool: read it as a table, in the same shapes as a CSV.
+        return _read_foreign_parquet(path)
+    try:
         frame = MetricFrame.from_parquet(path)
     except DataError as exc:
         raise DataError(f"data file {path}: {exc}") from None
@@ -102,6 +111,17 @@ def _read_parquet(path: Path) -> MetricFrame:
     return frame
 
 
+def _read_foreign_parquet(path: Path) -> MetricFrame:
+    try:
+        raw = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise DataError(f"data file {path}: not a readable Parquet file ({exc})") from None
+    if isinstance(raw.index, pd.DatetimeIndex):
+        name = str(raw.index.name or "timestamp")
+        raw = raw.reset_index(names=name if name.lower() in TIME_COLUMNS else "timestamp")
+    return _from_table(raw, path)
+
+
 def _read_csv(path: Path) -> MetricFrame:
     try:
         raw = pd.read_csv(path)
@@ -109,6 +129,11 @@ def _read_csv(path: Path) -> MetricFrame:
         raise DataError(f"data file {path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"data file {path}: not a readable CSV ({exc})") from None
+    return _from_table(raw, path)
+
+
+def _from_table(raw: pd.DataFrame, path: Path) -> MetricFrame:
+    """A table read from CSV or a foreign Parquet file, in one of the three shapes."""
     lower = {str(c).strip().lower(): c for c in raw.columns}
     time_column = next((lower[name] for name in TIME_COLUMNS if name in lower), None)
     if time_column is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ioncli.sources.distribution import value_of
+from ioncli.sources.distribution import share_below, value_of
 
 
 @dataclass
@@ -40,8 +40,15 @@ class Grid:
         return int(ok.sum())
 
 
-def decode_raw(response: Any, fields: tuple[str, ...], q: float, grid: Grid) -> int:
-    """A raw `ListTimeSeriesResponse` onto the grid; `q` is the percentile for distributions."""
+def _dist(distribution: Any, q: float, below: float) -> float:
+    return share_below(distribution, below) if below > 0 else value_of(distribution, q)
+
+
+def decode_raw(
+    response: Any, fields: tuple[str, ...], q: float, grid: Grid, below: float = 0.0
+) -> int:
+    """A raw `ListTimeSeriesResponse` onto the grid; `q` is the percentile for distributions
+    (`below` > 0: the share of the count under that bucket bound instead)."""
     placed = 0
     for ts in response.time_series:
         key = tuple(_label(ts, f) for f in fields)
@@ -57,7 +64,7 @@ def decode_raw(response: Any, fields: tuple[str, ...], q: float, grid: Grid) -> 
             vals = np.fromiter((p.value.int64_value for p in points), np.float64, n)
         elif kind == "distribution_value":
             vals = np.fromiter(
-                (value_of(p.value.distribution_value, q) for p in points), np.float64, n
+                (_dist(p.value.distribution_value, q, below) for p in points), np.float64, n
             )
         elif kind == "bool_value":
             vals = np.fromiter((p.value.bool_value for p in points), np.float64, n)
@@ -67,7 +74,9 @@ def decode_raw(response: Any, fields: tuple[str, ...], q: float, grid: Grid) -> 
     return placed
 
 
-def decode_proto_plus(response: Any, fields: tuple[str, ...], q: float, grid: Grid) -> int:
+def decode_proto_plus(
+    response: Any, fields: tuple[str, ...], q: float, grid: Grid, below: float = 0.0
+) -> int:
     """The same through proto-plus attributes: the slow way, kept to measure the difference."""
     placed = 0
     for ts in response.time_series:
@@ -79,7 +88,7 @@ def decode_proto_plus(response: Any, fields: tuple[str, ...], q: float, grid: Gr
             value = point.value
             if "distribution_value" in value:
                 raw = type(value.distribution_value).pb(value.distribution_value)
-                values.append(value_of(raw, q))
+                values.append(_dist(raw, q, below))
             elif "int64_value" in value:
                 values.append(float(value.int64_value))
             else:

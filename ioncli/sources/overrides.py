@@ -36,6 +36,7 @@ _QUERY_KEYS: dict[str, type | tuple[type, ...]] = {
     "group_by": list,
     "region_label": str,
     "percentile": (int, float),
+    "below": (int, float),
 }
 ALIGNERS = [
     "ALIGN_NONE",
@@ -126,6 +127,8 @@ def _query(raw: dict[str, Any], base: GcpQuery | None, key: str, where: str) -> 
         given["group_by"] = tuple(str(g) for g in given["group_by"])
     if "percentile" in given:
         given["percentile"] = float(given["percentile"])
+    if "below" in given:
+        given["below"] = float(given["below"])
     from ioncli.sources.catalog import GcpQuery
 
     query = dataclasses.replace(base, **given) if base else GcpQuery(**given)

@@ -11,7 +11,14 @@ The model, per region, in the region's local time:
 - latency grows with load and with cache misses; errors grow a little with load;
 - incidents are real anomalies: latency spikes, 5xx bursts, L2 cache outages (hit ratio
   drops and latency rises) and lasting level shifts (a slow release), each recorded in
-  `MetricFrame.incidents` with the series it touches.
+  `MetricFrame.incidents` with the series it touches;
+- error-budget burners for `ion slo`: regional outages (most requests fail for minutes) and
+  slow burns (a few tenths of a percent of 5xx for hours), labelled like the others; and
+  unlabelled error blips (a few dozen failed requests in one minute, a client's retry storm)
+  that look like a huge burn rate only when traffic is low;
+- the latency distribution behind the percentiles: a CDF through (p50/2, 0), (p50, 0.5),
+  (p95, 0.95), (p99, 0.99) and (1.5 p99, 1), read at the bucket bounds `LATENCY_BOUNDS` as
+  `latency_share_le_<bound>` (the share of requests faster than the bound) when asked for.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
+from ioncli.errors import UsageError
 from ioncli.frame import Incident, MetricFrame, SeriesKey
 from ioncli.sources import FetchRequest
 from ioncli.sources.catalog import DEFAULT_METRICS
@@ -55,6 +63,20 @@ _WEEK = 7 * 86400
 _SHIFT_PROBABILITY = 0.5
 _KINDS = ("latency_spike", "error_burst", "cache_drop")
 _DURATIONS = {"latency_spike": (15, 45), "error_burst": (5, 20), "cache_drop": (30, 90)}
+
+# Error-budget burners (ion slo): per region, each 14-day block may hold an outage and each
+# 7-day block a slow burn; each hour may hold an error blip.
+_OUTAGE_BLOCK = 14 * 86400
+_OUTAGE_PROBABILITY = 0.6
+_BURN_PROBABILITY = 0.35
+_BLIP_PROBABILITY = 0.03
+# Bucket bounds (ms) of the simulated latency distribution; a latency SLO's threshold must be
+# one of them, as it must be a bound of Cloud Monitoring's distribution.
+LATENCY_BOUNDS = (
+    5.0, 10.0, 25.0, 50.0, 75.0, 100.0, 150.0, 200.0, 250.0, 300.0, 400.0, 500.0,
+    750.0, 1000.0, 1500.0, 2000.0, 3000.0, 5000.0, 10000.0,
+)  # fmt: skip
+LATENCY_SHARE_PREFIX = "latency_share_le_"
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -102,7 +124,9 @@ class SimSource:
         self.service = service
         self.name = f"sim:{seed}"
 
-    def fetch(self, request: FetchRequest) -> MetricFrame:
+    def fetch(
+        self, request: FetchRequest, progress: Callable[[], None] | None = None
+    ) -> MetricFrame:
         return simulate(
             request.start,
             request.end,
@@ -110,12 +134,23 @@ class SimSource:
             seed=self.seed,
             regions=request.regions,
             metrics=request.metrics,
+            progress=(lambda _done, _total: progress()) if progress is not None else None,
         )
+
+    def chunks(self, request: FetchRequest) -> int:
+        """How many progress steps `fetch` reports for this request."""
+        step = max(1, request.step_seconds)
+        steps = int((request.end - request.start).total_seconds() // step) + 1
+        return max(1, -(-steps // _CHUNK_STEPS)) * max(1, len(request.regions) or len(REGIONS))
 
 
 def _utc(moment: datetime) -> pd.Timestamp:
     ts = pd.Timestamp(moment)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+# Steps generated at once: bounds the working arrays (about 40 per region) whatever the range.
+_CHUNK_STEPS = 262_144
 
 
 def simulate(
@@ -126,8 +161,14 @@ def simulate(
     seed: int = DEFAULT_SEED,
     regions: tuple[str, ...] = (),
     metrics: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> MetricFrame:
-    """The simulated fleet over [start, end), points on multiples of `step_seconds`."""
+    """The simulated fleet over [start, end), points on multiples of `step_seconds`.
+
+    Values depend only on the seed and the timestamp, so the range is generated in chunks
+    straight into one preallocated block: memory is the frame's own 8 bytes a point plus a
+    chunk's working set, however long the range. `progress(done, total)` counts chunks.
+    """
     step = max(1, int(step_seconds))
     t0 = int(_utc(start).timestamp())
     t1 = int(_utc(end).timestamp())
@@ -135,41 +176,72 @@ def simulate(
     seconds = np.arange(first, t1, step, dtype=np.int64)
     index = pd.DatetimeIndex(pd.to_datetime(seconds, unit="s", utc=True), name="time")
     wanted_regions = [r for r in (regions or tuple(REGIONS)) if r]
+    unknown = [r for r in wanted_regions if r not in REGIONS]
+    if unknown:
+        raise UsageError(
+            f"region {', '.join(unknown)} is not simulated; the simulator's regions are "
+            + ", ".join(REGIONS)
+        )
     units = {spec.name: spec.unit for spec in DEFAULT_METRICS}
-    columns: dict[str, np.ndarray] = {}
-    incidents: list[Incident] = []
-    for region in wanted_regions:
-        model = REGIONS.get(region) or RegionModel(region, "UTC", 80.0, 1.0)
-        values, found = _region(model, seconds, seed, step)
-        for metric, array in values.items():
-            if metrics and metric not in metrics:
-                continue
-            labels = {"region": region}
-            if metric == "pipeline_latency_p95":
-                labels["endpoint"] = ENDPOINT
-            columns[SeriesKey.of(metric, labels).id] = array
-        incidents.extend(found)
-    data = pd.DataFrame(columns, index=index)
+    n = len(seconds)
+    starts = list(range(0, n, _CHUNK_STEPS)) or [0]
+    total = len(starts) * len(wanted_regions)
+    ids: list[str] = []
+    block: np.ndarray | None = None
+    incidents: set[Incident] = set()
+    done = 0
+    for r, region in enumerate(wanted_regions):
+        model = REGIONS[region]
+        for a in starts:
+            part = seconds[a : a + _CHUNK_STEPS]
+            values, found = _region(model, part, seed, step, _bounds_asked(metrics))
+            picked = [(m, arr) for m, arr in values.items() if not metrics or m in metrics]
+            if block is None:
+                per_region = len(picked)
+                block = np.empty((n, per_region * len(wanted_regions)), dtype=np.float64)
+            if a == 0:
+                for metric, _ in picked:
+                    labels = {"region": region}
+                    if metric == "pipeline_latency_p95":
+                        labels["endpoint"] = ENDPOINT
+                    ids.append(SeriesKey.of(metric, labels).id)
+            width = len(picked)
+            for j, (_, array) in enumerate(picked):
+                block[a : a + len(part), r * width + j] = array
+            incidents.update(found)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    if block is None:
+        block = np.empty((n, 0), dtype=np.float64)
+    data = pd.DataFrame(block, index=index, columns=ids, copy=False)
+    columns = set(ids)
     # Keep an incident only where it touches a series in the frame, naming just those.
-    incidents = [
+    kept = [
         dataclasses.replace(i, series=tuple(s for s in i.series if s in columns))
         for i in incidents
         if any(s in columns for s in i.series)
     ]
-    incidents.sort(key=lambda i: (i.start, i.name))
-    frame_units = {c: units[SeriesKey.parse(c).metric] for c in data.columns}
+    kept.sort(key=lambda i: (i.start, i.name))
+    frame_units = {c: units.get(SeriesKey.parse(c).metric, "ratio") for c in data.columns}
     return MetricFrame(
         data,
         frame_units,
         source=f"sim:{seed}",
         step_seconds=step,
         simulated=True,
-        incidents=incidents,
+        incidents=kept,
     )
 
 
+def _bounds_asked(metrics: tuple[str, ...]) -> tuple[float, ...]:
+    """The latency bucket shares asked for by name (never part of the default fleet)."""
+    asked = {m.removeprefix(LATENCY_SHARE_PREFIX) for m in metrics}
+    return tuple(b for b in LATENCY_BOUNDS if f"{b:g}" in asked)
+
+
 def _region(
-    model: RegionModel, seconds: np.ndarray, seed: int, step: int
+    model: RegionModel, seconds: np.ndarray, seed: int, step: int, bounds: tuple[float, ...] = ()
 ) -> tuple[dict[str, np.ndarray], list[Incident]]:
     n = len(seconds)
     load, hour, weekday = _load(model, seconds, seed)
@@ -183,6 +255,8 @@ def _region(
 
     effects = _Effects(n)
     incidents = _incidents(model.name, seconds, seed, step, effects)
+    incidents += _budget_burners(model.name, seconds, seed, step, effects)
+    _blips(model.name, seconds, seed, step, rate=rate, effects=effects)
 
     l1 = np.clip(0.52 + 0.12 * u + 0.015 * noise("cache_hit_ratio_l1"), 0.0, 1.0)
     l2 = np.clip((0.62 + 0.02 * noise("cache_hit_ratio_l2")) * effects.l2_factor, 0.0, 1.0)
@@ -264,7 +338,22 @@ def _region(
         "persona_share_nana": raw_shares["nana"] / total,
         "replica_lag": lag,
     }
+    for bound in bounds:
+        values[f"{LATENCY_SHARE_PREFIX}{bound:g}"] = latency_share(p50, p95, p99, bound)
     return values, incidents
+
+
+def latency_share(p50: np.ndarray, p95: np.ndarray, p99: np.ndarray, bound: float) -> np.ndarray:
+    """Share of requests at or under `bound` ms: the simulated CDF (see the module docstring)."""
+    knots = np.stack([p50 * 0.5, p50, p95, p99, p99 * 1.5], axis=1)
+    levels = (0.0, 0.5, 0.95, 0.99, 1.0)
+    cdf = np.zeros(len(p50))
+    for j in range(4):
+        lo, hi = knots[:, j], knots[:, j + 1]
+        width = np.maximum(hi - lo, 1e-9)
+        cdf += np.clip((bound - lo) / width, 0.0, 1.0) * (levels[j + 1] - levels[j])
+    out: np.ndarray = np.clip(cdf, 0.0, 1.0)
+    return out
 
 
 def _load(
@@ -299,6 +388,8 @@ class _Effects:
 _AFFECTED = {
     "latency_spike": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
     "error_burst": ("error_ratio_5xx", "availability"),
+    "outage": ("error_ratio_5xx", "availability"),
+    "slow_burn": ("error_ratio_5xx", "availability"),
     "cache_drop": (
         "cache_hit_ratio_l2",
         "cache_hit_ratio",
@@ -309,6 +400,72 @@ _AFFECTED = {
     ),
     "level_shift": ("latency_p50", "latency_p95", "latency_p99", "pipeline_latency_p95"),
 }
+
+
+def _budget_burners(
+    region: str, seconds: np.ndarray, seed: int, step: int, effects: _Effects
+) -> list[Incident]:
+    """Outages and slow burns on their own absolute-time grids (new salts: the incidents
+    above stay where they were)."""
+    if len(seconds) == 0:
+        return []
+    lo, hi = int(seconds[0]), int(seconds[-1]) + step
+    found: list[Incident] = []
+
+    def place(kind: str, start: int, end: int, extra: float) -> None:
+        if end <= lo or start >= hi:
+            return
+        a, b = np.searchsorted(seconds, [start, end], side="left")
+        effects.error_add[int(a) : int(b)] += extra
+        name = f"{kind.replace('_', ' ')} in {region}"
+        found.append(
+            Incident(
+                datetime.fromtimestamp(start, UTC),
+                datetime.fromtimestamp(end, UTC),
+                name,
+                _series_ids(kind, region),
+            )
+        )
+
+    for block in range(lo // _OUTAGE_BLOCK - 1, hi // _OUTAGE_BLOCK + 1):
+        if _scalar(seed, region, "outage", block) < _OUTAGE_PROBABILITY:
+            minutes = 5 + int(_scalar(seed, region, "outage-m", block) * 16)
+            span = _OUTAGE_BLOCK - minutes * 60
+            start = block * _OUTAGE_BLOCK + int(_scalar(seed, region, "outage-at", block) * span)
+            start -= start % 60
+            share = 0.1 + 0.3 * _scalar(seed, region, "outage-sev", block)
+            place("outage", start, start + minutes * 60, share)
+    for week in range(lo // _WEEK - 1, hi // _WEEK + 1):
+        if _scalar(seed, region, "burn", week) < _BURN_PROBABILITY:
+            hours = 6 + int(_scalar(seed, region, "burn-h", week) * 19)
+            span = _WEEK - hours * 3600
+            start = week * _WEEK + int(_scalar(seed, region, "burn-at", week) * span)
+            start -= start % 600
+            extra = 0.001 + 0.003 * _scalar(seed, region, "burn-sev", week)
+            place("slow_burn", start, start + hours * 3600, extra)
+    return found
+
+
+def _blips(
+    region: str, seconds: np.ndarray, seed: int, step: int, *, rate: np.ndarray, effects: _Effects
+) -> None:
+    """A few dozen failed requests in one minute of some hours: a blip at any traffic, but a
+    huge burn rate when traffic is low. Not labelled: nothing that deserves a page."""
+    if len(seconds) == 0:
+        return
+    hours = np.arange(int(seconds[0]) // 3600, int(seconds[-1]) // 3600 + 1, dtype=np.int64)
+    hours = hours[_uniform(hours, _salt(seed, region, "blip")) < _BLIP_PROBABILITY]
+    at = hours * 3600 + (_uniform(hours, _salt(seed, region, "blip-at")) * 3600).astype(np.int64)
+    at -= at % step
+    failed = 20 + (_uniform(hours, _salt(seed, region, "blip-n")) * 41).astype(np.int64)
+    i = np.searchsorted(seconds, at, side="left")
+    ok = i < len(seconds)
+    i, at, failed = i[ok], at[ok], failed[ok]
+    ok = seconds[i] == at
+    i, failed = i[ok], failed[ok]
+    requests = rate[i] * step
+    share = np.divide(failed, requests, out=np.zeros(len(i)), where=requests > 0)
+    effects.error_add[i] += np.minimum(share, 1.0)
 
 
 def _series_ids(kind: str, region: str) -> tuple[str, ...]:

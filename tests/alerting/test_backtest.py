@@ -58,24 +58,3 @@ def test_nan_breaks_a_run() -> None:
     with np.errstate(invalid="ignore"):
         starts, _ = bt.fire_spans(values > 1, 2)
     assert starts.tolist() == [1, 4]
-
-
-def test_blockwise_trailing_extremes_match_a_rolling_window_to_within_a_block() -> None:
-    import pandas as pd
-
-    from ioncli.alerting.adaptive import _trailing_extreme
-
-    rng = np.random.default_rng(3)
-    x = rng.normal(0, 1, 5000)
-    x[100:130] = np.nan
-    for sign, name in ((1.0, "max"), (-1.0, "min")):
-        exact = getattr(pd.Series(x).shift(1).rolling(1000, min_periods=300), name)().to_numpy()
-        fast = _trailing_extreme(x, 10, 1000, 300, sign)
-        assert (np.isfinite(exact) == np.isfinite(fast)).all()
-        both = np.isfinite(exact)
-        assert np.mean(exact[both] == fast[both]) > 0.99
-    # Never judged by the point itself or a later one: at most the maximum of what came before.
-    fast_max = _trailing_extreme(x, 10, 1000, 300, 1.0)
-    before = np.r_[np.nan, np.fmax.accumulate(x)[:-1]]
-    judged = np.isfinite(fast_max)
-    assert (fast_max[judged] <= before[judged]).all()

@@ -131,9 +131,9 @@ def test_every_format_renders_with_check_and_apply_sections() -> None:
     assert "### Proposed rules" in md and "a\\|b" in md and "<script>" not in md
     html = render_html(r)
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert "Alert drift: 1 beyond tolerance" in html
+    assert "Alert drift: 1 drifted" in html
     text = render_plain_text(r)
-    assert "Proposed rules" in text and "DRIFT" in text and "dry run" in text
+    assert "Proposed rules" in text and "1 drifted" in text and "dry run" in text
 
 
 def test_incidents_files_in_csv_and_json(tmp_path: Path) -> None:

@@ -150,3 +150,44 @@ def test_refine_picks_the_spread_margin_a_replay_of_each_margin_would(
             break
     cand.refine(cand.grid[0], need)
     assert cand.spread == replayed
+
+
+def test_the_window_is_as_long_as_the_budget_allows_new_records() -> None:
+    from ioncli.alerting.adaptive import MAX_WINDOW_WEEKS, window_weeks
+
+    assert window_weeks(1.0, "both") == 2.0  # about one new record a week on each side
+    assert window_weeks(1.0, "high") == 1.0
+    assert window_weeks(0.5, "high") == 2.0
+    assert window_weeks(4.0, "both") == 1.0  # never shorter than a week
+    assert window_weeks(0.0, "low") == MAX_WINDOW_WEEKS
+
+
+def _daily(days: int, seed: int = 2) -> np.ndarray:
+    """A daily cycle from 10 to 20 with a little noise."""
+    t = np.arange(days * PER_DAY)
+    wave = 15 + 5 * np.sin(2 * np.pi * t / PER_DAY)
+    return wave + np.random.default_rng(seed).uniform(-0.3, 0.3, t.size)
+
+
+def test_a_missing_daily_peak_pages_through_the_same_hour_side_only() -> None:
+    values = _daily(8)
+    peak = slice(5 * PER_DAY + 3 * PER_HOUR, 5 * PER_DAY + 9 * PER_HOUR)  # day 5's peak
+    values[peak] = 15 + np.random.default_rng(3).uniform(-0.3, 0.3, 6 * PER_HOUR)
+    cand = _envelope(values, 3 * PER_DAY)
+    k = cand.grid[0]
+    assert cand.refine(k, 1)
+    assert cand.day is not None
+    day = fire_spans(cand._day_condition(cand.day), 1)[0]
+    assert ((day >= peak.start) & (day < peak.stop)).any()
+    assert not (day < 3 * PER_DAY).any()  # quiet over the history it was tuned on
+    cand.day = None  # the other sides alone: every value is inside the week's range
+    others = fire_spans(cand.condition(k), 1)[0]
+    assert not ((others >= peak.start) & (others < peak.stop)).any()
+
+    f = frame({"mystery": values}, 8)
+    end = START + timedelta(days=3)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    assert "same hour of the last 7 days" in series.rule.explanation
+    onset = START + timedelta(days=5, hours=3)
+    assert any(onset <= a.start <= onset + timedelta(hours=4) for a in series.backtest.alerts)

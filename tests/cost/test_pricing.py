@@ -118,7 +118,9 @@ def test_override_changes_the_example_and_is_reported() -> None:
 
 
 def test_negative_override_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"ion.toml \[cost.pricing\]: rate 'req.cpu.t1' must be"):
+    with pytest.raises(
+        ConfigError, match=r"ion.toml \[cost.pricing\]: rate 'req.cpu.t1' must be a finite"
+    ):
         load_table(overrides={"req.cpu.t1": -0.1}, where="ion.toml [cost.pricing]")
 
 

@@ -36,11 +36,15 @@ def test_in_flight_estimate_is_capped_by_active_instances() -> None:
     assert series["us-central1"].busy.tolist() == [2.0] * 10  # not 5
 
 
-def test_configured_regions_without_data_are_left_out_with_a_warning() -> None:
+def test_configured_regions_without_data_are_priced_as_without_traffic() -> None:
     frame = _frame("europe-west1", request_rate=1.0, billable_instance_time=1.0)
     _, regions, notes = align_regions(frame, ("us-central1", "europe-west1"), explicit=False)
-    assert regions == ("europe-west1",)
-    assert notes == ["us-central1: no metrics from source local in the range; left out"]
+    assert (regions, notes) == (("us-central1", "europe-west1"), [])
+    series, warnings = extract(frame, regions, MONTH)
+    assert series["us-central1"].busy.tolist() == [0.0] * 10
+    assert series["us-central1"].requests.tolist() == [0.0] * 10
+    assert "us-central1: no request or busy-instance metrics" in warnings[0]
+    assert "priced as a region without traffic" in warnings[0]
 
 
 def test_no_configured_region_in_a_multi_region_frame_is_an_error() -> None:
@@ -56,5 +60,7 @@ def test_asked_for_regions_are_taken_as_asked() -> None:
     frame = _frame("local", request_rate=1.0)
     _, regions, notes = align_regions(frame, ("us-central1",), explicit=True)
     assert (regions, notes) == (("us-central1",), [])
+    # Requests without any busy-instance metric cannot be priced: one clear error.
+    busy_missing = _frame("us-central1", request_rate=1.0)
     with pytest.raises(DataError, match="no billable_instance_time for region us-central1"):
-        extract(frame, regions, MONTH)
+        extract(busy_missing, regions, MONTH)

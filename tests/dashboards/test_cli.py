@@ -116,7 +116,7 @@ def test_output_file_and_step_summary(
     assert run([*args, "--step-summary"]) == 0
     assert out.read_text().startswith("<!doctype html>")
     appended = summary.read_text()
-    assert appended.startswith("before\n🟢 **ion-mentoring is OK")
+    assert appended.startswith("before\n\n---\n\n🟢 **ion-mentoring is OK")
 
 
 def test_committed_baselines_are_used_and_named(
@@ -156,27 +156,57 @@ def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> No
 def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     tmp_path: Path, healthy: Path
 ) -> None:
+    import pty
+    import threading
+
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    # --watch needs a terminal: give it a pseudo-terminal and read what it draws.
+    master, slave = pty.openpty()
     proc = subprocess.Popen(
         [*ion_executable(), "dashboard", "--source", f"file:{healthy}", "--watch", "1"],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=slave,
         stderr=subprocess.PIPE,
         text=True,
     )
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
     try:
         time.sleep(3)
         healthy.unlink()  # the next refresh fails: the view stays and says so
         time.sleep(2.5)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
+    reader.join(timeout=5)
+    os.close(master)
+    out = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0, err
     assert "Overview" in out
     assert "refresh failed" in out and "showing the last data" in out
+
+
+def test_watch_off_a_terminal_is_a_usage_error(healthy: Path, tmp_path: Path) -> None:
+    # Piped, a live view would print nothing and never stop: the README promises exit 2.
+    result = run_ion("dashboard", "--source", f"file:{healthy}", "--watch", "1", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--watch needs a terminal" in result.stderr
 
 
 def test_a_malformed_baselines_file_is_a_configuration_error(

@@ -9,6 +9,9 @@ relies on it:
 - Update honours the update mask (only known top-level paths; an empty mask replaces the
   whole policy but keeps its name); `reject_update` holds policy names or display names
   whose update fails with INVALID_ARGUMENT (and changes nothing);
+- a PromQL condition needs a query and an evaluation interval in multiples of 30 s; a
+  `select_slo_burn_rate("SLO", "LOOKBACK")` filter needs an SLO name and a lookback of at
+  most 24 h (Google's documented limit);
 - List filters by `user_labels."KEY" = "VALUE"` terms (the only filter ion sends);
 - `calls` records every RPC name, for assertions.
 """
@@ -38,7 +41,22 @@ _MASK_PATHS = {
     "severity",
     "alert_strategy",
 }
+_BURN_RATE = re.compile(
+    r'^select_slo_burn_rate\("(projects/[^/]+/services/[^/]+/serviceLevelObjectives/[^/"]+)",'
+    r'\s*"(\d+)([smhd])"\)$'
+)
 _LABEL_TERM = re.compile(r'user_labels\."?([\w-]+)"?\s*=\s*"([^"]*)"')
+
+
+def _check_burn_rate(text: str, context: Any) -> None:
+    match = _BURN_RATE.match(text)
+    if not match:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"cannot parse {text!r}")
+    seconds = int(match.group(2)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(3)]
+    if seconds > 24 * 3600:
+        context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT, "select_slo_burn_rate looks back 24 h at most"
+        )
 
 
 def _copy(policy: Any) -> Any:
@@ -65,7 +83,8 @@ class FakeAlertPolicies:
         with self._lock:
             return {n: AlertPolicy.serialize(p) for n, p in self.policies.items()}
 
-    def start(self) -> str:
+    def handler(self) -> Any:
+        """The generic RPC handler (to serve next to other fakes on one port)."""
         unary = grpc.unary_unary_rpc_method_handler
         m = monitoring_v3
         handlers = {
@@ -95,11 +114,12 @@ class FakeAlertPolicies:
                 response_serializer=empty_pb2.Empty.SerializeToString,
             ),
         }
-        server, self.address = start_grpc_server(
-            grpc.method_handlers_generic_handler(
-                "google.monitoring.v3.AlertPolicyService", handlers
-            ),
+        return grpc.method_handlers_generic_handler(
+            "google.monitoring.v3.AlertPolicyService", handlers
         )
+
+    def start(self) -> str:
+        server, self.address = start_grpc_server(self.handler())
         self._server = server
         return self.address
 
@@ -122,11 +142,21 @@ class FakeAlertPolicies:
         if not 1 <= len(policy.conditions) <= 6:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a policy needs 1 to 6 conditions")
         for condition in policy.conditions:
+            kind = AlertPolicy.Condition.pb(condition).WhichOneof("condition")
+            if kind == "condition_prometheus_query_language":
+                promql = condition.condition_prometheus_query_language
+                if not promql.query.strip():
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a PromQL query is needed")
+                if promql.evaluation_interval.total_seconds() % 30:
+                    context.abort(grpc.StatusCode.INVALID_ARGUMENT, "interval: multiple of 30 s")
+                continue
             threshold = condition.condition_threshold
             if threshold.duration.total_seconds() % 60:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "duration must be whole minutes")
             if not threshold.filter:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "a threshold needs a filter")
+            if threshold.filter.startswith("select_slo_burn_rate("):
+                _check_burn_rate(threshold.filter, context)
 
     def _list(self, request: Any, context: Any) -> Any:
         self.calls.append("list")

@@ -87,7 +87,7 @@ def test_to_json_treats_naive_datetimes_as_utc() -> None:
     assert json.loads(to_json([datetime(2026, 1, 1, 12, tzinfo=UTC)])) == ["2026-01-01T12:00:00Z"]
 
 
-@pytest.mark.parametrize("fmt", list(Format))
+@pytest.mark.parametrize("fmt", [Format.TEXT, Format.JSON, Format.MARKDOWN, Format.HTML])
 def test_emit_writes_each_format_to_the_output_file(tmp_path: Path, fmt: Format) -> None:
     target = tmp_path / f"out.{fmt.value}"
     emit(SAMPLE, RENDERERS, OutputOptions(fmt, target), env={})
@@ -111,8 +111,71 @@ def test_step_summary_appends_markdown_when_the_variable_is_set(tmp_path: Path) 
         OutputOptions(Format.JSON, tmp_path / "r.json", step_summary=True),
         env={"GITHUB_STEP_SUMMARY": str(summary)},
     )
-    assert summary.read_text() == "earlier step\n# hello\n\nvalue: 1.5\n"
+    assert summary.read_text() == "earlier step\n\n---\n\n# hello\n\nvalue: 1.5\n"
 
 
 def test_step_summary_without_the_variable_writes_nothing() -> None:
     assert append_step_summary("# x", env={}) is False
+
+
+def test_output_gets_the_umask_mode_and_keeps_an_existing_files_mode(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "new.md"
+        write_atomic(fresh, "x")
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # not mkstemp's 0600
+        os.umask(0o077)
+        kept = tmp_path / "kept.md"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        write_atomic(kept, "new")
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_a_symlinked_output_keeps_the_link_and_replaces_its_target(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "report.md"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "report.md"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["report.md"]
+
+
+def test_a_fifo_or_device_is_written_to_not_replaced(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    write_atomic(Path("/dev/null"), "gone")  # as root, replacing it would break the box
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(timeout=10)
+    assert got == ["through the pipe"] and stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+def test_dash_output_is_stdout(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    emit(SAMPLE, RENDERERS, OutputOptions(Format.JSON, Path("-")))
+    assert json.loads(capsys.readouterr().out) == SAMPLE
+    assert not (tmp_path / "-").exists()
+
+
+def test_reports_appended_to_one_step_summary_stay_apart(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    env = {"GITHUB_STEP_SUMMARY": str(summary)}
+    append_step_summary("## One\n\n| a |\n|---|\n| 1 |", env)
+    append_step_summary("## Two\n", env)
+    text = summary.read_text()
+    # a heading right under a table row would be read as one more row
+    assert text == "## One\n\n| a |\n|---|\n| 1 |\n\n---\n\n## Two\n"

@@ -138,5 +138,5 @@ def test_an_empty_result_is_exit_4(
         monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
         out = tmp_path / "empty.parquet"
         assert run(["pull", "--source", "gcp", *RANGE, "--no-cache", "-o", str(out)]) == 4
-    assert "source gcp returned no data" in capsys.readouterr().err
+    assert "Cloud Monitoring has no series" in capsys.readouterr().err
     assert not out.exists()
