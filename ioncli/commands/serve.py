@@ -113,6 +113,16 @@ def serve(  # noqa: PLR0917 (Typer passes options positionally)
         )
         serve_settings = dataclasses.replace(serve_settings, history=False)
     settings = dataclasses.replace(settings, serve=serve_settings)
+    if serve_settings.history:
+        # Here, before the server starts: a corrupt file is moved aside with a warning that
+        # names it, and an unusable folder is exit 3 (not a worker dying at start).
+        from ioncli.serve.history import open_store
+
+        open_store(
+            Path(serve_settings.history_path),
+            serve_settings.history_retention_days * 86400,
+            lambda message: typer.echo(message, err=True),
+        )
 
     from ioncli.serve.app import create_app
     from ioncli.serve.server import Limits, describe, run

@@ -41,6 +41,10 @@ class Deps:
     environ: Mapping[str, str] | None = None
 
 
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -111,12 +115,13 @@ class ServiceState:
         if self.sentry is not None:
             self._tasks.append(asyncio.create_task(self._report_cache()))
         if serve.history:
-            from ioncli.serve.history import HistoryStore, Sampler, run_sampler
+            from ioncli.serve.history import Sampler, open_store, run_sampler
 
             self.history = await asyncio.to_thread(
-                HistoryStore,
+                open_store,
                 Path(serve.history_path),
                 serve.history_retention_days * 86400,
+                _warn,
             )
             self.sampler = Sampler(self.metrics, self.cache)
             self._tasks.append(
@@ -212,10 +217,11 @@ class ServiceState:
             "cache_l1": "ok",
             "cache_l2": l2,
             "responder": self.responder_name,
-            "history": "ok" if self.history is not None else "disabled",
+            "history": self.history_status(),
             "sentry": "enabled" if self.sentry is not None else "disabled",
         }
-        status: Literal["ok", "degraded"] = "degraded" if l2 == "degraded" else "ok"
+        degraded = l2 == "degraded" or deps["history"] == "degraded"
+        status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
         body = json.encode(
             HealthResponse(
                 healthy=True,
@@ -229,6 +235,11 @@ class ServiceState:
         )
         self._health = (now, body)
         return body
+
+    def history_status(self) -> str:
+        if self.history is None:
+            return "disabled"
+        return "degraded" if self.history.last_error else "ok"
 
     def report_exception(self, exc: BaseException, request_id: str) -> None:
         """An unexpected failure inside a handler: to stderr and Sentry, never to the client."""
