@@ -41,6 +41,29 @@ def scenario(value: Any) -> str:
     )
 
 
+def changed(row: Any) -> str:
+    """What a what-if changes in one region, only the settings that differ: "cpu 2 → 1,
+    min 3 → 1" (a region added or removed by the change says so)."""
+    if row.today is None:
+        return "added: " + scenario(row.what_if)
+    if row.what_if is None:
+        return "removed"
+    a, b = row.today, row.what_if
+    fields = (
+        ("cpu", a.cpu, b.cpu, " vCPU"),
+        ("memory", a.memory_gib, b.memory_gib, " GiB"),
+        ("billing", a.billing, b.billing, ""),
+        ("min", a.min_instances, b.min_instances, ""),
+        ("max", a.max_instances, b.max_instances, ""),
+        ("concurrency", a.concurrency, b.concurrency, ""),
+    )
+    out = [f"{name} {x:g} → {y:g}{unit}" if isinstance(x, float) else f"{name} {x} → {y}{unit}"
+           for name, x, y, unit in fields if x != y]  # fmt: skip
+    if abs(b.requests_per_second - a.requests_per_second) > 1e-9:
+        out.append(f"req/s {a.requests_per_second:,.2f} → {b.requests_per_second:,.2f}")
+    return ", ".join(out) or "no change"
+
+
 def _context(report: CostReport) -> dict[str, Any]:
     return {
         "report": report,
@@ -48,6 +71,7 @@ def _context(report: CostReport) -> dict[str, Any]:
         "number": number,
         "plain": plain,
         "scenario": scenario,
+        "diff_of": changed,
         "percent": percent,
         "changed": [r for r in report.recommendations if r.recommended != r.current],
         "schedules": [s for s in report.schedules if s.windows or s.name != "computed"],
@@ -108,11 +132,11 @@ def to_text(report: CostReport) -> RenderableType:
     if t.commitment != "none":
         lines.append(f" · {t.commitment} commitment −{money(t.commitment_discount)}")
     lines.append(f" · net {money(t.monthly_net)}", style="bold")
-    lines.append(
-        f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, "
-        f"{money(t.projected_month)} projected"
-    )
-    if t.budget is not None:
+    projected = "not projected" if report.limited else f"{money(t.projected_month)} projected"
+    lines.append(f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, {projected}")
+    if report.limited:
+        lines.append(f"\n⚠ {report.limited}", style="bold yellow")
+    elif t.budget is not None:
         style = "bold red" if t.over_budget else "green"
         used = f"{(t.budget_used or 0):.0%}"
         verdict = "OVER BUDGET" if t.over_budget else "within budget"
@@ -156,15 +180,14 @@ def _what_if_parts(report: CostReport) -> list[Any]:
     w = report.what_if
     assert w is not None
     table = Table(title="What if: " + ", ".join(w.changes), title_justify="left")
-    for col in ("region", "today", "what if", "$ today", "$ what if", "difference",
-                "busy inst.", "cold starts / week"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("region", "today", "what if")
-                         else "right", no_wrap=col == "region")  # fmt: skip
+    for col in ("region", "change", "$ today", "$ what if", "difference", "busy inst.",
+                "cold starts / week"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("region", "change") else "right",
+                         no_wrap=col == "region")  # fmt: skip
     for r in w.regions:
         table.add_row(
             r.region,
-            scenario(r.today),
-            scenario(r.what_if),
+            changed(r),
             money(r.today.monthly) if r.today else "–",
             money(r.what_if.monthly) if r.what_if else "–",
             money(r.difference, signed=True),
@@ -173,7 +196,7 @@ def _what_if_parts(report: CostReport) -> list[Any]:
             f"{number(r.today.cold_starts_per_week, 1) if r.today else '–'} → "
             f"{number(r.what_if.cold_starts_per_week, 1) if r.what_if else '–'}",
         )
-    table.add_row("total (on demand)", "", "", money(w.today_on_demand),
+    table.add_row("total (on demand)", "", money(w.today_on_demand),
                   money(w.what_if_on_demand), money(w.difference_on_demand, signed=True),
                   "", "")  # fmt: skip
     head = Text(
@@ -212,7 +235,7 @@ def _region_tables(report: CostReport) -> list[Any]:
             money(r.monthly.held),
             money(r.monthly.total),
             money(r.month_to_date),
-            money(r.projected_month),
+            "–" if report.limited else money(r.projected_month),
         )
     usage = Table(title="Usage over the range", title_justify="left")
     for col in ("region", "busy inst. mean", "peak", "idle inst.", "req/s", "CPU", "memory",
@@ -278,7 +301,8 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
         sched.add_row(s.region, s.name, windows, money(s.monthly_cost),
                       money(s.dollars_saved_vs_current),
                       number(s.cold_starts_per_week, 1))  # fmt: skip
-    parts.append(sched)
+    if report.schedules:  # none when the range is too short to propose one
+        parts.append(sched)
 
     if report.billing_options:
         bill = Table(

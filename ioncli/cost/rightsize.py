@@ -11,7 +11,8 @@ Rules (each a reason, not a fitted constant):
   value seen, rounded up to a memory step that fits the CPU (Cloud Run's pairs). Memory is not
   elastic: going over the limit kills the instance, hence the higher percentile.
 - **Concurrency**: when instances reach their concurrency limit (p99 of the per-instance
-  in-flight peak at 80% or more of the setting) with CPU to spare (p95 under 50%), the limit
+  in-flight peak, or without that metric arrivals x latency per busy instance, at 80% or
+  more of the setting) with CPU to spare (p95 under 50%), the limit
   forces extra instances: raise it by the CPU headroom (to 70% CPU), at most double. When
   CPU is saturated (p95 over 85%) at the limit, lower it by the same ratio (it costs money and
   buys latency). Below 80% of the setting the limit does not bind and nothing is proposed.
@@ -159,10 +160,24 @@ def _pair(
     return None
 
 
+def _in_flight_per_instance(series: RegionSeries) -> tuple[np.ndarray | None, str]:
+    """Per-instance in-flight requests: the measured per-instance peak when there is one,
+    else arrivals x median latency over busy instances (Little's law, an average, so it
+    understates peaks)."""
+    if series.concurrency is not None:
+        return series.concurrency, "per-instance in-flight peak"
+    if series.latency_ms is None:
+        return None, ""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flight = series.requests * series.latency_ms / 1000.0 / series.busy
+    return np.where(series.busy > 0, flight, np.nan), "in flight per busy instance (Little's law)"
+
+
 def concurrency(
     series: RegionSeries, config: RegionService, table: RateTable, today: float
 ) -> Sizing | None:
-    peaks = _active(series.concurrency, series.busy)
+    measured, how = _in_flight_per_instance(series)
+    peaks = _active(measured, series.busy)
     cpu_util = _active(series.cpu_util, series.busy)
     if peaks is None or cpu_util is None:
         return None
@@ -189,7 +204,7 @@ def concurrency(
         proposed=str(proposed),
         monthly_change=change,
         evidence=(
-            f"per-instance in-flight peak p99 {peak:.0f} of {setting} allowed; CPU p95 "
+            f"{how} p99 {peak:.0f} of {setting} allowed; CPU p95 "
             f"{cpu_p95:.0%}; busy steps of {_window(series)}"
         ),
         risk=risk,

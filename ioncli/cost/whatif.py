@@ -80,7 +80,24 @@ def parse_changes(items: Iterable[str]) -> tuple[Change, ...]:
         change = Change(key, value, region or None)
         _check_value(change, item)
         out.append(change)
+    _check_pairs(out)
     return tuple(out)
+
+
+def _check_pairs(changes: list[Change]) -> None:
+    """A CPU and memory given together are checked before any data is read (a pair that
+    needs today's configuration is checked once it is known)."""
+    from ioncli.cost.limits import size_problem
+
+    for scope in dict.fromkeys(c.region for c in changes):
+        picked = {c.key: c for c in changes if c.region == scope}
+        if "cpu" in picked and "memory" in picked:
+            cpu = parse_cpu(picked["cpu"].value, "--what-if")
+            mem = parse_memory(picked["memory"].value, "--what-if")
+            problem = size_problem(cpu, mem)
+            if problem:
+                said = f"{picked['cpu'].text}, {picked['memory'].text}"
+                raise UsageError(f"--what-if {said}: Cloud Run does not allow {problem}")
 
 
 def _check_value(change: Change, item: str) -> None:
@@ -379,6 +396,9 @@ def what_if(
             f"the traffic of {', '.join(removed)} has no measured region left to go to: the "
             "new regions are priced without it"
         )
+    for region in new_by:
+        if region not in today_by and not table.knows(region):
+            risks.append(f"{region}: not in the rate table's region tiers; priced as Tier 2")
     for region, share in moved.items():
         if share != 1.0:
             risks.append(

@@ -21,7 +21,7 @@ Gaps (NaN) count as neither good nor bad; coverage says how much of the window h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -108,20 +108,22 @@ def analyse(
     *,
     objective: float,
     window_days: int | None,
-) -> ScopeResult:
+) -> tuple[ScopeResult, list[Episode]]:
+    """The scope's result over its SLO window, and every episode over the whole data (the
+    replay's incidents are the budget-burning ones)."""
     start, end = window_bounds(index, step, window_days)
     window_s = month_seconds(start) if window_days is None else window_days * 86400.0
-    inside = (index >= start) & (index < end)
-    total = events.total[inside]
-    bad = events.bad[inside]
-    times = index[inside]
+    stamps = _stamps(events, index)
+    end_s = int(end.timestamp())
+    lo, hi = (int(i) for i in np.searchsorted(stamps, [int(start.timestamp()), end_s]))
+    run_total, run_bad, run_seen = events.prefix()
     steps_in_window = max(1, round(window_s / step))
-    with_data = int(np.count_nonzero(~np.isnan(total)))
+    with_data = int(_between(run_seen, lo, hi))
     coverage = with_data / steps_in_window
     if window_days is None:  # the month so far is all the window there can be yet
         coverage = with_data / max(1, round((end - start).total_seconds() / step))
-    t_sum = float(np.nansum(total))
-    b_sum = float(np.nansum(bad))
+    t_sum = _between(run_total, lo, hi)
+    b_sum = _between(run_bad, lo, hi)
     ratio = 1.0 - objective
     # The budget is the window's: with part of it missing, the traffic seen is projected over
     # the whole window at its average, so shares and exhaustion times mean the same thing.
@@ -129,12 +131,22 @@ def analyse(
     consumed = b_sum / budget_events if budget_events > 0 else 0.0
     budget_minutes = ratio * window_s / 60.0
     compliance = (t_sum - b_sum) / t_sum if t_sum > 0 else None
-    rates = [_burn(events, index, end, w, ratio) for w in BURN_WINDOWS]
+    rates = []
+    for name, secs in BURN_WINDOWS:
+        first = int(np.searchsorted(stamps, end_s - secs))
+        t, b = _between(run_total, first, hi), _between(run_bad, first, hi)
+        rates.append(BurnRate(name, secs, (b / t / ratio) if t > 0 else None, b, t))
     current = next(r.burn_rate for r in rates if r.window == CURRENT_WINDOW)
     average = b_sum / t_sum / ratio if t_sum > 0 else None
     remaining = 1.0 - consumed
     end_dt = end.to_pydatetime()
-    return ScopeResult(
+    found = episodes(events, index, step, ratio, budget_events)
+    exhausted = None
+    if hi > lo and b_sum > budget_events:
+        spent = run_bad[lo:hi] - (run_bad[lo - 1] if lo > 0 else 0.0)
+        at = int(np.searchsorted(spent, budget_events, side="right"))
+        exhausted = datetime.fromtimestamp(int(stamps[lo + at]), UTC)
+    result = ScopeResult(
         scope=events.scope,
         total_events=t_sum,
         good_events=t_sum - b_sum,
@@ -146,27 +158,28 @@ def analyse(
         consumed=consumed,
         remaining=remaining,
         consumed_minutes=consumed * budget_minutes,
-        exhausted_at=_exhausted_at(bad, times, budget_events),
+        exhausted_at=exhausted,
         burn_rates=rates,
         at_current_burn=_exhaustion(remaining, window_s, current, end_dt),
         at_average_burn=_exhaustion(remaining, window_s, average, end_dt),
         coverage=min(coverage, 1.0),
-        episodes=episodes(events, index, step, ratio, budget_events)[:WORST_EPISODES],
+        episodes=found[:WORST_EPISODES],
     )
+    return result, found
 
 
-def _burn(
-    events: Events,
-    index: pd.DatetimeIndex,
-    end: pd.Timestamp,
-    window: tuple[str, int],
-    ratio: float,
-) -> BurnRate:
-    name, secs = window
-    keep = (index >= end - pd.Timedelta(seconds=secs)) & (index < end)
-    t = float(np.nansum(events.total[keep]))
-    b = float(np.nansum(events.bad[keep]))
-    return BurnRate(name, secs, (b / t / ratio) if t > 0 else None, b, t)
+def _stamps(events: Events, index: pd.DatetimeIndex) -> np.ndarray:
+    if events.stamps is not None:
+        return events.stamps
+    out: np.ndarray = index.as_unit("s").asi8
+    return out
+
+
+def _between(running: np.ndarray, lo: int, hi: int) -> float:
+    """The sum over steps [lo, hi) from a running sum."""
+    if hi <= lo:
+        return 0.0
+    return float(running[hi - 1] - (running[lo - 1] if lo > 0 else 0.0))
 
 
 def _exhaustion(remaining: float, window_s: float, burn: float | None, end: datetime) -> Exhaustion:
@@ -176,26 +189,15 @@ def _exhaustion(remaining: float, window_s: float, burn: float | None, end: date
     return Exhaustion(burn, seconds / 3600.0, end + timedelta(seconds=seconds))
 
 
-def _exhausted_at(bad: np.ndarray, times: pd.DatetimeIndex, budget: float) -> datetime | None:
-    if len(bad) == 0:
-        return None
-    spent = np.cumsum(np.nan_to_num(bad))
-    over = np.flatnonzero(spent > budget)
-    if budget <= 0 and float(spent[-1]) <= 0:
-        return None
-    if len(over) == 0:
-        return None
-    stamp: pd.Timestamp = times[int(over[0])]
-    return stamp.to_pydatetime()
-
-
 def episodes(
     events: Events, index: pd.DatetimeIndex, step: int, ratio: float, budget_events: float
 ) -> list[Episode]:
-    """Every run of steps burning faster than 1 over the data, most budget first."""
+    """The worst runs of steps burning faster than 1 and every budget-burning one, most
+    budget first (vectorised: a noisy month holds thousands of one-minute blips)."""
     total, bad = events.total, events.bad
-    with np.errstate(divide="ignore", invalid="ignore"):
-        burn = np.where(total > 0, bad / total / ratio, np.nan)
+    burn = np.full(len(total), -np.inf)
+    np.divide(bad, total * ratio, out=burn, where=total > 0)
+    burn = np.where(np.isnan(burn), -np.inf, burn)
     hot = np.flatnonzero(burn > 1.0)
     if len(hot) == 0:
         return []
@@ -203,22 +205,28 @@ def episodes(
     breaks = np.flatnonzero(np.diff(hot) > join)
     firsts = np.concatenate([[hot[0]], hot[breaks + 1]])
     lasts = np.concatenate([hot[breaks], [hot[-1]]])
-    out = []
-    for a, b in zip(firsts, lasts, strict=True):
-        spent = float(np.nansum(bad[a : b + 1]))
-        share = spent / budget_events if budget_events > 0 else 0.0
-        start: pd.Timestamp = index[int(a)]
-        last: pd.Timestamp = index[int(b)]
-        out.append(
-            Episode(
-                start=start.to_pydatetime(),
-                end=(last + pd.Timedelta(seconds=step)).to_pydatetime(),
-                minutes=(int(b) - int(a) + 1) * step / 60.0,
-                bad_events=spent,
-                budget_consumed=share,
-                peak_burn_rate=float(np.nanmax(burn[a : b + 1])),
-                significant=share >= SIGNIFICANT_SHARE,
-            )
+    run_bad = events.prefix()[1]
+    before = np.where(firsts > 0, run_bad[np.maximum(firsts - 1, 0)], 0.0)
+    spent = run_bad[lasts] - before
+    share = spent / budget_events if budget_events > 0 else np.zeros(len(spent))
+    # Between episodes nothing burns faster than 1, so each segment's maximum is its peak.
+    peaks = np.maximum.reduceat(burn, firsts)
+    order = np.argsort(-share, kind="stable")
+    keep = sorted(
+        set(order[:WORST_EPISODES].tolist())
+        | set(np.flatnonzero(share >= SIGNIFICANT_SHARE).tolist()),
+        key=lambda k: -share[k],
+    )
+    stamps = _stamps(events, index)
+    return [
+        Episode(
+            start=datetime.fromtimestamp(int(stamps[firsts[k]]), UTC),
+            end=datetime.fromtimestamp(int(stamps[lasts[k]]) + step, UTC),
+            minutes=(int(lasts[k]) - int(firsts[k]) + 1) * step / 60.0,
+            bad_events=float(spent[k]),
+            budget_consumed=float(share[k]),
+            peak_burn_rate=float(peaks[k]),
+            significant=bool(share[k] >= SIGNIFICANT_SHARE),
         )
-    out.sort(key=lambda e: -e.budget_consumed)
-    return out
+        for k in keep
+    ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,20 @@ class Events:
     scope: str  # "fleet" or a region
     total: np.ndarray  # requests per step; NaN where there is no data
     bad: np.ndarray  # bad requests per step; NaN where total is NaN
+    stamps: np.ndarray | None = None  # epoch seconds of the steps (shared by every scope)
+    _prefix: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+
+    def prefix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Running sums of total, bad and steps with data (gaps add nothing), computed once:
+        every window sum is then one subtraction."""
+        if self._prefix is None:
+            gap = np.isnan(self.total)
+            self._prefix = (
+                np.cumsum(np.where(gap, 0.0, self.total)),
+                np.cumsum(np.where(np.isnan(self.bad), 0.0, self.bad)),
+                np.cumsum(~gap, dtype=np.float64),
+            )
+        return self._prefix
 
 
 @dataclass
@@ -99,6 +113,7 @@ def sli_events(frame: MetricFrame, spec: SloSpec) -> SliData:
     regions = sorted(set(rates) & set(shares))
     if not regions:
         return SliData(index, step, [], missing)
+    stamps = index.as_unit("s").asi8
     scopes = []
     for region in regions:
         rate = rates[region]
@@ -107,13 +122,13 @@ def sli_events(frame: MetricFrame, spec: SloSpec) -> SliData:
         # No traffic: nothing to divide, so the ratio is a gap, but no request went bad.
         bad = np.where(total == 0, 0.0, total * (1.0 - good_share))
         total = np.where(np.isnan(bad), np.nan, total)
-        scopes.append(Events(region, total, bad))
+        scopes.append(Events(region, total, bad, stamps))
     stacked_total = np.vstack([s.total for s in scopes])
     stacked_bad = np.vstack([s.bad for s in scopes])
     none = np.all(np.isnan(stacked_total), axis=0)
     fleet_total = np.where(none, np.nan, np.nansum(stacked_total, axis=0))
     fleet_bad = np.where(none, np.nan, np.nansum(stacked_bad, axis=0))
-    return SliData(index, step, [Events(FLEET, fleet_total, fleet_bad), *scopes])
+    return SliData(index, step, [Events(FLEET, fleet_total, fleet_bad, stamps), *scopes])
 
 
 def _by_region(frame: MetricFrame, metric: str, regions: Sequence[str]) -> dict[str, np.ndarray]:

@@ -46,7 +46,7 @@ def when(moment: datetime | None) -> str:
 
 
 def headline(o: SloResult) -> str:
-    what = "availability (non-5xx)" if o.sli == "availability" else f"≤ {o.threshold_ms:g} ms"
+    what = "availability (non-5xx)" if o.sli == "availability" else f"< {o.threshold_ms:g} ms"
     return f"{o.name}: {o.objective:g}% {what}, {o.window}"
 
 
@@ -165,15 +165,17 @@ def _replay_table(o: SloResult) -> Any:
         for r in scope.rules:
             plain = r.without_minimum or {}
             alerts, nothing = str(r.episodes), str(r.false_alerts)
+            caught = str(r.incidents_caught)
             if plain:
                 alerts += f" ({plain['episodes']:g})"
                 nothing += f" ({plain['false_alerts']:g})"
+                caught += f" ({plain['incidents_caught']:g})"
             detect = r.median_detection_minutes
             table.add_row(
                 scope.scope,
                 r.name,
                 str(scope.incidents),
-                str(r.incidents_caught),
+                caught,
                 alerts,
                 nothing,
                 "–" if detect is None else f"{detect:.0f} min",

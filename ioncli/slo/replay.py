@@ -21,7 +21,7 @@ rule's short window (the short window still sees the burn that long).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 import numpy as np
@@ -70,20 +70,35 @@ class RuleReplay:
     detections: list[Detection] = field(default_factory=list)
 
 
-def rolling_sum(values: np.ndarray, n: int) -> np.ndarray:
-    """Sum over the last n steps (fewer at the start), gaps counted as nothing."""
-    c = np.cumsum(np.nan_to_num(values))
-    out = c.copy()
-    if n < len(c):
-        out[n:] = c[n:] - c[:-n]
+def window_sum(running: np.ndarray, n: int) -> np.ndarray:
+    """From a running sum, the sum over the last n steps (fewer at the start)."""
+    out = running.copy()
+    if n < len(out):
+        out[n:] -= running[:-n]
     return out
 
 
+def rolling_sum(values: np.ndarray, n: int) -> np.ndarray:
+    """Sum over the last n steps (fewer at the start), gaps counted as nothing."""
+    return window_sum(np.cumsum(np.where(np.isnan(values), 0.0, values)), n)
+
+
 def burn_rates(events: Events, n: int, ratio: float) -> np.ndarray:
-    total = rolling_sum(events.total, n)
-    bad = rolling_sum(events.bad, n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(total > 0, bad / total / ratio, np.nan)
+    total, bad, _ = events.prefix()
+    t, b = window_sum(total, n), window_sum(bad, n)
+    out = np.full(len(t), np.nan)
+    np.divide(b, t * ratio, out=out, where=t > 0)
+    return out
+
+
+def average_traffic(events: Events, step: int, window_seconds: int) -> np.ndarray:
+    """Per step: the mean requests per step over the SLO window before it (steps with data)."""
+    total, _, seen = events.prefix()
+    n_window = max(1, window_seconds // step)
+    traffic, steps = window_sum(total, n_window), window_sum(seen, n_window)
+    out = np.zeros(len(traffic))
+    np.divide(traffic, steps, out=out, where=steps > 0)
+    return out
 
 
 def min_bad_events(
@@ -91,11 +106,7 @@ def min_bad_events(
 ) -> np.ndarray:
     """Per step: rule factor × (1 − objective) × requests in the long window at the average
     rate of the SLO window before the step."""
-    n_window = max(1, window_seconds // step)
-    seen = rolling_sum((~np.isnan(events.total)).astype(np.float64), n_window)
-    traffic = rolling_sum(events.total, n_window)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_step = np.where(seen > 0, traffic / seen, 0.0)
+    per_step = average_traffic(events, step, window_seconds)
     out: np.ndarray = rule.burn_rate * ratio * per_step * (rule.long_seconds / step)
     return out
 
@@ -114,15 +125,16 @@ def replay_rule(
 ) -> RuleReplay:
     long_n = need_points(rule.long_seconds, step)
     short_n = need_points(rule.short_seconds, step)
-    condition = (burn_rates(events, long_n, ratio) > rule.burn_rate) & (
-        burn_rates(events, short_n, ratio) > rule.burn_rate
-    )
+    with np.errstate(invalid="ignore"):  # NaN (no traffic) never meets the condition
+        condition = (burn_rates(events, long_n, ratio) > rule.burn_rate) & (
+            burn_rates(events, short_n, ratio) > rule.burn_rate
+        )
     floor = (
         min_bad_events(events, rule, step, ratio, window_seconds)
         if minimum is None
         else np.full(len(index), float(minimum))
     )
-    bad_long = rolling_sum(events.bad, long_n)
+    bad_long = window_sum(events.prefix()[1], long_n)
     outcome = partial(
         _result,
         index=index,
@@ -232,13 +244,13 @@ def _result(
     starts, ends = fire_spans(condition, need)
     stats = summarise(starts, ends, 0, len(index), step)
     n = len(index)
-    stamps = index.as_unit("s").asi8
+    stamps = events.stamps if events.stamps is not None else index.as_unit("s").asi8
     alerts = []
     for s, e in zip(starts, ends, strict=True):
-        end_ts = index[int(e)] if e < n else index[-1] + pd.Timedelta(seconds=step)
-        alerts.append(Alert(index[int(s)].to_pydatetime(), end_ts.to_pydatetime(), bool(e >= n)))
+        end_s = int(stamps[int(e)]) if e < n else int(stamps[-1]) + step
+        alerts.append(Alert(_utc(int(stamps[int(s)])), _utc(end_s), bool(e >= n)))
     detections = []
-    spent = np.cumsum(np.nan_to_num(events.bad))
+    spent = events.prefix()[1]
     for inc in sorted(incidents, key=lambda i: i.start):
         lo = int(pd.Timestamp(inc.start).timestamp())
         hi = int(pd.Timestamp(inc.end).timestamp()) + grace_seconds
@@ -259,7 +271,7 @@ def _result(
         detections.append(
             Detection(
                 inc.start,
-                pd.Timestamp(fired, unit="s", tz="UTC").to_pydatetime(),
+                _utc(fired),
                 (fired - lo) / 60.0,
                 before / budget_events if budget_events > 0 else None,
             )
@@ -274,6 +286,10 @@ def _result(
         incidents_caught=caught,
         incidents_missed=len(detections) - caught,
     )
+
+
+def _utc(stamp: int) -> datetime:
+    return datetime.fromtimestamp(stamp, UTC)
 
 
 def _fmt_seconds(seconds: int) -> str:

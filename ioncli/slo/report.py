@@ -10,7 +10,7 @@ import numpy as np
 
 from ioncli import __version__
 from ioncli.frame import MetricFrame
-from ioncli.slo.analysis import SIGNIFICANT_SHARE, ScopeResult, analyse, episodes, month_seconds
+from ioncli.slo.analysis import SIGNIFICANT_SHARE, Episode, ScopeResult, analyse, month_seconds
 from ioncli.slo.analysis import window_bounds as bounds_of
 from ioncli.slo.config import SloSpec
 from ioncli.slo.events import FLEET, SliData, sli_events
@@ -120,21 +120,24 @@ def _one(frame: MetricFrame, spec: SloSpec) -> SloResult:
     start, end = bounds_of(data.index, data.step_seconds, spec.window_days)
     base.window_start, base.window_end = start.to_pydatetime(), end.to_pydatetime()
     window_s = int(month_seconds(start) if spec.window_days is None else spec.window_days * 86400)
+    found = []
     for events in data.scopes:
-        base.scopes.append(
-            analyse(
-                events,
-                data.index,
-                data.step_seconds,
-                objective=spec.objective,
-                window_days=spec.window_days,
-            )
+        result, all_episodes = analyse(
+            events,
+            data.index,
+            data.step_seconds,
+            objective=spec.objective,
+            window_days=spec.window_days,
         )
+        base.scopes.append(result)
+        found.append(all_episodes)
     fleet = base.scopes[0]
     base.partial = data.index[0] > start or fleet.coverage < 0.999
     notes = []
     if base.partial:
-        notes.append(f"partial: data covers {fleet.coverage:.1%} of the {spec.window_label} window")
+        notes.append(
+            f"partial: data covers {_share(fleet.coverage)} of the {spec.window_label} window"
+        )
     if fleet.compliance is None:
         base.status = "undefined"
         notes.append("no traffic in the window: compliance is undefined, the budget untouched")
@@ -142,17 +145,22 @@ def _one(frame: MetricFrame, spec: SloSpec) -> SloResult:
         base.status = "met" if fleet.met else "breached"
     base.note = "; ".join(notes)
     base.replay = [
-        _replay(spec, data, s, window_s) for s in zip(data.scopes, base.scopes, strict=True)
+        _replay(spec, data, (events, result, eps), window_s)
+        for events, result, eps in zip(data.scopes, base.scopes, found, strict=True)
     ]
     return base
 
 
+def _share(value: float) -> str:
+    """A share that stays readable when small: 3.6%, 0.012%."""
+    return f"{value:.1%}" if value >= 0.001 else f"{value:.3%}"
+
+
 def _replay(
-    spec: SloSpec, data: SliData, pair: tuple[Any, ScopeResult], window_s: int
+    spec: SloSpec, data: SliData, scope: tuple[Any, ScopeResult, list[Episode]], window_s: int
 ) -> ScopeReplay:
-    events, result = pair
+    events, result, found = scope
     ratio = spec.budget_ratio
-    found = episodes(events, data.index, data.step_seconds, ratio, result.budget_events)
     incidents = [e for e in found if e.significant]
     rules: list[RuleReplay] = [
         replay_rule(

@@ -254,3 +254,22 @@ def test_bad_cost_settings_are_config_errors(
     code, out, err = _ion(capsys, *SIM)
     assert (code, out) == (3, "")
     assert message in err and "ion.toml" in err
+
+
+def test_what_if_on_the_live_configuration(
+    capsys: pytest.CaptureFixture[str], cloud: FakeCloudRun
+) -> None:
+    # The configuration read from Cloud Run (min 3/2/1, 2 vCPU / 2 GiB) is today's side; the
+    # change is priced next to it and nothing in Cloud Run changes.
+    before = cloud.snapshot()
+    code, out, err = _ion(capsys, *SIM, "--what-if", "min=0", "-f", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    jsonschema.validate(data, SCHEMA)
+    rows = {r["region"]: r for r in data["what_if"]["regions"]}
+    assert {k: v["today"]["min_instances"] for k, v in rows.items()} == {
+        "us-central1": 3, "europe-west1": 2, "asia-southeast1": 1,
+    }  # fmt: skip
+    assert all(r["what_if"]["min_instances"] == 0 for r in rows.values())
+    assert data["what_if"]["difference_on_demand"] <= 0
+    assert cloud.snapshot() == before and cloud.updates == []

@@ -173,6 +173,17 @@ def test_compare_refuses_another_service_currency_or_a_stub() -> None:
         compare(report, stub, "x.json")
 
 
+def test_compare_reads_a_schema_1_report() -> None:
+    # A report written before schema 2 has no per-region net: it is derived the same way
+    # (on demand x net / on demand), so an unchanged report shows no change.
+    old = _previous(schema_version=1)
+    for row in old["regions"]:  # type: ignore[attr-defined]
+        del row["monthly_net"]
+    c = compare(_report(_frame(WEEK, 168), _fleet()), old, "x.json")
+    assert c.change == pytest.approx(0.0)
+    assert c.regions[0].change == pytest.approx(0.0)
+
+
 def test_compare_rows_add_up_to_the_headline_under_a_commitment() -> None:
     # Previous: no commitment: $86.724 - $6.02 free tier = $80.704 net.
     # Now: 3-year commitment, 17% off request-based spend after the free tier:

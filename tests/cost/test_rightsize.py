@@ -87,6 +87,14 @@ def test_a_binding_concurrency_limit_with_spare_cpu_is_raised() -> None:
     assert "in-flight peak p99 78 of 80 allowed; CPU p95 25%" in conc.evidence
 
 
+def test_without_the_concurrency_metric_littles_law_stands_in() -> None:
+    # 200 req/s x 0.5 s over 1.25 busy instances = 80 in flight each: the limit binds.
+    series = _series(busy=1.25, rps=200, cpu=0.25, memory=0.5, latency=500)
+    conc = _kind(recommend(series, _config(), TABLE), "concurrency")
+    assert conc.proposed == "160"
+    assert "in flight per busy instance (Little's law) p99 80 of 80" in conc.evidence
+
+
 def test_a_limit_that_does_not_bind_is_left_alone() -> None:
     series = _series(busy=1.25, rps=200, cpu=0.25, memory=0.5, latency=500, concurrency=10)
     assert not [r for r in recommend(series, _config(), TABLE) if r.kind == "concurrency"]

@@ -192,7 +192,8 @@ def test_the_what_if_renders_in_every_format() -> None:
     assert len(md) < MARKDOWN_LIMIT
     assert "### What if: `min=0`, `billing=instance-based`" in md
     # instance-based, min 0: the one busy instance only, $49.932: -$36.79 on demand.
-    assert "| **Total (on demand)** | | | $86.72 | $49.93 | **−$36.79** | | |" in md
+    assert "| **Total (on demand)** | | $86.72 | $49.93 | **−$36.79** | | |" in md
+    assert "| us-central1 | billing request-based → instance-based, min 2 → 0 |" in md
     assert "What if:" in RENDERERS.html(report)
 
 
