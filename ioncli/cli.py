@@ -38,7 +38,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def root(
+def root(  # noqa: PLR0917 (Typer passes options positionally)
     ctx: typer.Context,
     config: Annotated[
         Path | None,
@@ -53,6 +53,18 @@ def root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Only the report and errors: no warnings or progress on stderr."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also say on stderr what is fetched and how long it took."
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -64,6 +76,11 @@ def root(
     state = ctx.obj if isinstance(ctx.obj, AppState) else AppState()
     state.config_path = config
     state.debug = state.debug or debug
+    if quiet and verbose:
+        raise typer.BadParameter("--quiet and --verbose do not go together", param_hint="--quiet")
+    from ioncli.render import set_verbosity
+
+    set_verbosity(-1 if quiet else 1 if verbose else 0)
     ctx.obj = state
 
 
@@ -94,6 +111,9 @@ def _error_line(message: str) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every failure is mapped here and only here."""
     args = sys.argv[1:] if argv is None else argv
+    from ioncli.render import set_verbosity
+
+    set_verbosity(0)  # in-process runs (tests) must not inherit the previous run's flag
     state = AppState(debug="--debug" in args or bool(os.environ.get("ION_DEBUG")))
     try:
         # Standalone mode lets Typer print usage errors (exit 2), --help and --version

@@ -46,12 +46,20 @@ class ServeSettings:
     responder_max_retries: int = 2
     max_body_bytes: int = 262_144
     trust_forwarded_for: bool = False
+    forwarded_hops: int = 1
+    header_read_timeout_seconds: float = 5.0
+    body_read_timeout_seconds: float = 10.0
+    max_connections: int = 8192
+    max_body_reads_per_client: int = 64
+    shutdown_grace_seconds: float = 6.0
     redis_key_prefix: str = "ion:"
     redis_timeout_seconds: float = 0.25
     l2_response_ttl_seconds: float = 600.0
     history: bool = True
     history_retention_days: float = 8.0
     warm_up: int = 0
+    history_max_points: int = 20_000
+    l2_max_entry_bytes: int = 65_536
 
 
 @dataclass(frozen=True)

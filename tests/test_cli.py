@@ -130,3 +130,23 @@ def test_shell_completion_is_offered() -> None:
     result = runner.invoke(app, ["--show-completion", "bash"], env={"SHELL": "/bin/bash"})
     assert result.exit_code == 0
     assert "complete" in result.output
+
+
+def test_quiet_and_verbose_change_only_the_commentary_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    data = tmp_path / "latency_p95.csv"
+    rows = [f"2026-01-01T00:{m:02d}:00Z,{m}" for m in range(30)] + ["2026-01-01T00:05:00Z,9"]
+    data.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    args = ["dashboard", "--source", f"file:{data}", "-f", "json"]
+    assert run(args) == 0
+    err = capsys.readouterr().err
+    assert "warning: latency_p95.csv: 1 duplicate timestamps" in err
+    assert run(["--quiet", *args]) == 0
+    quiet_out, quiet_err = capsys.readouterr()
+    assert quiet_err == "" and "duplicate timestamps" in quiet_out  # still in the report
+    assert run(["-v", *args]) == 0
+    assert "ion: loaded 1 series x 30 steps" in capsys.readouterr().err
+    assert run(["-q", "-v", *args]) == 2

@@ -159,9 +159,12 @@ def _zscore(cand: Candidate, k: float, series: str) -> Translation:
 
 
 def _envelope(cand: Candidate, k: float, series: str) -> Translation:
-    from ioncli.alerting.promql_envelope import translate_envelope
+    from ioncli.alerting.adaptive import Envelope
+    from ioncli.alerting.envelope_promql import envelope_query
 
-    return translate_envelope(cand, k, series)
+    assert isinstance(cand, Envelope)
+    note = "trailing windows (range, hourly medians, spread, same hour of past days): PromQL"
+    return Translation("promql", envelope_query(cand, k, series), None, None, note)
 
 
 # One entry per kind `auto` may choose. A new kind adds its function here (and a promtool

@@ -189,11 +189,26 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
             raise
         where = settings.source_file or "ION_SOURCE"
         raise ConfigError(f"{where}: key 'source': {exc.message}") from None
+    import time
+
+    from ioncli.render import say
+
+    started = time.perf_counter()
     if request is None:
         # A file is read whole unless a range was asked for: its data may be years old.
+        say(f"reading {src.name} whole")
         frame = _read_whole_file(src, wanted, tuple(regions or ()))
     else:
+        say(
+            f"fetching {src.name}: {request.start:%Y-%m-%d %H:%M} .. {request.end:%Y-%m-%d %H:%M}"
+            f" UTC, step {request.step_seconds} s, regions {', '.join(request.regions) or 'all'}"
+            f", metrics {', '.join(request.metrics) or 'all'}"
+        )
         frame = _fetch(src, request)
+    say(
+        f"loaded {frame.data.shape[1]} series x {frame.data.shape[0]:,} steps "
+        f"({int(frame.data.notna().sum().sum()):,} points) in {time.perf_counter() - started:.2f} s"
+    )
     if frame.data.shape[1] == 0 or len(frame.data.index) == 0:
         from ioncli.sources.empty import explain_empty
 
@@ -284,15 +299,10 @@ def raise_if_partial(frame: MetricFrame) -> None:
 
 
 def _print_warnings(frame: MetricFrame) -> None:
-    if not frame.warnings:
-        return
-    from rich.markup import escape
+    from ioncli.render import say
 
-    from ioncli.render import make_console
-
-    console = make_console(stderr=True)
     for warning in frame.warnings:
-        console.print(f"[bold yellow]warning:[/bold yellow] {escape(warning)}", soft_wrap=True)
+        say(warning, level="warning")
 
 
 def _read_whole_file(src: Any, metrics: tuple[str, ...], regions: tuple[str, ...]) -> MetricFrame:

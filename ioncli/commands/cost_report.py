@@ -192,7 +192,6 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if traffic is not None and apply:
         raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
-    import sys
     from datetime import UTC, datetime
 
     from ioncli import __version__
@@ -257,14 +256,24 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
         what_if=priced,
     )
     if quiet_unless_increase and comparison is not None and not comparison.increased:
+        _say_unchanged(comparison)
+        return
+    emit(report, _with_gates(RENDERERS), output_options(fmt, output, step_summary))
+    _gate(report)
+
+
+def _say_unchanged(comparison: Any) -> None:
+    """Why nothing was printed (on stderr; not with --quiet)."""
+    import sys
+
+    from ioncli.render import verbosity
+
+    if verbosity() >= 0:
         print(
             f"cost did not increase ({comparison.previous_monthly:,.2f} -> "
             f"{comparison.current_monthly:,.2f} a month); nothing printed",
             file=sys.stderr,
         )
-        return
-    emit(report, _with_gates(RENDERERS), output_options(fmt, output, step_summary))
-    _gate(report)
 
 
 def _with_gates(renderers: Any) -> Any:

@@ -133,11 +133,14 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
     slos: tuple[Any, ...] = ()
     if definitions.SLO in specs:
-        from ioncli.commands.slo import slo_fetch
+        from ioncli.slo.config import load_slos
+        from ioncli.slo.fetch import plan
 
-        slos, settings, extra, window = slo_fetch(settings, source)
+        slos = load_slos(settings.slo, settings.source_file or "configuration")
+        planned = plan(settings, slos, source)
+        settings, extra = planned.settings, planned.metrics
         if since is None and len(specs) == 1:
-            since = window  # the objectives' window, not a day
+            since = planned.default_since  # the objectives' window, not a day
     metrics = definitions.to_fetch(specs, thresholds, known_names(settings))
     if slos:
         metrics = tuple(sorted({*metrics, *extra}))

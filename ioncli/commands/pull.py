@@ -122,7 +122,10 @@ def _write(frame: MetricFrame, output: Path, suffix: str) -> None:
 
 
 def _summary(frame: MetricFrame, output: Path) -> None:
-    from ioncli.render import make_console
+    from ioncli.render import make_console, verbosity
+
+    if verbosity() < 0:
+        return
 
     start, end = frame.start, frame.end
     span = f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC" if start is not None else ""

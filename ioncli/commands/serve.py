@@ -96,6 +96,10 @@ def serve(  # noqa: PLR0917 (Typer passes options positionally)
     serve_settings = dataclasses.replace(serve_settings, **given)
     if serve_settings.rate_limit_per_second < 0:
         raise UsageError("--rate-limit must be 0 (off) or more")
+    if not 0 < serve_settings.header_read_timeout_seconds <= 60:
+        raise UsageError("serve.header_read_timeout_seconds must be more than 0 and at most 60")
+    if serve_settings.max_connections < 64:
+        raise UsageError("serve.max_connections must be at least 64")
     if serve_settings.redis_url and not serve_settings.redis_url.startswith(
         ("redis://", "rediss://", "unix://")
     ):
@@ -109,10 +113,23 @@ def serve(  # noqa: PLR0917 (Typer passes options positionally)
         )
         serve_settings = dataclasses.replace(serve_settings, history=False)
     settings = dataclasses.replace(settings, serve=serve_settings)
+    if serve_settings.history:
+        # Here, before the server starts: a corrupt file is moved aside with a warning that
+        # names it, and an unusable folder is exit 3 (not a worker dying at start).
+        from ioncli.serve.history import open_store
+
+        open_store(
+            Path(serve_settings.history_path),
+            serve_settings.history_retention_days * 86400,
+            lambda message: typer.echo(message, err=True),
+        )
 
     from ioncli.serve.app import create_app
-    from ioncli.serve.server import describe, run
+    from ioncli.serve.server import Limits, describe, run
 
     app = create_app(settings)
     banner = describe(settings, serve_settings.host, serve_settings.port)
-    run(app, serve_settings.host, serve_settings.port, workers=workers, banner=banner)
+    limits = Limits(serve_settings.header_read_timeout_seconds, serve_settings.max_connections)
+    run(
+        app, serve_settings.host, serve_settings.port, workers=workers, banner=banner, limits=limits
+    )

@@ -132,11 +132,11 @@ def to_text(report: CostReport) -> RenderableType:
     if t.commitment != "none":
         lines.append(f" · {t.commitment} commitment −{money(t.commitment_discount)}")
     lines.append(f" · net {money(t.monthly_net)}", style="bold")
-    lines.append(
-        f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, "
-        f"{money(t.projected_month)} projected"
-    )
-    if t.budget is not None:
+    projected = "not projected" if report.limited else f"{money(t.projected_month)} projected"
+    lines.append(f"\nCalendar month {report.month}: {money(t.month_to_date)} to date, {projected}")
+    if report.limited:
+        lines.append(f"\n⚠ {report.limited}", style="bold yellow")
+    elif t.budget is not None:
         style = "bold red" if t.over_budget else "green"
         used = f"{(t.budget_used or 0):.0%}"
         verdict = "OVER BUDGET" if t.over_budget else "within budget"
@@ -235,7 +235,7 @@ def _region_tables(report: CostReport) -> list[Any]:
             money(r.monthly.held),
             money(r.monthly.total),
             money(r.month_to_date),
-            money(r.projected_month),
+            "–" if report.limited else money(r.projected_month),
         )
     usage = Table(title="Usage over the range", title_justify="left")
     for col in ("region", "busy inst. mean", "peak", "idle inst.", "req/s", "CPU", "memory",
@@ -301,7 +301,8 @@ def _recommendation_parts(report: CostReport) -> list[Any]:
         sched.add_row(s.region, s.name, windows, money(s.monthly_cost),
                       money(s.dollars_saved_vs_current),
                       number(s.cold_starts_per_week, 1))  # fmt: skip
-    parts.append(sched)
+    if report.schedules:  # none when the range is too short to propose one
+        parts.append(sched)
 
     if report.billing_options:
         bill = Table(

@@ -124,6 +124,8 @@ class CostReport:
     version: str = ""
     schema_version: int = SCHEMA_VERSION
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Why the month is not projected, the budget not judged and no schedule proposed ("" = ok).
+    limited: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,22 @@ def credited_parts(
     )
 
 
+# Below a day the run rate is a few minutes' noise: no month projection, no budget verdict,
+# no schedule (a daily cycle has not even been seen once).
+MIN_PROJECTION_HOURS = 24.0
+
+
+def _limited(span_hours: float, start: datetime, end: datetime) -> str:
+    if span_hours >= MIN_PROJECTION_HOURS:
+        return ""
+    have = f"{span_hours * 60:.0f} minutes" if span_hours < 1 else f"{span_hours:.1f} h"
+    return (
+        f"too little data to project: {have} ({start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} "
+        f"UTC); the month is not projected, the budget is not judged and no min-instance "
+        f"schedule is proposed (at least {MIN_PROJECTION_HOURS:.0f} h are needed)"
+    )
+
+
 def build_report(
     frame: MetricFrame,
     fleet: FleetConfig,
@@ -207,7 +225,8 @@ def build_report(
     start = start_ts.to_pydatetime()
     month_start, _ = _month_bounds(end)
     span_hours = (end - start).total_seconds() / 3600
-    if span_hours < 7 * 24:
+    limited = _limited(span_hours, start, end)  # said in the report itself, not as a warning
+    if not limited and span_hours < 7 * 24:
         warnings.append(
             f"the range is {span_hours:,.1f} h, less than a week: weekly cold starts and the "
             "hour-of-week schedule are extrapolated from the hours it covers"
@@ -270,10 +289,11 @@ def build_report(
         )
         share = options.max_cold_start_share
         recs.append(recommend_min(s, config, table, floor=floor, share=share))
-        schedules.append(computed_schedule(s, config, table, floor=floor, share=share))
-        theirs = report_schedule(s, config, table) if fleet.service == REPORT_SERVICE else None
-        if theirs is not None:
-            schedules.append(theirs)
+        if not limited:  # an hour-of-week schedule from minutes of data would be invented
+            schedules.append(computed_schedule(s, config, table, floor=floor, share=share))
+            theirs = report_schedule(s, config, table) if fleet.service == REPORT_SERVICE else None
+            if theirs is not None:
+                schedules.append(theirs)
         held_here = held_revisions(config, table)
         held.extend(held_here)
         sizing.extend(rightsize(s, config, table, held_here))
@@ -281,6 +301,7 @@ def build_report(
     totals = _totals(
         costs_out, table, options, fleet, credited=credited, month_start=month_start, end=end
     )
+    totals = replace(totals, over_budget=False, budget_used=None) if limited else totals
     if totals.monthly_on_demand > 0:
         share_kept = totals.monthly_net / totals.monthly_on_demand
         costs_out = [replace(r, monthly_net=r.monthly.total * share_kept) for r in costs_out]
@@ -307,6 +328,7 @@ def build_report(
         max_cold_start_share=options.max_cold_start_share,
         warnings=tuple(warnings) + tuple(frame.warnings),
         version=version,
+        limited=limited,
     )
 
 

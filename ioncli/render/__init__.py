@@ -24,6 +24,33 @@ R = TypeVar("R")
 
 MARKDOWN_LIMIT = 65_536  # GitHub's limit for a PR comment body, in characters
 
+# -1 quiet (errors only), 0 normal, 1 verbose; set once by the root command (--quiet/--verbose).
+_VERBOSITY = [0]
+
+
+def set_verbosity(level: int) -> None:
+    _VERBOSITY[0] = max(-1, min(1, level))
+
+
+def verbosity() -> int:
+    return _VERBOSITY[0]
+
+
+def say(message: str, *, level: str = "note") -> None:
+    """A line on stderr: `warning` lines unless --quiet, `note` lines only with --verbose.
+
+    The report itself (stdout or -o) is never affected: warnings stay in it whatever the
+    verbosity; this is only the running commentary.
+    """
+    if level == "warning" and verbosity() < 0:
+        return
+    if level != "warning" and verbosity() < 1:
+        return
+    from rich.markup import escape
+
+    prefix = "[bold yellow]warning:[/bold yellow]" if level == "warning" else "[dim]ion:[/dim]"
+    make_console(stderr=True).print(f"{prefix} {escape(message)}", soft_wrap=True)
+
 
 class Format(StrEnum):
     TEXT = "text"
@@ -65,13 +92,91 @@ def make_console(*, stderr: bool = False, env: Mapping[str, str] | None = None) 
     return Console(stderr=stderr, no_color="NO_COLOR" in env, highlight=False)
 
 
+class FitTable:
+    """A table that never cuts a figure: drawn as a table when its columns fit the width
+    (text wraps), else stacked, one block per row (`first cell`, then `header value · ...`
+    wrapped), so an 80-column terminal shows every number and every id whole."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        # Measured without the width limit (a measurement is clamped to the space it gets).
+        needed = Measurement.get(console, options.update_width(10_000), self.table).minimum
+        if needed <= options.max_width:
+            yield self.table
+        else:
+            yield self.stacked()
+
+    def stacked(self) -> Any:
+        from rich.console import Group
+        from rich.padding import Padding
+        from rich.text import Text
+
+        table = self.table
+        columns = list(table.columns)
+        cells = [list(c.cells) for c in columns]
+        parts: list[Any] = []
+        if table.title:
+            parts.append(Text(str(table.title), style="bold"))
+        for row in range(table.row_count):
+            first = cells[0][row] if columns else ""
+            parts.append(Text.assemble(_as_text(first), style="bold"))
+            line = Text()
+            for i, column in enumerate(columns[1:], start=1):
+                value = _as_text(cells[i][row])
+                if not value.plain.strip():
+                    continue
+                if len(line):
+                    line.append(" · ", style="dim")
+                header = " ".join(str(column.header).split())
+                if header:
+                    line.append(f"{header} ", style="dim")
+                line.append_text(value)
+            if len(line):
+                parts.append(Padding(line, (0, 0, 0, 2)))
+        return Group(*parts)
+
+
+def _as_text(cell: Any) -> Any:
+    from rich.text import Text
+
+    if isinstance(cell, Text):
+        return cell.copy()
+    return Text.from_markup(cell) if isinstance(cell, str) else Text(str(cell))
+
+
+def readable(renderable: Any) -> Any:
+    """Every table in `renderable` cuts nothing: text wraps and folds instead of ending in an
+    ellipsis, figures (right-aligned) stay on one line, and a table too wide for the terminal
+    is stacked (`FitTable`). Returns the renderable to print."""
+    from rich.console import Group
+    from rich.table import Table
+
+    if isinstance(renderable, Table):
+        for column in renderable.columns:
+            column.overflow = "fold"
+            if column.justify == "right":
+                column.no_wrap = True
+        return FitTable(renderable)
+    if isinstance(renderable, Group):
+        inner = renderable.renderables
+        for i, item in enumerate(inner):
+            inner[i] = readable(item)
+    elif hasattr(renderable, "renderable"):  # Panel, Padding, Align
+        renderable.renderable = readable(renderable.renderable)
+    return renderable
+
+
 def render_plain(renderable: RenderableType, width: int = 100) -> str:
     """Render a rich renderable to plain text (for files and pipes)."""
     from rich.console import Console
 
     buffer = StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
-    console.print(renderable)
+    console.print(readable(renderable))
     return buffer.getvalue()
 
 
@@ -92,7 +197,7 @@ def emit(
     env = os.environ if env is None else env
     output = None if is_stdout(options.output) else options.output
     if options.format is Format.TEXT:
-        renderable = renderers.text(report)
+        renderable = readable(renderers.text(report))
         if output is not None:
             write_atomic(output, render_plain(renderable))
         else:

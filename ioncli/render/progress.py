@@ -12,7 +12,9 @@ def progress_bar(
     description: str, total: int, *, show: bool | None = None
 ) -> Iterator[Callable[[], None]]:
     """Yield an `advance()` callable; a no-op when stderr is not a terminal (CI, pipes)."""
-    if not (sys.stderr.isatty() if show is None else show):
+    from ioncli.render import verbosity
+
+    if verbosity() < 0 or not (sys.stderr.isatty() if show is None else show):
         yield lambda: None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn

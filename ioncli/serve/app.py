@@ -8,16 +8,20 @@ module holds no state, so tests and benchmarks build as many apps as they like.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
+import ipaddress
 import itertools
 import re
 import secrets
+import signal
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_to_bytes
 
 from ioncli.serve.errors import HTTPError, method_not_allowed, too_large
 from ioncli.serve.metrics import Metrics, RouteStats
@@ -33,7 +37,9 @@ Send = Callable[[Message], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 JSON = b"application/json"
-_RID_OK = re.compile(rb"^[A-Za-z0-9._:-]{1,64}$")
+PRESSURE_READS = 16  # bodies arriving slowly at once before each reader's client is counted
+REAP_SECONDS = 0.5
+_RID_OK = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -45,7 +51,7 @@ API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'no
 CORS_ALLOW_HEADERS = b"content-type, authorization, x-api-key, x-request-id"
 
 
-@dataclass
+@dataclass(slots=True)
 class Request:
     scope: Scope
     body: bytes
@@ -59,7 +65,7 @@ class Request:
         return parse_qs(raw.decode("latin-1"), keep_blank_values=True)
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     body: bytes
     status: int = 200
@@ -81,25 +87,35 @@ class Route:
 
 
 class TokenBuckets:
-    """Per-client token buckets: `rate` tokens a second up to `burst`."""
+    """Per-client token buckets: `rate` tokens a second up to `burst`.
 
-    MAX_CLIENTS = 10_000
+    The table is an LRU: when it is full the client unseen for longest is forgotten, one at a
+    time. A client being limited right now is among the most recently seen, so a flood of new
+    sources cannot reset it (it would need MAX_CLIENTS fresh sources between two of its own
+    requests, and by then its bucket has refilled anyway at any sane rate).
+    """
+
+    MAX_CLIENTS = 65_536
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(max(1, burst or int(rate) or 1))
-        self._buckets: dict[str, list[float]] = {}
+        self._buckets: OrderedDict[str, list[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
 
     def take(self, client: str) -> float:
         """0.0 when allowed, else the seconds until a token is back."""
         now = time.monotonic()
-        bucket = self._buckets.get(client)
+        buckets = self._buckets
+        bucket = buckets.get(client)
         if bucket is None:
-            if len(self._buckets) >= self.MAX_CLIENTS:
-                # Forget the oldest half: a forgotten client simply starts with a full bucket.
-                for key in list(itertools.islice(self._buckets, self.MAX_CLIENTS // 2)):
-                    del self._buckets[key]
-            bucket = self._buckets[client] = [self.burst, now]
+            if len(buckets) >= self.MAX_CLIENTS:
+                buckets.popitem(last=False)
+            bucket = buckets[client] = [self.burst, now]
+        else:
+            buckets.move_to_end(client)
         tokens = min(self.burst, bucket[0] + (now - bucket[1]) * self.rate)
         bucket[1] = now
         if tokens >= 1.0:
@@ -107,6 +123,39 @@ class TokenBuckets:
             return 0.0
         bucket[0] = tokens
         return (1.0 - tokens) / self.rate
+
+
+def client_key(address: str) -> str:
+    """The unit a limit applies to: an IPv4 address, or an IPv6 /64 (one subscriber's
+    network: a single host can use any of its 2^64 addresses)."""
+    if ":" not in address:
+        return address
+    try:
+        ip = ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return address[:64]
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+
+
+def forwarded_client(header: bytes, hops: int) -> str | None:
+    """The client address in X-Forwarded-For behind `hops` trusted proxies that each append
+    the address they received from: the `hops`-th entry from the right. Entries left of it
+    were written by the client and are ignored; None when the header is unusable."""
+    entries = [e.strip() for e in header.decode("latin-1").split(",")]
+    entries = [e for e in entries if e]
+    if not entries:
+        return None
+    value = entries[max(0, len(entries) - max(1, hops))]
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 class App:
@@ -138,6 +187,20 @@ class App:
             else None
         )
         self._trust_forwarded = serve.trust_forwarded_for
+        self._hops = serve.forwarded_hops
+        self._per_client = serve.max_body_reads_per_client
+        self._body_timeout = serve.body_read_timeout_seconds
+        self._grace = serve.shutdown_grace_seconds
+        # Requests waiting for their body, as the reaper last saw them: task -> [first seen
+        # (monotonic), client or None]. The reaper finds them by looking at what each task
+        # awaits (see `_request_state`), so a request carries no bookkeeping at all. It
+        # cancels a body read past its deadline (408), the newest readers of a client that
+        # holds too many (429) and, after SIGTERM, every request still running at the grace
+        # deadline (503); `_reasons` says which, so a cancellation not ours still propagates.
+        self._reading: dict[asyncio.Task[Any], list[Any]] = {}
+        self._reasons: dict[asyncio.Task[Any], HTTPError] = {}
+        self._draining_at: float | None = None
+        self._reaper: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -157,12 +220,106 @@ class App:
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
                     return
+                self.start_reaper()
+                self._chain_sigterm()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 with contextlib.suppress(Exception):
                     await self.state.shutdown()
+                if self._reaper is not None:
+                    self._reaper.cancel()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def start_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = asyncio.get_running_loop().create_task(self._reap())
+
+    def _chain_sigterm(self) -> None:
+        """Hear SIGTERM as soon as it arrives, before the server drains its connections.
+
+        The server's own handler stays in charge: the event loop learns of the signal
+        through its wakeup fd whatever Python-level handler is set, and the previous one is
+        still called. Ours only starts `begin_shutdown`."""
+        loop = asyncio.get_running_loop()
+        try:
+            previous = signal.getsignal(signal.SIGTERM)
+
+            def on_term(signum: int, frame: Any) -> None:
+                loop.call_soon_threadsafe(self.begin_shutdown)
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(signal.SIGTERM, on_term)
+        except (ValueError, OSError):  # not the main thread: the lifespan shutdown still runs
+            pass
+
+    def begin_shutdown(self) -> None:
+        """SIGTERM: write the last history sample and the warm-up table now, and give the
+        requests in flight `shutdown_grace_seconds` to finish."""
+        if self._draining_at is not None:
+            return
+        self._draining_at = time.monotonic()
+        loop = asyncio.get_running_loop()
+        self._saving = loop.create_task(self.state.save_now())
+
+    async def _reap(self) -> None:
+        while True:
+            await asyncio.sleep(REAP_SECONDS)
+            self.reap(time.monotonic())
+
+    def reap(self, now: float) -> None:
+        draining = self._draining_at is not None and now - self._draining_at >= self._grace
+        reading: dict[asyncio.Task[Any], list[Any]] = {}
+        for task in asyncio.all_tasks():
+            if task.done() or task in self._reasons:
+                continue
+            found = _request_state(task)
+            if found is None:
+                continue
+            if draining:
+                self._cancel(task, 503, "SHUTTING_DOWN", "the server is stopping; retry")
+            elif found[1]:
+                reading[task] = self._reading.get(task) or [now, None, found[0]]
+        self._reading = reading
+        for task, entry in reading.items():
+            if now - entry[0] > self._body_timeout:
+                self._cancel(
+                    task,
+                    408,
+                    "REQUEST_TIMEOUT",
+                    f"the request body did not arrive within {self._body_timeout:g} s",
+                )
+        if len(reading) > PRESSURE_READS and self._per_client > 0:
+            self._cap_readers(reading)
+
+    def _cap_readers(self, reading: dict[asyncio.Task[Any], list[Any]]) -> None:
+        """Many bodies are arriving slowly at once: a client holding more than
+        `max_body_reads_per_client` of them gets its newest ones answered 429."""
+        by_client: dict[str, list[tuple[float, asyncio.Task[Any]]]] = {}
+        for task, entry in reading.items():
+            if entry[1] is None:
+                local = entry[2].cr_frame.f_locals if entry[2].cr_frame else {}
+                entry[1] = self._client(local.get("scope", {}), local.get("forwarded"))
+            by_client.setdefault(entry[1], []).append((entry[0], task))
+        for client, tasks in by_client.items():
+            if len(tasks) > self._per_client:
+                tasks.sort(key=lambda pair: pair[0])
+                for _, task in tasks[self._per_client :]:
+                    self._cancel(
+                        task,
+                        429,
+                        "TOO_MANY_IN_FLIGHT",
+                        f"{client} has more than {self._per_client} requests sending their "
+                        "body (max_body_reads_per_client)",
+                    )
+
+    def _cancel(self, task: asyncio.Task[Any], status: int, code: str, message: str) -> None:
+        headers = [(b"connection", b"close")]
+        if status != 408:
+            headers.append((b"retry-after", b"1"))
+        self._reasons[task] = HTTPError(status, code, message, headers=headers)
+        task.cancel()
 
     # ---- one request -------------------------------------------------------------------
 
@@ -192,26 +349,43 @@ class App:
             metrics.busy_since = started
         metrics.inflight += 1
         metrics.inflight_peak = max(metrics.inflight_peak, metrics.inflight)
+        client: str | None = None
+        task: asyncio.Task[Any] | None = None
         try:
             rid: str | None = None
             origin: bytes | None = None
             presented: bytes | None = None
+            conflicting = False
             forwarded: bytes | None = None
+            content_type_in: bytes | None = None
+            host: bytes | None = None
             length = -1
             for name, value in scope["headers"]:
                 if name == b"content-length":
                     length = int(value) if value.isdigit() else -1
+                elif name == b"content-type":
+                    content_type_in = value
                 elif name == b"x-request-id":
-                    if _RID_OK.match(value):
+                    if _RID_OK.fullmatch(value):
                         rid = value.decode()
                 elif name == b"origin":
                     origin = value
+                elif name == b"host":
+                    host = value
                 elif name == b"x-api-key":
+                    conflicting |= presented is not None and presented != value
                     presented = value
                 elif name == b"authorization" and value[:7].lower() == b"bearer ":
-                    presented = value[7:].strip()
+                    token = value[7:].strip()
+                    conflicting |= presented is not None and presented != token
+                    presented = token
                 elif name == b"x-forwarded-for":
                     forwarded = value
+            query_string: bytes = scope.get("query_string", b"")
+            if query_string and b"request_id=" in query_string:
+                asked = _query_rid(query_string)
+                if asked is not None:
+                    rid = asked
             if rid is None:
                 rid = f"{self._rid_prefix}{next(self._rid_counter):x}"
             path: str = scope["path"]
@@ -221,6 +395,12 @@ class App:
             csp = route.csp if route is not None else API_CSP
             extra: tuple[tuple[bytes, bytes], ...] = ()
             try:
+                limited = route is None or route.limited
+                if limited and self._limiter is not None:
+                    # Before the key check and the route's own answers: guessing keys, probing
+                    # routes and preflights all spend the same tokens.
+                    client = self._client(scope, forwarded)
+                    self._rate_limit(client)
                 if route is None:
                     raise HTTPError(404, "NOT_FOUND", f"no route {path}; see /openapi.json")
                 if method == "OPTIONS":
@@ -233,20 +413,15 @@ class App:
                         else:
                             raise method_not_allowed(path, [*route.methods, "OPTIONS"])
                     if self._api_key is not None and not route.public:
-                        self._check_key(presented)
-                    if self._limiter is not None and route.limited:
-                        client = self._client(scope, forwarded)
-                        wait = self._limiter.take(client)
-                        if wait > 0:
-                            raise HTTPError(
-                                429,
-                                "RATE_LIMITED",
-                                f"too many requests from {client}; retry in {wait:.1f} s",
-                                headers=(
-                                    (b"retry-after", str(max(1, round(wait + 0.49))).encode()),
-                                ),
-                            )
-                    body = await self._read_body(receive, length) if method == "POST" else b""
+                        self._check_key(presented, conflicting)
+                    if method == "POST":
+                        if origin is not None or (
+                            content_type_in is not None and content_type_in != JSON
+                        ):
+                            self._check_post(origin, host, content_type_in, length)
+                        body = await self._read_body(receive, length)
+                    else:
+                        body = b""
                     response = await handler(Request(scope, body, rid, params))
                 status = response.status
                 payload = b"" if method == "HEAD" else response.body
@@ -254,6 +429,19 @@ class App:
                 extra = response.headers
             except HTTPError as exc:
                 status, payload, content_type, extra = exc.status, exc.body(rid), JSON, exc.headers
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                reason = self._reasons.pop(task, None) if task is not None else None
+                if reason is None or task is None:
+                    raise
+                task.uncancel()
+                status, payload, content_type = reason.status, reason.body(rid), JSON
+                extra = reason.headers
+            except RecursionError:  # a body nested past what any decoder recurses into
+                status, content_type = 400, JSON
+                payload = HTTPError(400, "MALFORMED_JSON", "the body is nested too deeply").body(
+                    rid
+                )
             except (
                 Exception
             ) as exc:  # a bug: answer with the error body, never a dropped connection
@@ -293,6 +481,44 @@ class App:
             metrics.inflight -= 1
             if metrics.inflight == 0:
                 metrics.busy_seconds += time.perf_counter() - metrics.busy_since
+            if task is not None:
+                self._reasons.pop(task, None)
+
+    def _rate_limit(self, client: str) -> None:
+        assert self._limiter is not None
+        wait = self._limiter.take(client)
+        if wait > 0:
+            raise HTTPError(
+                429,
+                "RATE_LIMITED",
+                f"too many requests from {client}; retry in {wait:.1f} s",
+                headers=((b"retry-after", str(max(1, round(wait + 0.49))).encode()),),
+            )
+
+    def _check_post(
+        self, origin: bytes | None, host: bytes | None, content_type: bytes | None, length: int
+    ) -> None:
+        """Refuse what a browser on another site can send without asking (a CORS "simple"
+        request): a POST from a foreign origin, or a body declared as anything but JSON (a
+        form or text/plain). No Content-Type at all is read as JSON, as the original did."""
+        if (
+            origin is not None
+            and not self._cors_any
+            and origin not in self._cors
+            and (host is None or origin.split(b"://", 1)[-1] != host)
+        ):
+            raise HTTPError(
+                403,
+                "FORBIDDEN_ORIGIN",
+                f"POST from origin {origin[:100].decode('latin-1')!r} is not allowed; "
+                "add it to cors_origins",
+            )
+        if content_type is not None and length != 0 and not _is_json(content_type):
+            raise HTTPError(
+                415,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as JSON with Content-Type: application/json",
+            )
 
     async def _read_body(self, receive: Receive, length: int) -> bytes:
         limit = self.max_body
@@ -314,9 +540,16 @@ class App:
                 raise too_large(f"the request body is over the limit of {limit:,} bytes")
         return bytes(chunks)
 
-    def _check_key(self, presented: bytes | None) -> None:
+    def _check_key(self, presented: bytes | None, conflicting: bool = False) -> None:
         expected = self._api_key
         assert expected is not None
+        if conflicting:
+            raise HTTPError(
+                401,
+                "UNAUTHORIZED",
+                "X-API-Key and Authorization: Bearer disagree; send the key once",
+                headers=((b"www-authenticate", b"Bearer"),),
+            )
         if presented is None or not hmac.compare_digest(presented, expected):
             raise HTTPError(
                 401,
@@ -327,9 +560,11 @@ class App:
 
     def _client(self, scope: Scope, forwarded: bytes | None) -> str:
         if self._trust_forwarded and forwarded:
-            return forwarded.split(b",", 1)[0].strip().decode("latin-1")[:64]
-        client = scope.get("client")
-        return str(client[0]) if client else "unknown"
+            found = forwarded_client(forwarded, self._hops)
+            if found is not None:
+                return client_key(found)
+        peer = scope.get("client")
+        return client_key(str(peer[0])) if peer else "unknown"
 
     def _preflight(self, route: Route, origin: bytes | None) -> Response:
         allow = ", ".join(sorted([*route.methods, "OPTIONS"])).encode()
@@ -341,6 +576,43 @@ class App:
                 (b"access-control-max-age", b"600"),
             ]
         return Response(b"", 204, b"text/plain", tuple(headers))
+
+
+def _request_state(task: asyncio.Task[Any]) -> tuple[Any, bool] | None:
+    """(the `App._http` coroutine, whether it waits for the body) when the task serves a
+    request, else None: found by walking what the task awaits."""
+    coro: Any = task.get_coro()
+    http = None
+    for _ in range(16):
+        if coro is None:
+            break
+        code = getattr(coro, "cr_code", None)
+        if code is _HTTP_CODE:
+            http = coro
+        elif code is _READ_BODY_CODE and http is not None:
+            return http, True
+        coro = getattr(coro, "cr_await", None)
+    return (http, False) if http is not None else None
+
+
+def _is_json(content_type: bytes) -> bool:
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (
+        media.startswith(b"application/") and media.endswith(b"+json")
+    )
+
+
+def _query_rid(query_string: bytes) -> str | None:
+    """`?request_id=` as the original service took it (validated like the header)."""
+    for part in query_string.split(b"&"):
+        if part.startswith(b"request_id="):
+            value = unquote_to_bytes(part[11:].replace(b"+", b" "))
+            return value.decode() if _RID_OK.fullmatch(value) else None
+    return None
+
+
+_HTTP_CODE = App._http.__code__
+_READ_BODY_CODE = App._read_body.__code__
 
 
 def _api_key(env_name: str | None, environ: Mapping[str, str]) -> bytes | None:

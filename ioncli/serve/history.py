@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,12 +125,22 @@ class _Snapshot:
 Row = tuple[str, str, int, float | None]
 
 
+class HistoryUnavailable(Exception):
+    """The history file cannot be used; the message names it."""
+
+
 class HistoryStore:
-    """SQLite at `path`; every call opens its own connection so threads never share one."""
+    """SQLite at `path`; every call opens its own connection so threads never share one.
+
+    A write that fails is counted and remembered (`last_error`): health reports the history
+    as degraded until a write succeeds again.
+    """
 
     def __init__(self, path: Path, retention_seconds: float = 8 * 86400) -> None:
         self.path = path
         self.retention_seconds = retention_seconds
+        self.last_error: str | None = None
+        self.failed_writes = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(_SCHEMA)
@@ -147,11 +157,45 @@ class HistoryStore:
             db.close()
 
     def write(self, rows: list[Row]) -> None:
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?)", rows)
-            if rows:
-                cutoff = rows[0][2] - int(self.retention_seconds)
-                db.execute("DELETE FROM samples WHERE ts < ?", (cutoff,))
+        try:
+            with self._connect() as db:
+                db.executemany("INSERT OR REPLACE INTO samples VALUES (?, ?, ?, ?)", rows)
+                if rows:
+                    cutoff = rows[0][2] - int(self.retention_seconds)
+                    db.execute("DELETE FROM samples WHERE ts < ?", (cutoff,))
+        except (sqlite3.Error, OSError) as exc:
+            self.failed_writes += 1
+            self.last_error = f"{self.path}: {exc}"[:300]
+            raise
+        self.last_error = None
+
+    def read_steps(
+        self, since: int, until: int, step: int, metrics: tuple[str, ...] = ()
+    ) -> dict[tuple[str, str], list[tuple[int, float | None]]]:
+        """One value per `step` bucket, downsampled by SQLite itself (worst value for the
+        percentiles, mean for the rest): an 8-day read never builds 1.5 million tuples."""
+        names = metrics or tuple(UNITS)
+        out: dict[tuple[str, str], list[tuple[int, float | None]]] = {}
+        try:
+            with self._connect() as db:
+                for metric in names:
+                    agg = "MAX(value)" if metric in _WORST else "AVG(value)"
+                    # The primary key (metric, endpoint, ts) serves this range directly.
+                    rows = db.execute(
+                        f"SELECT endpoint, ts / ? * ? AS bucket, {agg} FROM samples "
+                        "WHERE metric = ? AND ts >= ? AND ts < ? "
+                        "GROUP BY endpoint, bucket ORDER BY endpoint, bucket",
+                        (step, step, metric, since, until),
+                    )
+                    for endpoint, bucket, value in rows:
+                        out.setdefault((metric, endpoint), []).append((bucket, value))
+        except sqlite3.Error as exc:
+            self.last_error = f"{self.path}: {exc}"[:300]
+            raise HistoryUnavailable(
+                f"the metric history file {self.path} cannot be read ({exc}); "
+                "it is moved aside and started fresh at the next start"
+            ) from None
+        return out
 
     def read(
         self, since: int, until: int, metrics: tuple[str, ...] = ()
@@ -325,8 +369,54 @@ def build_series(
     return out
 
 
+def open_store(path: Path, retention_seconds: float, warn: Callable[[str], None]) -> HistoryStore:
+    """Open the history file; a corrupt or unusable one is renamed aside (named in a warning)
+    and a fresh one started. ConfigError (exit 3) only when the folder itself is unusable."""
+    from ioncli.errors import ConfigError
+
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"serve.history_path: cannot create the folder {folder} ({exc.strerror})",
+            hint="choose another --history path or --no-history",
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"serve.history_path: the folder {folder} is not writable",
+            hint="choose another --history path or --no-history",
+        )
+    try:
+        store = HistoryStore(path, retention_seconds)
+        with store._connect() as db:
+            check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
+        return store
+    except (sqlite3.Error, OSError) as exc:
+        aside = path.with_name(f"{path.name}.unusable-{time.strftime('%Y%m%dT%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{path}{suffix}")
+            if part.exists():
+                with contextlib.suppress(OSError):
+                    part.replace(Path(f"{aside}{suffix}"))
+        warn(
+            f"ion serve: the metric history file {path} could not be used ({exc}); "
+            f"moved it to {aside.name} and started a fresh one"
+        )
+        try:
+            return HistoryStore(path, retention_seconds)
+        except (sqlite3.Error, OSError) as again:
+            raise ConfigError(
+                f"serve.history_path: cannot start a history file at {path} ({again})",
+                hint="choose another --history path or --no-history",
+            ) from None
+
+
 async def run_sampler(sampler: Sampler, store: HistoryStore, stop: asyncio.Event) -> None:
-    """Sample at each step boundary until `stop` is set; a write failure skips one step."""
+    """Sample at each step boundary until `stop` is set; a write failure skips one step
+    (and shows as `history: degraded` in health until a write succeeds)."""
     while not stop.is_set():
         now = time.time()
         wait = STEP_SECONDS - (now % STEP_SECONDS)
@@ -347,12 +437,12 @@ def _one(query: dict[str, list[str]], name: str) -> str | None:
     return values[-1] if values else None
 
 
+_READS = asyncio.Semaphore(1)  # history reads one at a time: each may scan much of the file
+
+
 async def history_response(state: ServiceState, query: dict[str, list[str]]) -> bytes:
     """`GET /api/v2/metrics/history?since=&until=[&step=][&metric=a,b]` as JSON bytes."""
-    import msgspec
-
-    from ioncli.serve.errors import invalid
-    from ioncli.serve.schemas import HistoryResponse, SeriesOut
+    from ioncli.serve.errors import HTTPError, invalid
 
     now = time.time()
     until_text, since_text = _one(query, "until"), _one(query, "since")
@@ -368,7 +458,7 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
     step = STEP_SECONDS
     if step_text is not None:
         if (
-            not step_text.isdigit()
+            not (step_text.isascii() and step_text.isdigit())
             or int(step_text) % STEP_SECONDS
             or not (STEP_SECONDS <= int(step_text) <= MAX_STEP_SECONDS)
         ):
@@ -379,17 +469,61 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
     wanted: tuple[str, ...] = ()
     metric_text = _one(query, "metric")
     if metric_text is not None:
-        wanted = tuple(m.strip() for m in metric_text.split(","))
+        wanted = tuple(dict.fromkeys(m.strip() for m in metric_text.split(",")))
         unknown = [m for m in wanted if m not in UNITS]
         if unknown:
-            raise invalid("metric", f"unknown metric {unknown[0]!r}", sorted(UNITS))
-    series: list[SeriesOut] = []
-    if state.history is not None:
-        raw = await asyncio.to_thread(
-            state.history.read, math.floor(since), math.ceil(until), wanted
+            raise invalid("metric", f"unknown metric {unknown[0][:64]!r}", sorted(UNITS))
+    # The cap is checked before anything is read: the answer to an oversized ask is instant.
+    endpoints = max(1, len(state.metrics.pipeline))
+    series = sum(endpoints if m == "pipeline_latency_p95" else 1 for m in wanted or UNITS)
+    limit = state.settings.serve.history_max_points
+    steps = math.ceil((until - since) / step)
+    if steps * series > limit:
+        fits = math.ceil((until - since) * series / limit / STEP_SECONDS) * STEP_SECONDS
+        hint = (
+            f"use step={fits}, a shorter range or fewer metrics"
+            if fits <= MAX_STEP_SECONDS
+            else "use a shorter range or fewer metrics"
         )
-        series = [
-            SeriesOut(m, labels, unit, points)
-            for m, labels, unit, points in build_series(raw, step)
-        ]
-    return msgspec.json.encode(HistoryResponse(1, state.settings.service, step, series))
+        raise invalid(
+            "step",
+            f"this asks for {steps * series:,} points ({series} series x {steps:,} steps); "
+            f"the limit is {limit:,} points per response (history_max_points): {hint}",
+        )
+    store = state.history
+    if store is None:
+        return _encode_history(state.settings.service, step, {})
+    async with _READS:
+        try:
+            # Reading, downsampling and encoding all run in a worker thread: the event loop
+            # keeps serving (SQLite releases the GIL while it scans).
+            return await asyncio.to_thread(
+                _read_and_encode,
+                store,
+                state.settings.service,
+                since=math.floor(since),
+                until=math.ceil(until),
+                step=step,
+                wanted=wanted,
+            )
+        except HistoryUnavailable as exc:
+            raise HTTPError(503, "HISTORY_UNAVAILABLE", str(exc)) from None
+
+
+def _read_and_encode(
+    store: HistoryStore, service: str, *, since: int, until: int, step: int, wanted: tuple[str, ...]
+) -> bytes:
+    return _encode_history(service, step, store.read_steps(since, until, step, wanted))
+
+
+def _encode_history(
+    service: str, step: int, raw: dict[tuple[str, str], list[tuple[int, float | None]]]
+) -> bytes:
+    import msgspec
+
+    from ioncli.serve.schemas import HistoryResponse, SeriesOut
+
+    series = [
+        SeriesOut(m, labels, unit, points) for m, labels, unit, points in build_series(raw, step)
+    ]
+    return msgspec.json.encode(HistoryResponse(1, service, step, series))

@@ -41,6 +41,10 @@ class Deps:
     environ: Mapping[str, str] | None = None
 
 
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -89,6 +93,7 @@ class ServiceState:
         self._tasks: list[asyncio.Task[None]] = []
         self._health: tuple[float, bytes] = (0.0, b"")
         self.started_up = False
+        self._saved = False
 
     @property
     def responder_name(self) -> str:
@@ -101,6 +106,7 @@ class ServiceState:
         if self.started_up:
             return
         self.started_up = True
+        self._saved = False
         self._stop = asyncio.Event()
         serve = self.settings.serve
         from ioncli.serve.sentry import init_sentry
@@ -109,12 +115,13 @@ class ServiceState:
         if self.sentry is not None:
             self._tasks.append(asyncio.create_task(self._report_cache()))
         if serve.history:
-            from ioncli.serve.history import HistoryStore, Sampler, run_sampler
+            from ioncli.serve.history import Sampler, open_store, run_sampler
 
             self.history = await asyncio.to_thread(
-                HistoryStore,
+                open_store,
                 Path(serve.history_path),
                 serve.history_retention_days * 86400,
+                _warn,
             )
             self.sampler = Sampler(self.metrics, self.cache)
             self._tasks.append(
@@ -137,16 +144,7 @@ class ServiceState:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, timeout=3.0)
         self._tasks.clear()
-        if self.history is not None and self.sampler is not None:
-            from ioncli.serve.process import hot_entries
-
-            rows = self.sampler.sample(time.time())
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.history.write, rows)
-            if self.settings.serve.warm_up > 0:
-                with contextlib.suppress(Exception):
-                    entries = hot_entries(self, self.settings.serve.warm_up)
-                    await asyncio.to_thread(self.history.save_hot, entries)
+        await self.save_now()
         if self.cache.l2 is not None:
             with contextlib.suppress(Exception):
                 await self.cache.l2.aclose()
@@ -156,6 +154,26 @@ class ServiceState:
         if closer is not None:
             with contextlib.suppress(Exception):
                 await closer()
+
+    def background(self) -> list[asyncio.Task[None]]:
+        """The service's own tasks (sampler, monitors): never cancelled as requests."""
+        return list(self._tasks)
+
+    async def save_now(self) -> None:
+        """Write the last history sample and the warm-up table, once: at SIGTERM (before
+        connections drain, so a slow client cannot make us lose them) or at the end."""
+        if self.history is None or self.sampler is None or self._saved:
+            return
+        self._saved = True
+        from ioncli.serve.process import hot_entries
+
+        rows = self.sampler.sample(time.time())
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(self.history.write, rows)
+        if self.settings.serve.warm_up > 0:
+            with contextlib.suppress(Exception):
+                entries = hot_entries(self, self.settings.serve.warm_up)
+                await asyncio.to_thread(self.history.save_hot, entries)
 
     async def _report_cache(self) -> None:
         """Sentry's cache event, once a minute, for the L1 hits and misses of that minute."""
@@ -199,10 +217,11 @@ class ServiceState:
             "cache_l1": "ok",
             "cache_l2": l2,
             "responder": self.responder_name,
-            "history": "ok" if self.history is not None else "disabled",
+            "history": self.history_status(),
             "sentry": "enabled" if self.sentry is not None else "disabled",
         }
-        status: Literal["ok", "degraded"] = "degraded" if l2 == "degraded" else "ok"
+        degraded = l2 == "degraded" or deps["history"] == "degraded"
+        status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
         body = json.encode(
             HealthResponse(
                 healthy=True,
@@ -216,6 +235,11 @@ class ServiceState:
         )
         self._health = (now, body)
         return body
+
+    def history_status(self) -> str:
+        if self.history is None:
+            return "disabled"
+        return "degraded" if self.history.last_error else "ok"
 
     def report_exception(self, exc: BaseException, request_id: str) -> None:
         """An unexpected failure inside a handler: to stderr and Sentry, never to the client."""

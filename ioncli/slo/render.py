@@ -46,7 +46,7 @@ def when(moment: datetime | None) -> str:
 
 
 def headline(o: SloResult) -> str:
-    what = "availability (non-5xx)" if o.sli == "availability" else f"≤ {o.threshold_ms:g} ms"
+    what = "availability (non-5xx)" if o.sli == "availability" else f"< {o.threshold_ms:g} ms"
     return f"{o.name}: {o.objective:g}% {what}, {o.window}"
 
 

@@ -135,7 +135,9 @@ def _one(frame: MetricFrame, spec: SloSpec) -> SloResult:
     base.partial = data.index[0] > start or fleet.coverage < 0.999
     notes = []
     if base.partial:
-        notes.append(f"partial: data covers {fleet.coverage:.1%} of the {spec.window_label} window")
+        notes.append(
+            f"partial: data covers {_share(fleet.coverage)} of the {spec.window_label} window"
+        )
     if fleet.compliance is None:
         base.status = "undefined"
         notes.append("no traffic in the window: compliance is undefined, the budget untouched")
@@ -147,6 +149,11 @@ def _one(frame: MetricFrame, spec: SloSpec) -> SloResult:
         for events, result, eps in zip(data.scopes, base.scopes, found, strict=True)
     ]
     return base
+
+
+def _share(value: float) -> str:
+    """A share that stays readable when small: 3.6%, 0.012%."""
+    return f"{value:.1%}" if value >= 0.001 else f"{value:.3%}"
 
 
 def _replay(

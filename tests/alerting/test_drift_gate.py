@@ -118,3 +118,28 @@ def test_help_states_the_real_default_range() -> None:
 
     text = " ".join(CliRunner().invoke(app, ["tune-alerts", "--help"]).output.split())
     assert "Default 7d" in text and "Default 24h" not in text
+
+
+def test_check_right_after_writing_passes_on_cloud_monitoring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The real Monitoring client against the fake MetricService, as in production: the
+    # default range ends "now minus the data lag", so a later --check must reuse the stored one.
+    from datetime import UTC, datetime, timedelta
+
+    from ioncli.sources.sim import simulate
+    from tests.fakes.monitoring import serve_monitoring
+    from tests.fakes.monitoring_fleet import fleet_series
+
+    monkeypatch.chdir(tmp_path)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    frame = simulate(now - timedelta(hours=32), now, seed=5, regions=("us-central1",))
+    args = ("tune-alerts", "--source", "gcp", "--metric", "latency_p95", "--step", "5m")
+    with serve_monitoring(fleet_series(frame)) as fake:
+        monkeypatch.setenv("ION_MONITORING_EMULATOR_HOST", fake.address)
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+        code, _, err = ion(capsys, *args, "--since", "30h", "--region", "us-central1")
+        assert code == 0, err
+        code, out, err = ion(capsys, *args, "--region", "us-central1", "--check")
+    assert code == 0, err
+    assert "no drift" in out

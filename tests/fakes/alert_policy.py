@@ -11,9 +11,8 @@ relies on it:
   whose update fails with INVALID_ARGUMENT (and changes nothing);
 - a PromQL condition needs a query with balanced brackets (a stand-in for parsing: the
   promtool tests parse ion's queries for real) and an evaluation interval in multiples of
-  30 s; a
-  `select_slo_burn_rate("SLO", "LOOKBACK")` filter needs an SLO name and a lookback of at
-  most 24 h (Google's documented limit);
+  30 s; a `select_slo_burn_rate("SLO", "LOOKBACK")` filter needs an SLO name and a lookback
+  in one of the documented units (ns, us, ms, s, m, h) of at most 24 h;
 - List filters by `user_labels."KEY" = "VALUE"` terms (the only filter ion sends);
 - `calls` records every RPC name, for assertions.
 """
@@ -45,7 +44,7 @@ _MASK_PATHS = {
 }
 _BURN_RATE = re.compile(
     r'^select_slo_burn_rate\("(projects/[^/]+/services/[^/]+/serviceLevelObjectives/[^/"]+)",'
-    r'\s*"(\d+)([smhd])"\)$'
+    r'\s*"(\d+)(ns|us|ms|s|m|h)"\)$'
 )
 _LABEL_TERM = re.compile(r'user_labels\."?([\w-]+)"?\s*=\s*"([^"]*)"')
 
@@ -78,7 +77,8 @@ def _check_burn_rate(text: str, context: Any) -> None:
     match = _BURN_RATE.match(text)
     if not match:
         context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"cannot parse {text!r}")
-    seconds = int(match.group(2)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(3)]
+    unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[match.group(3)]
+    seconds = int(match.group(2)) * unit
     if seconds > 24 * 3600:
         context.abort(
             grpc.StatusCode.INVALID_ARGUMENT, "select_slo_burn_rate looks back 24 h at most"

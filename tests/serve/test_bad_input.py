@@ -145,3 +145,29 @@ async def test_a_bug_is_a_500_with_the_error_body(
     body = assert_error(r, 500, "INTERNAL_ERROR")
     assert "boom" not in json.dumps(body)  # internals stay in the log
     assert "boom" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/persona/process",
+        "/api/v2/process",
+        "/api/v2/recommend",
+        "/api/v2/bulk-process",
+        "/api/v2/chat/multi-persona",
+    ],
+)
+async def test_deeply_nested_bodies_are_a_400_on_every_route(make_app: Factory, path: str) -> None:
+    nested = b'{"user_input": "hi", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    deeper = b"[" * 100_000 + b"]" * 100_000
+    async with running(make_app()) as client:
+        for body in (nested, deeper):
+            r = await client.post(path, content=body)
+            assert 400 <= r.status_code < 500, r.text
+
+
+@pytest.mark.parametrize("step", ["%C2%B2", "%EF%BC%91%EF%BC%90", "1e1", "-10", "0", "10.0"])
+async def test_history_step_must_be_ascii_digits(make_app: Factory, step: str) -> None:
+    async with running(make_app()) as client:
+        r = await client.get(f"/api/v2/metrics/history?step={step}")
+    assert_error(r, 422, "INVALID_INPUT", "step")

@@ -43,3 +43,17 @@ def test_unknown_serve_key_in_config_is_a_config_error(tmp_path: Path) -> None:
     result = run_ion("serve", cwd=tmp_path)
     assert result.returncode == 3
     assert "serve.prot" in result.stderr
+
+
+def test_banner_brackets_ipv6_addresses() -> None:
+    import dataclasses
+
+    from ioncli.config import ServeSettings, Settings
+    from ioncli.serve.server import describe
+
+    settings = Settings(serve=dataclasses.replace(ServeSettings(), history=False))
+    assert "listening on http://[::1]:8080\n" in describe(settings, "::1", 8080)
+    every = describe(settings, "::", 8080)
+    assert "http://[::1]:8080 (every interface: ::)" in every
+    assert "http://127.0.0.1:8080 (every interface: 0.0.0.0)" in describe(settings, "0.0.0.0", 8080)
+    assert "headers within 5 s" in every

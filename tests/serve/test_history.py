@@ -124,3 +124,85 @@ async def test_empty_or_bad_parameters_are_422(make_app: Factory, query: str) ->
         r = await client.get(f"/api/v2/metrics/history?{query}")
     assert r.status_code == 422
     assert r.json()["error"]["field"] == query.split("=", maxsplit=1)[0]
+
+
+async def test_a_read_over_the_point_limit_is_422_naming_the_limit_and_a_step_that_fits(
+    make_app: Factory,
+) -> None:
+    async with running(make_app()) as client:
+        r = await client.get(
+            "/api/v2/metrics/history", params={"since": _ago(8 * 86400), "step": "10"}
+        )
+        fits = await client.get(
+            "/api/v2/metrics/history",
+            params={"since": _ago(8 * 86400), "step": "3600", "metric": "request_rate"},
+        )
+    assert r.status_code == 422
+    error = r.json()["error"]
+    assert error["field"] == "step"
+    assert "20,000 points" in error["message"] and "history_max_points" in error["message"]
+    assert "use step=" in error["message"]
+    assert fits.status_code == 200
+
+
+def test_downsampling_in_the_store_keeps_the_worst_percentile_and_the_mean(
+    tmp_path: Path,
+) -> None:
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    store.write(
+        [
+            ("latency_p99", "", 1000, 5.0),
+            ("latency_p99", "", 1010, 9.0),
+            ("request_rate", "", 1000, 2.0),
+            ("request_rate", "", 1010, 4.0),
+            ("request_rate", "", 1020, None),
+        ]
+    )
+    raw = store.read_steps(1000, 1030, 30)
+    assert raw[("latency_p99", "")] == [(990, 9.0)]  # buckets start at multiples of the step
+    assert raw[("request_rate", "")][0][1] == 3.0
+
+
+def test_a_corrupt_history_file_is_moved_aside_and_started_fresh(tmp_path: Path) -> None:
+    from ioncli.serve.history import open_store
+
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    warnings: list[str] = []
+    store = open_store(path, 86400, warnings.append)
+    store.write([("request_rate", "", 1000, 1.0)])
+    assert store.read(0, 2000) == {("request_rate", ""): [(1000, 1.0)]}
+    [warning] = warnings
+    assert str(path) in warning and "moved it to history.sqlite3.unusable-" in warning
+    [aside] = tmp_path.glob("history.sqlite3.unusable-*")
+    assert aside.read_bytes().startswith(b"this is not a database")
+
+
+def test_an_unusable_history_folder_is_a_config_error(tmp_path: Path) -> None:
+    from ioncli.errors import ConfigError
+    from ioncli.serve.history import open_store
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError, match="a-file"):
+        open_store(blocker / "history.sqlite3", 86400, print)
+
+
+async def test_history_broken_while_running_is_503_and_health_says_degraded(
+    make_app: Factory, tmp_path: Path
+) -> None:
+    app = make_app()
+    async with running(app) as client:
+        assert app.state.history is not None
+        path = app.state.history.path
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.write_bytes(b"garbage " * 4096)
+        with pytest.raises(Exception):  # noqa: B017 (any sqlite error)
+            app.state.history.write([("request_rate", "", 1000, 1.0)])
+        app.state._health = (0.0, b"")
+        health = (await client.get("/api/v2/health")).json()
+        r = await client.get("/api/v2/metrics/history")
+    assert health["dependencies"]["history"] == "degraded" and health["status"] == "degraded"
+    assert r.status_code == 503 and r.json()["error"]["code"] == "HISTORY_UNAVAILABLE"
+    assert str(path) in r.json()["error"]["message"]

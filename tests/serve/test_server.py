@@ -159,3 +159,34 @@ def test_stopping_redis_under_load_fails_no_request(tmp_path: Path) -> None:
     assert degraded["dependencies"]["cache_l2"] == "degraded"
     assert recovered["l2"]["errors"] >= 1
     assert recovered["l2"]["status"] == "ok"
+
+
+def test_sigterm_with_half_sent_requests_stops_within_cloud_runs_10_s(tmp_path: Path) -> None:
+    import socket
+
+    history = tmp_path / "history.sqlite3"
+    with ion_serve("--history", str(history), "--warm-up", "10") as (url, proc):
+        assert httpx.post(f"{url}/api/v2/process", json=PROCESS_BODY).status_code == 200
+        port = int(url.rsplit(":", 1)[1])
+        half_headers = socket.create_connection(("127.0.0.1", port))
+        half_headers.sendall(b"POST /api/v2/process HTTP/1.1\r\nHost: x\r\n")
+        half_body = socket.create_connection(("127.0.0.1", port))
+        half_body.sendall(
+            b"POST /api/v2/process HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"
+        )
+        time.sleep(0.3)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        took = time.monotonic() - started
+        half_headers.close()
+        half_body.close()
+    print(f"stopped in {took:.2f} s")
+    assert took < 10.0, f"stopping took {took:.1f} s"
+    assert proc.returncode == 0
+    with sqlite3.connect(history) as db:
+        hot = db.execute("SELECT COUNT(*) FROM hot_entries").fetchone()[0]
+        share = db.execute(
+            "SELECT value FROM samples WHERE metric = 'persona_share_elro' AND value IS NOT NULL"
+        ).fetchall()
+    assert hot == 1 and share

@@ -118,3 +118,16 @@ def test_a_source_without_latency_buckets_is_unsupported() -> None:
     assert o.status == "unsupported"
     assert "latency_share_le_200" in o.note
     assert o.scopes == []
+
+
+def test_a_calendar_month_window_starts_on_the_first() -> None:
+    rate, errors = steady_day()  # 2 March 2026, the month's second day
+    spec = SloSpec("availability", "availability", 0.999, window_days=None)
+    report = build_report(frame(rate, errors), (spec,), service="s")
+    o = report.objectives[0]
+    assert o.window == "calendar-month"
+    assert o.window_start is not None and o.window_start.isoformat() == "2026-03-01T00:00:00+00:00"
+    f = fleet(report)
+    assert f.budget_minutes == pytest.approx(0.001 * 31 * 1440)  # March has 31 days
+    assert f.coverage == pytest.approx(0.5)  # one of the two days so far has data
+    assert o.partial

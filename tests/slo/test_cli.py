@@ -157,3 +157,20 @@ def test_file_source_with_latency_shares(cwd: Path, capsys: pytest.CaptureFixtur
     (cwd / "ion.toml").write_text(LATENCY.replace("200", "250"))
     assert ion("slo", "--source", "file:week.parquet") == 3
     assert "over the last latency bucket bound 200" in capsys.readouterr().err
+
+
+def test_github_and_junit_say_what_was_judged(
+    cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    gate = ["--fail-on", "budget-remaining-below", "30"]
+    assert ion("slo", *SIM, *gate, "--format", "github") == 5
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if line.startswith("::error")]
+    # asia-southeast1 (7.4% left) and europe-west1 (14.0%) are under 30%; the fleet has 25.7%.
+    assert len(errors) == 3 and all("error budget left" in e for e in errors)
+    assert "objective(s) met" in out.splitlines()[-1]
+    assert ion("slo", *SIM, *gate, "--format", "junit", "-o", "slo.xml") == 5
+    root = ET.parse(cwd / "slo.xml").getroot()
+    assert root.get("failures") == "3" and root.get("tests") == "12"
