@@ -81,7 +81,10 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
             f"{hourly} < ({level_lo} - {m} * ({level_hi} - {level_lo}))",
         )
     if env.spread is not None:
-        jumps = f"abs({series} - {series} offset {g}s)"
+        # The value one sample back as a one-point subquery: `offset` only follows a selector
+        # or a subquery, and the series may be any expression (a ratio, a rate).
+        before = f"last_over_time(({series})[{g - 1}s:{g}s] offset {g}s)"
+        jumps = f"abs(({series}) - {before})"
         spread = over("median", jumps, win.span, g, win.span // 2)
         sp_hi = over("max", spread, w, g, win.level_warm, offset=win.span * g)
         sp_lo = over("min", spread, w, g, win.level_warm, offset=win.span * g)
