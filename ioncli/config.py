@@ -71,7 +71,7 @@ class AlertSettings:
     baselines_dir: str = "baselines"
     rule: str = "auto"  # auto, envelope, seasonal, zscore, robust or sigma
     # The alert's `for` (rounded up to whole steps); None: the condition held over 5 minutes
-    # of data, i.e. `for` of 5 minutes less one step (see backtest.default_need).
+    # of data, i.e. `for` of 5 minutes less one step (backtest.need_points).
     duration_seconds: int | None = None
 
 

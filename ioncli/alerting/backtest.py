@@ -26,7 +26,16 @@ IntArray = npt.NDArray[np.int64]
 
 
 def need_points(window_seconds: int, step_seconds: int) -> int:
-    """Consecutive aligned points that must be bad for an alert with this duration.
+    """Consecutive aligned points that cover `window_seconds` of data (one aligned point
+    stands for a whole step): 300 s is 5 points at 1 minute, 1 point at 5 minutes. The
+    points a trailing window holds (`ion slo`'s burn-rate windows), and tune-alerts' default
+    when no duration is given (5 minutes of data)."""
+    step = max(1, int(step_seconds))
+    return max(1, -(-max(0, int(window_seconds)) // step))
+
+
+def for_points(duration_seconds: int, step_seconds: int) -> int:
+    """Consecutive aligned points that must be bad for an alert with this `for`.
 
     The duration is rounded up to whole steps, and the condition must hold at the first
     point and at every step until the duration has passed, as an alerting rule's `for` does
@@ -34,18 +43,10 @@ def need_points(window_seconds: int, step_seconds: int) -> int:
     60 s is 2 points, 0 s is 1 point, 300 s at a 5-minute step is 2 points.
     """
     step = max(1, int(step_seconds))
-    return 1 + -(-max(0, int(window_seconds)) // step)
+    return 1 + -(-max(0, int(duration_seconds)) // step)
 
 
 DEFAULT_DATA_SECONDS = 300  # without --duration: the condition over 5 minutes of data
-
-
-def default_need(step_seconds: int) -> int:
-    """Points without --duration: as many as cover 5 minutes of data (one aligned point
-    stands for a whole step), so `for` is 5 minutes less one step: 240 s at a 1-minute
-    step, 0 at 5 minutes and above."""
-    step = max(1, int(step_seconds))
-    return max(1, -(-DEFAULT_DATA_SECONDS // step))
 
 
 def fire_spans(condition: BoolArray, need: int) -> tuple[IntArray, IntArray]:

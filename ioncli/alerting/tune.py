@@ -54,7 +54,7 @@ class TuneOptions:
     max_alerts_per_week: float = 1.0
     baseline_end: datetime | None = None
     rule: str = "auto"  # or one kind from candidates.KINDS
-    duration_seconds: int | None = None  # the alert's `for`; None: backtest.default_need
+    duration_seconds: int | None = None  # the alert's `for`; None: 5 min of data
     incidents: Sequence[Incident] = ()
     directions: Mapping[str, str] = field(default_factory=dict)  # metric -> bad direction
     # series id -> the series as PromQL (None: it has none); missing: a metric of its name
@@ -280,9 +280,9 @@ def _tune_series(
         options.max_alerts_per_week,
     )
     need = (
-        bt.default_need(step)
+        bt.need_points(bt.DEFAULT_DATA_SECONDS, step)
         if options.duration_seconds is None
-        else bt.need_points(options.duration_seconds, step)
+        else bt.for_points(options.duration_seconds, step)
     )
     hist_weeks = (split - start) * step / bt.WEEK_SECONDS
     mine = [i for i in incidents if applies_to(i, column)]

@@ -32,14 +32,21 @@ def test_empty_and_all_clear() -> None:
     assert spans("....", 1) == []
 
 
-def test_need_points_is_the_duration_in_whole_steps_plus_the_first_point() -> None:
+def test_need_points_counts_the_alignment_period() -> None:
+    assert bt.need_points(300, 300) == 1  # one 5-minute point is 5 minutes of data
+    assert bt.need_points(300, 60) == 5
+    assert bt.need_points(0, 60) == 1
+    assert bt.need_points(90, 60) == 2
+
+
+def test_for_points_is_the_duration_in_whole_steps_plus_the_first_point() -> None:
     # An alerting rule's `for`, evaluated once a step: pending at the first bad point,
     # firing once the duration (rounded up to whole steps) has passed.
-    assert bt.need_points(300, 300) == 2
-    assert bt.need_points(300, 60) == 6
-    assert bt.need_points(60, 60) == 2
-    assert bt.need_points(0, 60) == 1
-    assert bt.need_points(90, 60) == 3  # 90 s rounds up to 120 s
+    assert bt.for_points(300, 300) == 2
+    assert bt.for_points(300, 60) == 6
+    assert bt.for_points(60, 60) == 2
+    assert bt.for_points(0, 60) == 1
+    assert bt.for_points(90, 60) == 3  # 90 s rounds up to 120 s
 
 
 def test_summary_counts_episodes_per_week_and_time_in_alert() -> None:
