@@ -31,8 +31,8 @@ CASES = [
     (b"[1, 2]", 422, "INVALID_INPUT", "body"),
     (b'{"user_input": 5}', 422, "INVALID_INPUT", "user_input"),
     (b"{}", 422, "INVALID_INPUT", "user_input"),
-    (b'{"user_input": ""}', 422, "INVALID_INPUT", "user_input"),
-    (b'{"user_input": "   "}', 422, "INVALID_INPUT", "user_input"),
+    (b'{"user_input": ""}', 400, "INVALID_INPUT", "user_input"),  # the original's 400
+    (b'{"user_input": "   "}', 400, "INVALID_INPUT", "user_input"),
     (b'{"user_input": "hi", "surprise": 1}', 422, "INVALID_INPUT", "surprise"),
     (b'{"user_input": "hi", "prompt_mode": "verbose"}', 422, "INVALID_INPUT", "prompt_mode"),
     (b'{"user_input": "hi", "resonance_key": "calm-medium"}', 422, "INVALID_INPUT", None),
@@ -95,7 +95,7 @@ async def test_bulk_limits(make_app: Factory) -> None:
         )
     assert_error(huge, 413, "REQUEST_TOO_LARGE", "requests")
     assert_error(over, 413, "REQUEST_TOO_LARGE", "requests")
-    assert_error(empty, 422, "INVALID_INPUT", "requests")
+    assert_error(empty, 400, "INVALID_INPUT", "requests")
     assert assert_error(bad_item, 422, "INVALID_INPUT")["error"]["field"].startswith(
         "requests[1].resonance_key"
     )
