@@ -16,10 +16,8 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   `quantile_over_time(0.5, x[h*g-1s:g])`
 - lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
   `max_over_time(hourly[w*g-1s:g] offset 1h)`
-- mad: median of abs(x - hourly) over the h samples up to t (need h // 2);
-  `quantile_over_time(0.5, abs(x - hourly)[h*g-1s:g])`
-- spread: median of `mad` over the 6h samples up to t (need 3h);
-  `quantile_over_time(0.5, mad[6*h*g-1s:g])`
+- spread: median of abs(x - x one sample earlier) over the 6h samples up to t (need 3h);
+  `quantile_over_time(0.5, abs(x - x offset g)[6*h*g-1s:g])`
 - sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
   `max_over_time(spread[w*g-1s:g] offset 6h)`
 - day_hi, day_lo: max/min of `hourly` at t - 1 day, ..., t - 7 days (those present; absent
@@ -35,6 +33,8 @@ a subquery point is the last frame point at or before it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -46,9 +46,10 @@ ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune
 # The level side's margins, as shares of the trailing range of hourly medians, most
 # sensitive first (see `Envelope.refine`).
 LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-# The spread side: the median over SPREAD_HOURS of the hourly median absolute deviation, so
-# only a change of noise that lasts hours counts (bursts of an hour or two are the spike
-# side's); its margins start at the trailing range itself (see `Envelope.refine`).
+# The spread side: the median over SPREAD_HOURS of the absolute difference between successive
+# samples (a robust noise scale a level change does not move), so only a change of noise that
+# lasts hours counts (bursts of an hour or two are the spike side's); its margins start at the
+# trailing range itself (see `Envelope.refine`).
 SPREAD_HOURS = 6
 SPREAD_GRID = (1.0, 1.5, 2.0, 3.0)
 # The same-hour side compares the hourly median with the same hour of the last SEASON_DAYS
@@ -56,6 +57,23 @@ SPREAD_GRID = (1.0, 1.5, 2.0, 3.0)
 SEASON_DAYS = 7
 # The longest trailing window, whatever the budget (a quarter: Prometheus keeps that much).
 MAX_WINDOW_WEEKS = 13.0
+
+
+@dataclass(frozen=True)
+class EnvelopeWindows:
+    """The envelope's window sizes, in frame points (`points`, `warm`) or in samples of
+    `every` points (the rest), as `Envelope.windows` computes them for one series."""
+
+    step: int  # seconds between frame points
+    every: int  # frame points per sample (1 at a 5-minute step and above)
+    points: int  # the trailing window of the extremes, in frame points
+    warm: int  # values the extremes need
+    per_hour: int  # samples an hour
+    samples: int  # the trailing window of the other statistics, in samples
+    sample_warm: int  # values the trailing median needs
+    level_warm: int  # values the level and spread ranges need
+    span: int  # samples in the spread's median (SPREAD_HOURS)
+    per_day: int  # frame points a day (the same-hour side's offsets)
 
 
 def window_weeks(budget: float, direction: str) -> float:
@@ -131,18 +149,40 @@ class Envelope(Candidate):
     day: float | None = None  # the same-hour side's margin once `refine` found one
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
 
-    def _bands(self) -> dict[str, FloatArray]:
-        """Every trailing statistic of the three sides, as exact window operations (see
-        `trailing` and the table in the module docstring)."""
-        if self._arrays is not None:
-            return self._arrays
+    def windows(self) -> EnvelopeWindows:
+        """The window sizes every band uses (the translator to PromQL reads the same)."""
         ctx = self.ctx
         ph, warm = ctx.per_hour, ctx.warm()
         pw = max(1, round(ctx.per_week * window_weeks(ctx.budget, ctx.direction)))
-        x = ctx.values
         # Below a 5-minute step the statistics other than the extremes read 10-minute
         # samples (a subquery with a 10-minute step), so a week is 1,008 values, not 10,080.
         every = 1 if ph <= 12 else max(1, ph // 6)
+        per_h = max(1, ph // every)
+        # The level and spread ranges start judging after a quarter of the learning window
+        # (the spike side after half), so a two-day history has a day and a half to check.
+        lv_warm = max(1, min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4)) // every)
+        return EnvelopeWindows(
+            step=ctx.step_seconds,
+            every=every,
+            points=pw,
+            warm=warm,
+            per_hour=per_h,
+            samples=max(1, pw // every),
+            sample_warm=warm // every,
+            level_warm=lv_warm,
+            span=SPREAD_HOURS * per_h,
+            per_day=max(1, round(86_400 / ctx.step_seconds)),
+        )
+
+    def _bands(self) -> dict[str, FloatArray]:
+        """Every trailing statistic of the sides, as exact window operations (see `trailing`
+        and the list in the module docstring)."""
+        if self._arrays is not None:
+            return self._arrays
+        ctx = self.ctx
+        win = self.windows()
+        pw, warm, every = win.points, win.warm, win.every
+        x = ctx.values
         arrays = {
             "max": trailing(x, pw, 1, "max", warm),
             "min": trailing(x, pw, 1, "min", warm),
@@ -155,29 +195,28 @@ class Envelope(Candidate):
         else:
             grid = Sampled(x, ctx.index, every * ctx.step_seconds)
             sampled, back = grid.values, grid.back
-        per_h, per_w = max(1, ph // every), max(1, pw // every)
-        arrays["median"] = back(trailing(sampled, per_w, per_h, "median", warm // every))
+        per_h, per_w = win.per_hour, win.samples
+        arrays["median"] = back(trailing(sampled, per_w, per_h, "median", win.sample_warm))
         hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
         arrays["hourly"] = back(hourly)
-        # The range of the hourly medians before this hour, for the level side: it starts
-        # judging after a quarter of the learning window (the spike side after half), so a
-        # two-day history still has a day and a half to be checked against.
-        lv_warm = max(1, min(pw, max(ph, (ctx.learn_end - ctx.learn_start) // 4)) // every)
+        lv_warm = win.level_warm
         arrays["lv_max"] = back(trailing(hourly, per_w, per_h, "max", lv_warm))
         arrays["lv_min"] = back(trailing(hourly, per_w, per_h, "min", lv_warm))
-        # The spread side: how far points stray from their hour's median (median absolute
-        # deviation over the hour), as a median over SPREAD_HOURS, against the trailing
-        # week's range of the same statistic over the windows before this one.
-        span = SPREAD_HOURS * per_h
+        # The spread side: the noise scale over SPREAD_HOURS against the trailing range of
+        # the same statistic over the windows before this one.
+        span = win.span
+        # The spread: the median absolute difference between successive samples over
+        # SPREAD_HOURS (a robust noise scale that a level change does not move).
+        jumps = np.full(sampled.size, np.nan)
         with np.errstate(invalid="ignore"):
-            mad = trailing(np.abs(sampled - hourly), per_h, 0, "median", per_h // 2)
-        spread = trailing(mad, span, 0, "median", span // 2)
+            jumps[1:] = np.abs(sampled[1:] - sampled[:-1])
+        spread = trailing(jumps, span, 0, "median", span // 2)
         arrays["spread"] = back(spread)
         arrays["sp_max"] = back(trailing(spread, per_w, span, "max", lv_warm))
         arrays["sp_min"] = back(trailing(spread, per_w, span, "min", lv_warm))
         # The same-hour side: the hourly median at this time on each of the last SEASON_DAYS
         # days (the hourly median `offset 1d`, `offset 2d`, ...), their highest and lowest.
-        per_day = max(1, round(86_400 / ctx.step_seconds))
+        per_day = win.per_day
         frame_hourly = arrays["hourly"]
         lags = []
         for day in range(1, SEASON_DAYS + 1):
@@ -369,13 +408,13 @@ class Envelope(Candidate):
         text = f"trailing {weeks:g}-week range widened by {k:g} × (max − median)"
         if self.level is not None:
             text += (
-                f", or the hourly median beyond the trailing week's range of hourly medians "
+                f", or the hourly median beyond the trailing range of hourly medians "
                 f"by {self.level:g} × that range"
             )
         if self.spread is not None:
             text += (
-                f", or the {SPREAD_HOURS}-hour spread (median absolute deviation from the "
-                f"hourly median) beyond the trailing week's range of spreads by "
+                f", or the {SPREAD_HOURS}-hour spread (median absolute difference of "
+                f"successive values) beyond the trailing range of spreads by "
                 f"{self.spread:g} × that range"
             )
         if self.day is not None:

@@ -47,6 +47,7 @@ class Sampled:
 
     def __init__(self, values: FloatArray, index: pd.DatetimeIndex, every_seconds: int) -> None:
         self.every = int(every_seconds)
+        self._positions: dict[int, npt.NDArray[np.intp]] = {}
         ns = index.as_unit("ns").asi8
         self._ns = ns
         g = self.every * NS
@@ -69,7 +70,10 @@ class Sampled:
     def back(self, stat: FloatArray, offset_seconds: int = 0) -> FloatArray:
         """A statistic on the samples, read at every frame point: the value at the last
         sample time at or before t - offset (NaN before the first)."""
-        k = np.searchsorted(self.times, self._ns - offset_seconds * NS, side="right") - 1
+        k = self._positions.get(offset_seconds)
+        if k is None:
+            k = np.searchsorted(self.times, self._ns - offset_seconds * NS, side="right") - 1
+            self._positions[offset_seconds] = k
         out = np.full(self._ns.size, np.nan)
         ok = k >= 0
         out[ok] = stat[k[ok]]

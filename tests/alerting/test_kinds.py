@@ -125,10 +125,12 @@ def test_a_lasting_oscillation_inside_the_range_pages_through_the_spread_side_on
 def test_an_oscillation_history_already_held_is_not_news() -> None:
     values = _bounded(7, seed=13)
     _oscillate(values, PER_DAY + PER_DAY // 2, 12)  # inside the learning window
-    _oscillate(values, 5 * PER_DAY, 12)  # the same again later
+    again = _oscillate(values, 5 * PER_DAY, 12)  # the same again later
     cand = _envelope(values, 3 * PER_DAY)
     cand.refine(cand.grid[0], 1)
-    assert cand.spread is None
+    if cand.spread is not None:  # a margin wide enough for history's oscillation ...
+        starts = fire_spans(cand._spread_condition(cand.spread), 1)[0]
+        assert not ((starts >= again.start) & (starts < again.stop)).any()  # ... and this one
 
 
 @pytest.mark.parametrize("need", [1, 3, 6])

@@ -69,9 +69,11 @@ def test_one_comment_created_then_updated(
     assert summary.count("ion-mentoring is OK") == 2 and "\n---\n" in summary
 
 
-def test_a_gate_fails_the_step_after_reporting(tmp_path: Path, fleet_file: Path) -> None:
+def test_a_gate_fails_the_step_after_reporting(tmp_path: Path) -> None:
     with FakeGitHub() as fake:
-        env = _env(tmp_path, fake, f"cost-report --source file:{fleet_file} --budget 1")
+        # Two days: a budget is judged only from a day of data on.
+        week = "--source sim:3 --since 2d --until 2026-03-01T00:00:00Z"
+        env = _env(tmp_path, fake, f"cost-report {week} --budget 1")
         assert github_action.main(env) == 5
         assert _outputs(tmp_path)["exit-code"] == "5"
         assert len(fake.comments) == 1
