@@ -168,7 +168,12 @@ def logical_key(state: ServiceState, pin: ProcessInput, given: str | None = None
     original's key format (so its invalidation patterns work), made unique by a digest of
     everything else that changes the answer (context, mode, metadata, the key as spelled)."""
     parts = state.pipeline.cache_key_parts(pin)
-    text = "\x1f".join((*parts, "meta" if pin.include_metadata else "nometa", given or ""))
+    ctx = pin.context
+    # How many metadata pairs and history messages the context fingerprint covers: without
+    # them {"user": "hi"} as metadata and a message ("user", "hi") digest alike.
+    shape = f"{len(ctx.custom_context)}/{len(ctx.message_history)}" if ctx is not None else "-"
+    meta = "meta" if pin.include_metadata else "nometa"
+    text = "\x1f".join((*parts, meta, shape, given or ""))
     label = pin.resonance_key or "derived"
     short = hashlib.md5(pin.user_input.encode(), usedforsecurity=False).hexdigest()[:8]
     digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
