@@ -95,6 +95,7 @@ def test_auto_prefers_a_kind_that_caught_the_known_incidents_of_the_learning_win
     assert after.rule.kind != "envelope"
     assert "caught 1 of the 1 known incident(s)" in after.rule.reason
     assert "envelope 0" in after.rule.reason
+    assert "alert(s) during them, the fewest" in after.rule.reason
     caught = {c.kind: c.learning_incidents_caught for c in after.candidates if c.available}
     assert caught["envelope"] == 0 and caught[after.rule.kind] == 1
     later = START + timedelta(days=6, minutes=250)
