@@ -369,7 +369,11 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
     index, step = ctx.index, ctx.step_seconds
     key = SeriesKey.parse(column)
     lv, notes = sanitise(
-        pick.cand.levels(pick.k), frame.unit(column), key.metric, default_thresholds().by_metric
+        pick.cand.levels(pick.k),
+        frame.unit(column),
+        key.metric,
+        default_thresholds().by_metric,
+        ctx.learn_values,
     )
     notes = (
         data_notes(ctx.learn_values, index[ctx.learn_start : ctx.learn_end], pick.cand.adaptive)
