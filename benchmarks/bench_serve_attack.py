@@ -10,8 +10,10 @@ headers but never the blank line that ends them; `body` sends complete headers w
 once (a tighter loop than the ~70 reconnects a second that took the old server down). A
 well-behaved client on another loopback address (127.0.0.2) meanwhile probes
 `GET /api/v2/health` and sends `POST /api/v2/process` every 100 ms on fresh connections, each
-with a 1 s timeout. Prints the probes' latencies, how many missed 1 s, every 5xx, and how
-many attack connections the server closed (the header and body deadlines at work).
+with a 1 s timeout. `--mode unique` instead runs 8 keep-alive clients sending a new input
+each time (every request a cache miss). Prints the probes' latencies, how many missed 1 s,
+every 5xx, and how many attack connections the server closed (the header and body deadlines
+at work).
 """
 
 from __future__ import annotations
@@ -145,6 +147,46 @@ class Attacker(threading.Thread):
             key.fileobj.close()  # type: ignore[union-attr]
 
 
+class UniqueLoad(threading.Thread):
+    """`--mode unique`: keep-alive clients on 127.0.0.1 sending a never-repeated input each
+    (every request misses the cache and runs the pipeline)."""
+
+    def __init__(self, port: int, clients: int) -> None:
+        super().__init__(daemon=True)
+        self.port, self.clients = port, clients
+        self.stop = threading.Event()
+        self.statuses: dict[int, int] = {}
+        self.errors = 0
+        self.opened = self.closed_by_server = self.open_now = self.connect_errors = 0
+        self.answered = 0
+
+    def _client(self, n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        i = 0
+        while not self.stop.is_set():
+            i += 1
+            body = json.dumps({"user_input": f"unique question {n}-{i} about my release plan"})
+            try:
+                conn.request("POST", "/api/v2/process", body, {"content-type": "application/json"})
+                response = conn.getresponse()
+                response.read()
+                self.statuses[response.status] = self.statuses.get(response.status, 0) + 1
+            except OSError:
+                self.errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def run(self) -> None:
+        threads = [
+            threading.Thread(target=self._client, args=(n,), daemon=True)
+            for n in range(self.clients)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
 def probe(port: int, method: str, path: str, body: bytes | None) -> tuple[float, int | None]:
     """One request on a fresh connection from 127.0.0.2; (seconds, status or None)."""
     started = time.perf_counter()
@@ -173,7 +215,9 @@ def run(connections: int, duration: float, mode: str) -> dict[str, object]:
     )
     try:
         wait_up(port, proc)
-        attacker = Attacker(port, connections, mode)
+        attacker: Attacker | UniqueLoad = (
+            UniqueLoad(port, 8) if mode == "unique" else Attacker(port, connections, mode)
+        )
         attacker.start()
         time.sleep(2.0)  # let every attack connection land first
         health: list[float] = []
@@ -205,6 +249,7 @@ def run(connections: int, duration: float, mode: str) -> dict[str, object]:
             "attack_answers": attacker.statuses,
             "attack_open_at_end": attacker.open_now,
             "attack_connect_errors": attacker.connect_errors,
+            "unique_load_errors": getattr(attacker, "errors", None),
             "probes": len(health) + len(process),
             "health_p50_ms": round(statistics.median(health) * 1000, 1),
             "health_max_ms": round(max(health) * 1000, 1),
@@ -226,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--connections", type=int, default=2500)
     parser.add_argument("--duration", type=float, default=30.0)
-    parser.add_argument("--mode", choices=("headers", "body", "both"), default="both")
+    parser.add_argument("--mode", choices=("headers", "body", "both", "unique"), default="both")
     parser.add_argument("--record", type=Path, help="append a Markdown block to this file")
     args = parser.parse_args()
     load = os.getloadavg()

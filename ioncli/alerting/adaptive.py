@@ -218,22 +218,16 @@ class Envelope(Candidate):
         # days (the hourly median `offset 1d`, `offset 2d`, ...), their highest and lowest.
         per_day = win.per_day
         frame_hourly = arrays["hourly"]
-        lags = []
+        day_max = np.full(frame_hourly.size, np.nan)
+        day_min = np.full(frame_hourly.size, np.nan)
         for day in range(1, SEASON_DAYS + 1):
-            lag = np.full(frame_hourly.size, np.nan)
             shift = day * per_day
-            if shift < lag.size:
-                lag[shift:] = frame_hourly[:-shift]
-            lags.append(lag)
-        stacked = np.vstack(lags)
-        seen = np.isfinite(stacked).any(axis=0)
-        with np.errstate(invalid="ignore"):
-            arrays["day_max"] = np.where(
-                seen, np.nanmax(np.where(seen, stacked, 0.0), axis=0), np.nan
-            )
-            arrays["day_min"] = np.where(
-                seen, np.nanmin(np.where(seen, stacked, 0.0), axis=0), np.nan
-            )
+            if shift >= frame_hourly.size:
+                break
+            # fmax/fmin skip NaN: absent only when every earlier day is absent.
+            day_max[shift:] = np.fmax(day_max[shift:], frame_hourly[:-shift])
+            day_min[shift:] = np.fmin(day_min[shift:], frame_hourly[:-shift])
+        arrays["day_max"], arrays["day_min"] = day_max, day_min
         self._arrays = arrays
         return arrays
 

@@ -85,8 +85,27 @@ def catches(
     """For incidents that reach the test span: caught when an episode fired during it (or
     was still open when it began), and the delay from its start to that page."""
     out: list[Catch] = []
-    if not incidents:
+    n = len(index)
+    if not incidents or test_lo >= n:
         return out
+    ns = index.as_unit("ns").asi8  # compare in nanoseconds, whatever unit the index has
+    keep = starts >= test_lo
+    fire = ns[np.minimum(starts[keep], n - 1)]
+    close = np.where(ends[keep] >= n, np.iinfo(np.int64).max, ns[np.minimum(ends[keep], n - 1)])
+    t0 = np.array([pd.Timestamp(i.start).as_unit("ns").value for i in incidents], dtype=np.int64)
+    t1 = np.array([pd.Timestamp(i.end).as_unit("ns").value for i in incidents], dtype=np.int64)
+    # One incident per row, one episode per column: fired by its end, still open at its start.
+    hit = (fire[None, :] <= t1[:, None]) & (close[None, :] >= t0[:, None])
+    earliest = np.where(hit, fire[None, :], np.iinfo(np.int64).max).min(
+        axis=1, initial=np.iinfo(np.int64).max
+    )
+    for row, inc in enumerate(incidents):
+        if t1[row] < ns[test_lo]:
+            continue
+        caught = bool(hit[row].any())
+        delay = float((earliest[row] - t0[row]) / 60e9) if caught else None
+        out.append(Catch(inc.name or "incident", inc.start, inc.end, caught, delay))
+    return out
     first = index[test_lo] if test_lo < len(index) else None
     ns = index.as_unit("ns")  # compare in nanoseconds, whatever unit the index has
     fire = ns[np.minimum(starts, len(index) - 1)]

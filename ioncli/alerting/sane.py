@@ -51,7 +51,11 @@ def _fmt(value: float) -> str:
 
 
 def sanitise(
-    levels: Levels, unit: str, metric: str, defaults: Mapping[str, Threshold]
+    levels: Levels,
+    unit: str,
+    metric: str,
+    defaults: Mapping[str, Threshold],
+    learn: npt.NDArray[np.float64] | None = None,
 ) -> tuple[Levels, list[str]]:
     """The levels made sane, and one note per change or comparison worth saying."""
     lo, hi = physical_range(unit)
@@ -99,8 +103,26 @@ def sanitise(
         low_warning = None
     default = defaults.get(metric)
     if default is not None:
-        notes.extend(_against_default(default, warning, critical, low_warning, low_critical))
+        found = _against_default(default, warning, critical, low_warning, low_critical)
+        notes.extend(note + _beyond(default, learn) for note in found)
     return Levels(warning, critical, low_warning, low_critical), notes
+
+
+def _beyond(default: Threshold, learn: npt.NDArray[np.float64] | None) -> str:
+    """How much of the learning window the default rule would have paged on."""
+    strict = default.critical if default.critical is not None else default.warning
+    if learn is None or strict is None:
+        return ""
+    values = learn[np.isfinite(learn)]
+    if values.size == 0:
+        return ""
+    share = float(np.mean(values > strict if default.direction == "high" else values < strict))
+    if share == 0:
+        return (
+            "; the learning window never crossed the default's level, so the default "
+            "would have been quiet there too: consider keeping it"
+        )
+    return f"; {share:.1%} of the learning window is beyond the default's level"
 
 
 def _against_default(
@@ -125,8 +147,7 @@ def _against_default(
         if tuned > strict:
             return [
                 f"pages above {_fmt(tuned)}, later than the default rule's {name} > "
-                f"{_fmt(strict)} ({default.origin}): looser than the default rule, "
-                "because the series' own history already goes beyond it within the budget"
+                f"{_fmt(strict)} ({default.origin}): looser than the default rule"
             ]
         return []
     tuned = low_critical if low_critical is not None else low_warning
@@ -138,8 +159,7 @@ def _against_default(
     if tuned < strict:
         return [
             f"pages below {_fmt(tuned)}, later than the default rule's {name} < "
-            f"{_fmt(strict)} ({default.origin}): looser than the default rule, because the "
-            "series' own history already goes beyond it within the budget"
+            f"{_fmt(strict)} ({default.origin}): looser than the default rule"
         ]
     return []
 

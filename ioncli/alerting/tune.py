@@ -187,6 +187,7 @@ class _Tried:
     ends: bt.IntArray
     test_lo: int  # where this kind's test span starts (after an adaptive kind's warm-up)
     learn_caught: int  # known incidents of the learning window it caught
+    learn_pages: int  # its alerts during those incidents (one each is ideal; more is flapping)
 
 
 def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
@@ -239,7 +240,10 @@ def _evaluate(cand: Candidate, plan: _Plan) -> _Tried:
         incidents_caught=sum(c.caught for c in caught),
         learning_incidents_caught=sum(c.caught for c in learned),
     )
-    return _Tried(cand, k, out, starts, ends, test_lo, out.learning_incidents_caught)
+    during = bt.count_within(starts, start, split) - _unexplained(
+        starts, ends, start, split, plan.known
+    )
+    return _Tried(cand, k, out, starts, ends, test_lo, out.learning_incidents_caught, during)
 
 
 def _unexplained(
@@ -343,7 +347,9 @@ def _choose(tried: list[_Tried], plan: _Plan, options: TuneOptions) -> tuple[_Tr
     known = len(plan.learn_incidents)
     best = max(t.learn_caught for t in fits)
     pool = [t for t in fits if t.learn_caught == best]
-    pick = pool[0]
+    # Among those, the one that paged least during them: an incident should page once,
+    # not flap at the edge of a band (stable: the preference order breaks ties).
+    pick = min(pool, key=lambda t: t.learn_pages)
     days = (plan.ctx.learn_end - plan.ctx.learn_start) * plan.ctx.step_seconds / 86400
     rate = f"{pick.out.history_episodes} alert(s) in {days:.3g} days of history"
     if known == 0:
@@ -356,8 +362,8 @@ def _choose(tried: list[_Tried], plan: _Plan, options: TuneOptions) -> tuple[_Tr
     return pick, (
         f"caught {best} of the {known} known incident(s) in the learning window"
         + (f", more than {behind}" if behind else ", as many as every other kind")
-        + f"; first in the preference order among those, within the budget of {budget} "
-        f"({rate})"
+        + f"; {pick.learn_pages} alert(s) during them, the fewest among those (then the "
+        f"preference order); within the budget of {budget} ({rate})"
     )
 
 
@@ -384,7 +390,11 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
     index, step = ctx.index, ctx.step_seconds
     key = SeriesKey.parse(column)
     lv, notes = sanitise(
-        pick.cand.levels(pick.k), frame.unit(column), key.metric, default_thresholds().by_metric
+        pick.cand.levels(pick.k),
+        frame.unit(column),
+        key.metric,
+        default_thresholds().by_metric,
+        ctx.learn_values,
     )
     notes = (
         data_notes(ctx.learn_values, index[ctx.learn_start : ctx.learn_end], pick.cand.adaptive)

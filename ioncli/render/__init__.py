@@ -105,10 +105,35 @@ class FitTable:
 
         # Measured without the width limit (a measurement is clamped to the space it gets).
         needed = Measurement.get(console, options.update_width(10_000), self.table).minimum
-        if needed <= options.max_width:
+        if max(needed, self.unbroken_width()) <= options.max_width:
             yield self.table
         else:
             yield self.stacked()
+
+    def unbroken_width(self) -> int:
+        """The width at which no word is broken: rich's own minimum counts a no-wrap column
+        (figures, ids) by its longest word, then squeezes the wrapping columns below theirs
+        (`comp|uted`) or cuts the no-wrap ones to fit."""
+        from rich.cells import cell_len
+
+        table = self.table
+        total = 0
+        for column in table.columns:
+            texts = [_as_text(column.header), *(_as_text(c) for c in column.cells)]
+            if column.no_wrap:
+                lines = (line for t in texts for line in t.plain.splitlines())
+                width = max((cell_len(line) for line in lines), default=0)
+            else:
+                words = (word for t in texts for word in t.plain.split())
+                width = max((cell_len(word) for word in words), default=0)
+            total += max(width, column.min_width or 0)
+        _, right, _, left = table.padding
+        total += (left + right) * len(table.columns)
+        if not table.pad_edge and table.columns:
+            total -= left + right
+        if table.box is not None:
+            total += len(table.columns) - 1 + (2 if table.show_edge else 0)
+        return int(total)
 
     def stacked(self) -> Any:
         from rich.console import Group

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 MAX_PENDING_WRITES = 512  # L2 writes in flight; beyond this a write is dropped, not queued
+SIZE_SECONDS = 5.0
+SIZE_LIMIT = 100_000
 
 
 @dataclass
@@ -34,6 +36,7 @@ class TierCounters:
     errors: int = 0
     skipped: int = 0  # lookups not sent to a degraded L2
     dropped_writes: int = 0
+    oversized: int = 0  # answers too big for L2
 
     @property
     def hit_ratio(self) -> float | None:
@@ -106,6 +109,16 @@ class LRUCache:
             del self._data[slot]
         return len(doomed)
 
+    def peek(self, limit: int) -> list[tuple[str, float]]:
+        """The most recently used entries' keys and seconds left, without touching them."""
+        now = time.monotonic()
+        out: list[tuple[str, float]] = []
+        for entry in reversed(self._data.values()):
+            out.append((entry.key, entry.expires - now))
+            if len(out) >= limit:
+                break
+        return out
+
     def clear(self) -> int:
         count = len(self._data)
         self._data.clear()
@@ -133,11 +146,14 @@ class RedisTier:
         prefix: str = "ion:",
         timeout: float = 0.25,
         client: Redis[bytes] | None = None,
+        max_entry_bytes: int = 65_536,
     ) -> None:
         from redis.asyncio import Redis
 
         self.url = url
         self.prefix = prefix
+        self.max_entry_bytes = max_entry_bytes
+        self._size: tuple[float, int] | None = None
         self.client: Redis[bytes] = client or Redis.from_url(
             url,
             socket_timeout=timeout,
@@ -200,7 +216,12 @@ class RedisTier:
             self._ok()
 
     def set_later(self, key: str, value: bytes, ttl: float) -> None:
-        """Write in the background so the response never waits for Redis."""
+        """Write in the background so the response never waits for Redis. An answer bigger
+        than `max_entry_bytes` stays in L1 only: Redis is bounded per entry (and by its own
+        `maxmemory` with an LRU policy, which the README asks for)."""
+        if len(value) > self.max_entry_bytes:
+            self.counters.oversized += 1
+            return
         if len(self._pending) >= MAX_PENDING_WRITES:
             self.counters.dropped_writes += 1
             return
@@ -227,13 +248,24 @@ class RedisTier:
         return deleted
 
     async def size(self) -> int | None:
+        """How many of *our* keys Redis holds (a shared database holds others too): counted
+        with SCAN under our prefix, at most every SIZE_SECONDS and up to SIZE_LIMIT keys."""
         if self.degraded and not self._available():
             return None
+        now = time.monotonic()
+        if self._size is not None and now - self._size[0] < SIZE_SECONDS:
+            return self._size[1]
+        count = 0
         try:
-            return int(await self.client.dbsize())
+            async for _ in self.client.scan_iter(match=self.prefix + "*", count=1000):
+                count += 1
+                if count >= SIZE_LIMIT:
+                    break
         except Exception as exc:
             self._failed(exc)
             return None
+        self._size = (now, count)
+        return count
 
     async def ping(self) -> bool:
         try:
@@ -269,6 +301,9 @@ class TwoTierCache:
         """Drop entries whose logical key matches the glob; (deleted in L1, deleted in L2)."""
         from ioncli.serve.errors import HTTPError
 
+        if pattern.startswith("resp:"):  # ion's earlier key format, kept as an alias
+            label, _, rest = pattern[5:].partition(":")
+            pattern = f"persona:{label}" + (f"|*{rest}" if rest else "")
         in_l1 = self.l1.invalidate(pattern)
         in_l2 = 0
         if self.l2 is not None:

@@ -23,6 +23,14 @@ class ErrorBody(msgspec.Struct):
     success: bool
     error: ErrorDetail
     request_id: str
+    errors: list[ErrorDetail] | None  # the original's field: always null here
+    timestamp: str
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HTTPError(Exception):
@@ -48,7 +56,7 @@ class HTTPError(Exception):
 
     def body(self, request_id: str) -> bytes:
         detail = ErrorDetail(self.code, self.message, self.field, self.valid_values)
-        return _encode(ErrorBody(False, detail, request_id))
+        return _encode(ErrorBody(False, detail, request_id, None, _now()))
 
 
 _encode = msgspec.json.Encoder().encode
@@ -56,6 +64,11 @@ _encode = msgspec.json.Encoder().encode
 
 def invalid(field: str, message: str, valid_values: Sequence[str] | None = None) -> HTTPError:
     return HTTPError(422, "INVALID_INPUT", message, field=field, valid_values=valid_values)
+
+
+def empty(field: str, what: str = "User input") -> HTTPError:
+    """Empty or blank text: the original's 400 INVALID_INPUT, which its clients check for."""
+    return HTTPError(400, "INVALID_INPUT", f"{what} cannot be empty", field=field)
 
 
 def not_found(message: str, *, code: str = "NOT_FOUND", field: str | None = None) -> HTTPError:

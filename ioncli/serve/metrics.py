@@ -124,6 +124,11 @@ class Metrics:
     def requests_total(self) -> int:
         return sum(h.count for r in self.routes.values() for h in r.by_status.values())
 
+    def errors_5xx(self) -> int:
+        return sum(
+            h.count for r in self.routes.values() for code, h in r.by_status.items() if code >= 500
+        )
+
     # ---- exposition ---------------------------------------------------------------------
 
     def exposition(self) -> str:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from ioncli.serve.metrics import RouteStats
 
 REF = "#/components/schemas/{name}"
+# 10, 20, ... 3590, 3600: what the server accepts, so generated clients agree with it.
+STEP_PATTERN = "^(?:[1-9][0-9]?0|[1-2][0-9]{2}0|3[0-5][0-9]0|3600)$"
 _TYPES: tuple[Any, ...] = (
     ErrorBody,
     s.ProcessRequest,
@@ -115,7 +117,7 @@ def build_openapi(service: str) -> dict[str, Any]:
         _query(
             "step",
             "Seconds per point: a multiple of 10 up to 3600 (default 10)",
-            pattern="^[0-9]+$",
+            pattern=STEP_PATTERN,
         ),
         _query("metric", "Comma-separated catalog names (default: all)", pattern=r"^[a-z0-9_,]+$"),
     ]
@@ -213,7 +215,7 @@ function example(schema, comps, depth = 0) {
   return null;
 }
 async function main() {
-  const spec = await (await fetch('openapi.json')).json();
+  const spec = await (await fetch('/openapi.json')).json();
   const comps = spec.components.schemas;
   document.getElementById('title').textContent = spec.info.title + ' ' + spec.info.version;
   document.getElementById('intro').textContent = spec.info.description;
@@ -270,7 +272,7 @@ DOCS_HTML = f"""<!doctype html>
 <style>{_STYLE}</style></head>
 <body><h1 id="title">ion serve</h1><p id="intro"></p>
 <p><label>API key (only when the service asks for one): <input id="key" type="password"></label></p>
-<p>The machine-readable description is <a href="openapi.json">/openapi.json</a>.</p>
+<p>The machine-readable description is <a href="/openapi.json">/openapi.json</a>.</p>
 <div id="ops"></div><script>{_SCRIPT}</script></body></html>
 """.encode()
 

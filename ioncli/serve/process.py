@@ -11,7 +11,7 @@ Answers that fell back from a failed responder are not cached: the model may be 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -22,7 +22,7 @@ from ioncli.mentoring.models import (
     ProcessInput,
     ProcessOutput,
 )
-from ioncli.serve.errors import invalid
+from ioncli.serve.errors import empty, invalid
 from ioncli.serve.schemas import (
     ContextIn,
     PerformanceOut,
@@ -37,26 +37,37 @@ if TYPE_CHECKING:
 
 _encode = msgspec.json.Encoder().encode
 _decode_stored = msgspec.json.Decoder(ProcessResponse).decode
-_TAIL = b'"}'
+MISS_TAIL = b'","_cache_status":"MISS"}'
+HIT_TAIL = b'","_cache_status":"HIT"}'
+# The original's intent spellings, read as ion's intents (the original normalised these too).
+INTENT_ALIASES = {
+    "seeking_advice": "seek_advice",
+    "inquiry": "learning",
+    "expressive": "learning",
+    "statement": "learning",
+}
 
 
 class Answer:
     """One cached answer: the response body up to the request id, plus what metrics need."""
 
-    __slots__ = ("confidence", "content", "persona", "prefix")
+    __slots__ = ("confidence", "content", "persona", "prefix", "tail")
 
-    def __init__(self, prefix: bytes, persona: str, confidence: float, content: str) -> None:
+    def __init__(
+        self, prefix: bytes, persona: str, confidence: float, content: str, tail: bytes = MISS_TAIL
+    ) -> None:
         self.prefix = prefix
         self.persona = persona
         self.confidence = confidence
         self.content = content
+        self.tail = tail
 
     def body(self, request_id: str) -> bytes:
-        return self.prefix + request_id.encode() + _TAIL
+        return self.prefix + request_id.encode() + self.tail
 
     def stored(self) -> bytes:
         """The form kept in L2 and in the warm-up table: the body with an empty request id."""
-        return self.prefix + _TAIL
+        return self.prefix + MISS_TAIL
 
 
 def digest(body: bytes) -> bytes:
@@ -65,8 +76,10 @@ def digest(body: bytes) -> bytes:
 
 def _answer(response: ProcessResponse) -> Answer:
     encoded = _encode(response)
-    # request_id is the last field and is "" here: cut the closing `"}` to get the prefix.
-    return Answer(encoded[:-2], response.persona_used, response.confidence, response.content)
+    # request_id is "" here and only the cache status follows it: cut both to get the prefix.
+    assert encoded.endswith(MISS_TAIL)
+    prefix = encoded[: -len(MISS_TAIL)]
+    return Answer(prefix, response.persona_used, response.confidence, response.content)
 
 
 _MISS_FLAGS = b'"cache_hit":false,"cache_tier":null}'
@@ -78,11 +91,16 @@ def _as_hit(answer: Answer, tier: bytes) -> Answer:
     at = answer.prefix.rfind(_MISS_FLAGS)
     flags = b'"cache_hit":true,"cache_tier":"' + tier + b'"}'
     prefix = answer.prefix[:at] + flags + answer.prefix[at + len(_MISS_FLAGS) :]
-    return Answer(prefix, answer.persona, answer.confidence, answer.content)
+    # metadata.cached is the last key of metadata, which comes before performance.
+    cached = prefix.rfind(b'"cached":false}', 0, at)
+    if cached >= 0:
+        prefix = prefix[:cached] + b'"cached":true}' + prefix[cached + 15 :]
+    return Answer(prefix, answer.persona, answer.confidence, answer.content, HIT_TAIL)
 
 
 def _with_performance(response: ProcessResponse, tier: str | None, hit: bool) -> ProcessResponse:
-    perf = PerformanceOut(response.performance.execution_time_ms, hit, tier)  # type: ignore[arg-type]
+    old = response.performance
+    perf = PerformanceOut(old.execution_time_ms, old.cache_key, hit, tier)  # type: ignore[arg-type]
     return msgspec.structs.replace(response, performance=perf, request_id="")
 
 
@@ -102,23 +120,40 @@ def to_context(ctx: ContextIn | None) -> ChatContext | None:
 
 
 def key_string(state: ServiceState, raw: ResonanceKeyIn | str | None, field: str) -> str | None:
-    """The request's key as `tone-pace-intent`, strictly validated; None: derive from text."""
+    """The request's key as `tone-pace-intent`; None: derive from text. Case is forgiven and
+    the original's intent spellings are read as ion's; anything else unknown is a 422."""
     if raw is None:
         return None
-    if isinstance(raw, ResonanceKeyIn):
-        return f"{raw.tone}-{raw.pace}-{raw.intent}"
     try:
-        return str(state.pipeline.parse_key(raw))
+        if isinstance(raw, ResonanceKeyIn):
+            return str(state.pipeline.make_key(raw.tone, raw.pace, _intent(raw.intent)))
+        parts = raw.strip().split("-", 2)
+        if len(parts) == 3:
+            parts[2] = _intent(parts[2])
+        return str(state.pipeline.parse_key("-".join(parts)))
     except InvalidInput as exc:
         sub = exc.field if exc.field and exc.field != "resonance_key" else ""
         name = f"{field}.{sub}" if sub else field
         raise invalid(name, exc.message, exc.valid_values or None) from None
 
 
+def _intent(raw: str) -> str:
+    spelled = raw.strip().lower().replace("-", "_")
+    return INTENT_ALIASES.get(spelled, spelled)
+
+
+def given_key(raw: ResonanceKeyIn | str | None) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, ResonanceKeyIn):
+        return f"{raw.tone}-{raw.pace}-{raw.intent}"
+    return raw
+
+
 def to_input(state: ServiceState, req: ProcessRequest, field: str = "") -> ProcessInput:
     where = f"{field}." if field else ""
     if not req.user_input.strip():
-        raise invalid(f"{where}user_input", "user_input must contain some text")
+        raise empty(f"{where}user_input")
     return ProcessInput(
         user_input=req.user_input,
         resonance_key=key_string(state, req.resonance_key, f"{where}resonance_key"),
@@ -128,17 +163,50 @@ def to_input(state: ServiceState, req: ProcessRequest, field: str = "") -> Proce
     )
 
 
-def logical_key(state: ServiceState, pin: ProcessInput) -> str:
+def logical_key(state: ServiceState, pin: ProcessInput, given: str | None = None) -> str:
+    """`persona:<key or derived>|input:<md5 of the input, 8 hex>|v:<digest of the rest>`: the
+    original's key format (so its invalidation patterns work), made unique by a digest of
+    everything else that changes the answer (context, mode, metadata, the key as spelled)."""
     parts = state.pipeline.cache_key_parts(pin)
-    text = "\x1f".join((*parts, "meta" if pin.include_metadata else "nometa"))
+    ctx = pin.context
+    # How many metadata pairs and history messages the context fingerprint covers: without
+    # them {"user": "hi"} as metadata and a message ("user", "hi") digest alike.
+    shape = f"{len(ctx.custom_context)}/{len(ctx.message_history)}" if ctx is not None else "-"
+    meta = "meta" if pin.include_metadata else "nometa"
+    text = "\x1f".join((*parts, meta, shape, given or ""))
     label = pin.resonance_key or "derived"
-    return f"resp:{label}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+    short = hashlib.md5(pin.user_input.encode(), usedforsecurity=False).hexdigest()[:8]
+    digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+    return f"persona:{label}|input:{short}|v:{digest}"
 
 
-def response_of(out: ProcessOutput, include_metadata: bool, timestamp: str) -> ProcessResponse:
+def response_of(
+    out: ProcessOutput,
+    pin: ProcessInput,
+    req: ProcessRequest,
+    key: str | None,
+    timestamp: str,
+) -> ProcessResponse:
     routing = out.routing
-    # The pipeline's metadata is plain data already (key source, scores, analysis).
-    metadata = dict(out.metadata) if include_metadata else None
+    metadata: dict[str, Any] | None = None
+    if pin.include_metadata:
+        # The pipeline's metadata (key source, scores, analysis), then the original's fields;
+        # `cached` stays last: a cache hit flips it in the encoded body.
+        metadata = dict(out.metadata)
+        given = given_key(req.resonance_key)
+        if given is not None and given != out.resonance_key:
+            metadata["resonance_key_given"] = given
+        metadata["routing_result"] = {
+            "secondary_persona": routing.secondary,
+            "all_scores": {name.capitalize(): v for name, v in routing.scores.items()},
+            "reasoning": routing.reasoning,
+        }
+        metadata["cache_key"] = key
+        metadata["user_provided_metadata"] = (
+            dict(req.context.metadata) if req.context is not None else {}
+        )
+        metadata["prompt_mode"] = req.prompt_mode or "default"
+        metadata["cached"] = False
     return ProcessResponse(
         success=True,
         content=out.content,
@@ -155,7 +223,7 @@ def response_of(out: ProcessOutput, include_metadata: bool, timestamp: str) -> P
             scores=dict(routing.scores),
             reasoning=routing.reasoning,
         ),
-        performance=PerformanceOut(round(out.execution_time_ms, 3), False, None),
+        performance=PerformanceOut(round(out.execution_time_ms, 3), key, False, None),
         metadata=metadata,
         timestamp=timestamp,
         request_id="",
@@ -172,7 +240,7 @@ async def answer(
 ) -> tuple[Answer, str]:
     """The answer and where it came from: "l1", "l2" or "miss" (computed now)."""
     l1 = state.cache.l1
-    key = logical_key(state, pin) if req.use_cache else ""
+    key = logical_key(state, pin, given_key(req.resonance_key)) if req.use_cache else ""
     if req.use_cache:
         # A raw-body lookup already counted this request's miss: a hit here replaces it.
         entry = l1.get_again(key) if counted or slot is not None else l1.get(key)
@@ -196,7 +264,7 @@ async def answer(
                     return hit, "l2"
     out = await state.pipeline.process(pin)
     state.metrics.observe_pipeline("process", out.execution_time_ms / 1000.0)
-    response = response_of(out, pin.include_metadata, state.timestamp())
+    response = response_of(out, pin, req, key or None, state.timestamp())
     sentry = state.sentry
     if sentry is not None and sentry.sampled():
         user_id = pin.context.user_id if pin.context else None
@@ -223,7 +291,7 @@ def hot_entries(state: ServiceState, limit: int) -> list[tuple[str, bytes]]:
     """The most recently used answers, for the warm-up table."""
     out: list[tuple[str, bytes]] = []
     for key, value in state.cache.l1.hottest():
-        if isinstance(value, Answer) and key.startswith("resp:"):
+        if isinstance(value, Answer) and key.startswith("persona:"):
             out.append((key, value.stored()))
             if len(out) >= limit:
                 break

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ioncli.serve.app import Request, Response, Route
-from ioncli.serve.errors import HTTPError, invalid, not_found
+from ioncli.serve.errors import HTTPError, empty, invalid, not_found
 from ioncli.serve.process import answer, digest, to_context, to_input
 from ioncli.serve.schemas import (
     BulkItemOut,
@@ -23,6 +23,7 @@ from ioncli.serve.schemas import (
     CacheClearResponse,
     CacheInvalidateResponse,
     CacheStatsResponse,
+    CapabilitiesOut,
     ContributionOut,
     MultiPersonaRequest,
     MultiPersonaResponse,
@@ -31,6 +32,7 @@ from ioncli.serve.schemas import (
     PersonaResponse,
     PersonasResponse,
     ProcessRequest,
+    ProcessResponse,
     RecommendRequest,
     RecommendResponse,
     RootResponse,
@@ -85,9 +87,21 @@ class Handlers:
         self.recommend_decoder = msgspec.json.Decoder(RecommendRequest)
         self.bulk_decoder = msgspec.json.Decoder(BulkRequest)
         self.v1_decoder = msgspec.json.Decoder(V1ProcessRequest)
+        self.item_decoder = msgspec.json.Decoder(ProcessResponse)
         personas = [persona_out(p) for p in self.pipeline.personas()]
         self.persona_names = [p.name for p in personas]
-        self.personas_body = _encode(PersonasResponse(True, len(personas), personas))
+        self.personas_list = personas
+        self.capabilities = {
+            p.name: CapabilitiesOut(
+                p.name,
+                p.traits,
+                p.strengths,
+                p.best_for_tones,
+                p.best_for_paces,
+                p.best_for_intents,
+            )
+            for p in personas
+        }
         self.root_body = _encode(
             RootResponse(
                 service=state.settings.service,
@@ -98,7 +112,7 @@ class Handlers:
                 metrics="/metrics",
             )
         )
-        self.persona_bodies = {p.name.lower(): _encode(PersonaResponse(True, p)) for p in personas}
+        self.persona_by_name = {p.name.lower(): p for p in personas}
 
     # ---- health and status -------------------------------------------------------------
 
@@ -110,14 +124,18 @@ class Handlers:
 
     async def status(self, req: Request) -> Response:
         state = self.state
+        stats = await self._cache_stats()
+        degraded = b'"status":"degraded"' in state.health_body()
         return self._json(
             StatusResponse(
                 success=True,
                 service=state.settings.service,
                 version=state.version,
+                status="degraded" if degraded else "operational",
                 uptime_seconds=round(time.time() - state.started, 3),
                 requests_total=self.metrics.requests_total(),
-                cache=await self._cache_stats(),
+                cache=stats,
+                cache_stats=stats,
                 responder=state.responder_name,
                 timestamp=state.timestamp(),
             )
@@ -153,6 +171,8 @@ class Handlers:
         try:
             parsed = decode(self.v1_decoder, req.body)
             key = str(self.pipeline.parse_key(parsed.resonance_key, lenient=True))
+            if not parsed.user_input.strip():
+                raise empty("user_input")
             as_v2 = ProcessRequest(
                 user_input=parsed.user_input, resonance_key=key, include_metadata=False
             )
@@ -162,7 +182,7 @@ class Handlers:
             raise
         result, source = await answer(self.state, as_v2, pin, None, counted=True)
         body = _encode(V1ProcessResponse(result.content, result.persona, result.confidence))
-        self.l1.set(slot, (body, result.persona, result.confidence), key=f"v1:{key}")
+        self.l1.set(slot, (body, result.persona, result.confidence), key=f"persona:{key}|v1")
         self.metrics.observe_routing(result.persona, result.confidence)
         return Response(body, headers=_CACHE_HEADERS[source])
 
@@ -171,7 +191,7 @@ class Handlers:
 
         parsed = decode(self.multi_decoder, req.body)
         if not parsed.user_input.strip():
-            raise invalid("user_input", "user_input must contain some text")
+            raise empty("user_input")
         try:
             out = await self.pipeline.multi_persona(
                 parsed.user_input, to_context(parsed.context), parsed.force_multi
@@ -186,6 +206,14 @@ class Handlers:
             MultiPersonaResponse(
                 success=True,
                 content=out.content,
+                confidence=out.routing.confidence,
+                metadata={
+                    "complexity": out.complexity,
+                    "execution_mode": "concurrent" if out.multi else "single",
+                    "merge_strategy": "concatenate",
+                    "individual_personas": list(out.personas_used),
+                    "reasoning": out.routing.reasoning,
+                },
                 persona_used=out.primary_persona,
                 personas_used=list(out.personas_used),
                 complexity=out.complexity,  # type: ignore[arg-type]
@@ -202,7 +230,7 @@ class Handlers:
                 generated=out.generated,
                 responder=out.responder,
                 fallback_reason=out.fallback_reason,
-                performance=PerformanceOut(out.execution_time_ms, False, None),
+                performance=PerformanceOut(out.execution_time_ms, None, False, None),
                 timestamp=self.state.timestamp(),
                 request_id=req.request_id,
             )
@@ -213,7 +241,7 @@ class Handlers:
 
         parsed = decode(self.recommend_decoder, req.body)
         if not parsed.scenario.strip():
-            raise invalid("scenario", "scenario must contain some text")
+            raise empty("scenario", "Scenario")
         started = time.perf_counter()
         try:
             rec = self.pipeline.recommend(parsed.scenario, parsed.context)
@@ -225,11 +253,12 @@ class Handlers:
             RecommendResponse(
                 success=True,
                 recommended_persona=rec.persona,
-                scores=dict(rec.scores),
+                scores={name.capitalize(): v for name, v in rec.scores.items()},
+                reasoning="Best persona for: " + "; ".join(rec.reasons),
                 reasons=list(rec.reasons),
                 matched_keywords={k: list(v) for k, v in rec.matched_keywords.items()},
                 resonance_key=rec.resonance_key,
-                capabilities=list(rec.capabilities),
+                capabilities=self.capabilities[rec.persona],
                 timestamp=self.state.timestamp(),
                 request_id=req.request_id,
             )
@@ -237,6 +266,8 @@ class Handlers:
 
     async def bulk(self, req: Request) -> Response:
         parsed = decode(self.bulk_decoder, req.body)
+        if not parsed.requests:
+            raise empty("requests", "The requests list")
         started = time.perf_counter()
         # Validate every item before doing any work: one bad item is a 422 naming it.
         inputs = [to_input(self.state, r, f"requests[{i}]") for i, r in enumerate(parsed.requests)]
@@ -251,8 +282,17 @@ class Handlers:
                     index, False, error={"code": "PROCESS_ERROR", "message": str(exc)[:200]}
                 )
             self.metrics.observe_routing(result.persona, result.confidence)
+            item_id = f"{req.request_id}-{index}"
+            decoded = self.item_decoder.decode(result.body(item_id))
             return BulkItemOut(
-                index, True, result=msgspec.json.decode(result.body(f"{req.request_id}-{index}"))
+                index,
+                True,
+                result=decoded,
+                content=decoded.content,
+                persona_used=decoded.persona_used,
+                resonance_key=decoded.resonance_key,
+                confidence=decoded.confidence,
+                request_id=item_id,
             )
 
         if parsed.parallel:
@@ -262,6 +302,7 @@ class Handlers:
         elapsed = time.perf_counter() - started
         self.metrics.observe_pipeline("bulk-process", elapsed)
         ok = sum(1 for r in results if r.success)
+        errors = [{"index": r.index, **r.error} for r in results if r.error] or None
         return self._json(
             BulkResponse(
                 success=ok == len(results),
@@ -270,6 +311,7 @@ class Handlers:
                 failed=len(results) - ok,
                 parallel=parsed.parallel,
                 results=results,
+                errors=errors,
                 execution_time_ms=round(elapsed * 1000, 3),
                 timestamp=self.state.timestamp(),
                 request_id=req.request_id,
@@ -279,18 +321,31 @@ class Handlers:
     # ---- personas ----------------------------------------------------------------------
 
     async def personas(self, req: Request) -> Response:
-        return Response(self.personas_body)
+        listed = self.personas_list
+        return self._json(PersonasResponse(True, len(listed), listed, self.state.timestamp()))
 
     async def persona(self, req: Request) -> Response:
         name = req.params.get("name", "")
-        body = self.persona_bodies.get(name.lower())
-        if body is None:
+        p = self.persona_by_name.get(name.lower())
+        if p is None:
             error = not_found(
                 f"unknown persona {name[:40]!r}", code="INVALID_PERSONA", field="name"
             )
             error.valid_values = self.persona_names
             raise error
-        return Response(body)
+        return self._json(
+            PersonaResponse(
+                True,
+                p,
+                p.name,
+                p.traits,
+                p.strengths,
+                p.best_for_tones,
+                p.best_for_paces,
+                p.best_for_intents,
+                self.state.timestamp(),
+            )
+        )
 
     # ---- cache -------------------------------------------------------------------------
 
@@ -332,7 +387,57 @@ class Handlers:
             )
         lookups = c1.hits + c1.misses
         combined = (c1.hits + l2_hits) / lookups if lookups else None
-        return CacheStatsResponse(True, l1, l2, combined, lookups, self.state.timestamp())
+        return CacheStatsResponse(
+            True, l1, l2, combined, lookups, self.state.timestamp(), **self._legacy_stats(l2)
+        )
+
+    def _legacy_stats(self, l2: TierStatsOut) -> dict[str, Any]:
+        """The original's cache statistics, from the same counters."""
+        cache = self.state.cache
+        c1 = cache.l1.counters
+        process = self.metrics.pipeline.get("process")
+        computed = process.count if process is not None else 0
+        total_ms = process.sum * 1000.0 if process is not None else 0.0
+        hits = c1.hits + l2.hits
+        total = hits + computed
+        entries = [
+            {"key": key, "ttl": round(ttl, 1), "hit_count": None, "expired": ttl <= 0}
+            for key, ttl in cache.l1.peek(10)
+        ]
+        return {
+            "total_requests": total,
+            "cache_hits": hits,
+            "cache_misses": computed,
+            "hit_rate": f"{hits / total * 100:.1f}%" if total else "0.0%",
+            "avg_time_ms": f"{total_ms / computed:.1f}" if computed else "0.0",
+            "total_time_ms": round(total_ms),
+            "cache_details": {
+                "l1": {
+                    "cache_type": "L1 Local",
+                    "size": len(cache.l1),
+                    "max_size": cache.l1.max_items,
+                    "hits": c1.hits,
+                    "misses": c1.misses,
+                    "hit_rate": f"{(c1.hit_ratio or 0.0) * 100:.1f}%",
+                    "entries": entries,
+                },
+                "l2": {
+                    "cache_type": "L2 Redis",
+                    "available": l2.status == "ok",
+                    "mode": "redis" if l2.enabled else "disabled",
+                    "memory_used": f"{l2.size or 0} keys",
+                },
+                "total_hits": c1.hits + l2.hits,
+                "total_misses": c1.misses,
+            },
+            "redis_cache": {
+                "enabled": l2.enabled,
+                "keyspace_hits": l2.hits,
+                "keyspace_misses": l2.misses,
+                "hit_rate": round((l2.hit_ratio or 0.0) * 100, 1),
+                "keys_count": l2.size or 0,
+            },
+        }
 
     async def cache_stats(self, req: Request) -> Response:
         return self._json(await self._cache_stats())
@@ -340,13 +445,13 @@ class Handlers:
     async def cache_clear(self, req: Request) -> Response:
         in_l1, in_l2 = await self.state.cache.clear()
         return self._json(
-            CacheClearResponse(True, "cache cleared", in_l1, in_l2, self.state.timestamp())
+            CacheClearResponse(True, "Cache cleared", in_l1, in_l2, self.state.timestamp())
         )
 
     async def cache_invalidate(self, req: Request) -> Response:
         values = req.query().get("pattern")
         if not values or not values[0]:
-            raise invalid("pattern", "pattern is required, e.g. ?pattern=resp:calm-*")
+            raise invalid("pattern", "pattern is required, e.g. ?pattern=persona:calm-*")
         pattern = values[0]
         if len(pattern) > MAX_PATTERN_CHARS or not pattern.isprintable():
             raise invalid(

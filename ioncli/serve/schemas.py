@@ -38,17 +38,24 @@ Intent = Literal[
 PromptMode = Literal["standard", "summary_light"]
 Role = Literal["user", "assistant", "system"]
 
-UserText = Annotated[str, Meta(min_length=1, max_length=MAX_INPUT_CHARS)]
+# Empty or blank text is a 400 INVALID_INPUT (the original's contract), checked by the handlers.
+UserText = Annotated[str, Meta(max_length=MAX_INPUT_CHARS)]
+KEY_HELP = (
+    "Case-insensitive. Intent also takes the original service's spellings: seeking_advice and "
+    "seek-advice (seek_advice); inquiry, expressive and statement (learning)."
+)
+KeyPart = Annotated[str, Meta(min_length=1, max_length=32, description=KEY_HELP)]
 Ident = Annotated[str, Meta(min_length=1, max_length=MAX_ID_CHARS)]
 ShortText = Annotated[str, Meta(max_length=MAX_INPUT_CHARS)]
 Scalar = str | int | float | bool | None
+KEY_PATTERN = r"^[A-Za-z]+-[A-Za-z]+-[A-Za-z_-]+$"
 T = TypeVar("T")
 
 
 class ResonanceKeyIn(Struct, forbid_unknown_fields=True):
-    tone: Tone
-    pace: Pace
-    intent: Intent
+    tone: KeyPart
+    pace: KeyPart
+    intent: KeyPart
 
 
 class MessageIn(Struct, forbid_unknown_fields=True):
@@ -67,7 +74,9 @@ class ContextIn(Struct, forbid_unknown_fields=True):
 class ProcessRequest(Struct, forbid_unknown_fields=True):
     user_input: UserText
     # An object, or the `tone-pace-intent` string; absent: derived from the text itself.
-    resonance_key: ResonanceKeyIn | Annotated[str, Meta(max_length=64)] | None = None
+    resonance_key: (
+        ResonanceKeyIn | Annotated[str, Meta(max_length=64, pattern=KEY_PATTERN)] | None
+    ) = None
     context: ContextIn | None = None
     include_metadata: bool = True
     use_cache: bool = True
@@ -87,7 +96,7 @@ class RecommendRequest(Struct, forbid_unknown_fields=True):
 
 
 class BulkRequest(Struct, forbid_unknown_fields=True):
-    requests: Annotated[list[ProcessRequest], Meta(min_length=1, max_length=MAX_BULK_ITEMS)]
+    requests: Annotated[list[ProcessRequest], Meta(max_length=MAX_BULK_ITEMS)]
     parallel: bool = False
 
 
@@ -111,6 +120,7 @@ class RoutingOut(Struct):
 
 class PerformanceOut(Struct):
     execution_time_ms: float
+    cache_key: str | None  # the original's key format: persona:<key>|input:<md5[:8]>|...
     cache_hit: bool
     cache_tier: Literal["l1", "l2"] | None = None
 
@@ -127,10 +137,12 @@ class ProcessResponse(Struct):
     routing: RoutingOut | None
     metadata: dict[str, Any] | None
     timestamp: str
-    # The last two on purpose: a cached body is the encoded response cut before the request
-    # id (appended per request), and its cache flags are the last `"cache_hit":` in it.
+    # The last three on purpose: a cached body is the encoded response cut before the
+    # request id (appended per request with the cache status), and its cache flags are the
+    # last `"cache_hit":` in it.
     performance: PerformanceOut
     request_id: str
+    cache_status: Literal["HIT", "MISS"] = msgspec.field(default="MISS", name="_cache_status")
 
 
 class ContributionOut(Struct):
@@ -144,6 +156,8 @@ class ContributionOut(Struct):
 class MultiPersonaResponse(Struct):
     success: bool
     content: str
+    confidence: float
+    metadata: dict[str, Any]
     persona_used: str
     personas_used: list[str]
     complexity: Literal["simple", "moderate", "complex"]
@@ -160,14 +174,24 @@ class MultiPersonaResponse(Struct):
     request_id: str
 
 
+class CapabilitiesOut(Struct):
+    name: str
+    traits: list[str]
+    strengths: list[str]
+    best_for_tones: list[str]
+    best_for_paces: list[str]
+    best_for_intents: list[str]
+
+
 class RecommendResponse(Struct):
     success: bool
     recommended_persona: str
-    scores: dict[str, float]
+    scores: dict[str, float]  # by persona name, as the original answered
+    reasoning: str
     reasons: list[str]
     matched_keywords: dict[str, list[str]]
     resonance_key: str
-    capabilities: list[str]
+    capabilities: CapabilitiesOut
     timestamp: str
     request_id: str
 
@@ -177,6 +201,12 @@ class BulkItemOut(Struct, omit_defaults=True):
     success: bool
     result: ProcessResponse | None = None
     error: dict[str, str] | None = None
+    # The original's items were the process responses themselves: these are read from there.
+    content: str | None = None
+    persona_used: str | None = None
+    resonance_key: str | None = None
+    confidence: float | None = None
+    request_id: str | None = None
 
 
 class BulkResponse(Struct):
@@ -186,6 +216,7 @@ class BulkResponse(Struct):
     failed: int
     parallel: bool
     results: list[BulkItemOut]
+    errors: list[dict[str, Any]] | None
     execution_time_ms: float
     timestamp: str
     request_id: str
@@ -208,11 +239,21 @@ class PersonasResponse(Struct):
     success: bool
     total: int
     personas: list[PersonaOut]
+    timestamp: str
 
 
 class PersonaResponse(Struct):
+    """ion's `persona` object, and the original's flat fields next to it."""
+
     success: bool
     persona: PersonaOut
+    name: str
+    traits: list[str]
+    strengths: list[str]
+    best_for_tones: list[str]
+    best_for_paces: list[str]
+    best_for_intents: list[str]
+    timestamp: str
 
 
 class V1ProcessResponse(Struct):
@@ -242,6 +283,15 @@ class CacheStatsResponse(Struct):
     combined_hit_ratio: float | None
     lookups: int
     timestamp: str
+    # The original's fields (its pipeline statistics and cache details):
+    total_requests: int
+    cache_hits: int
+    cache_misses: int
+    hit_rate: str
+    avg_time_ms: str
+    total_time_ms: int
+    cache_details: dict[str, Any]
+    redis_cache: dict[str, Any]
 
 
 class CacheClearResponse(Struct):
@@ -270,13 +320,25 @@ class RootResponse(Struct):
     metrics: str
 
 
+class ServiceStatusOut(Struct):
+    status: Literal["operational", "degraded"]
+    version: str
+    timestamp: str
+    uptime_ms: float | None
+    cached_requests: int
+    error_rate: float | None
+
+
 class HealthResponse(Struct):
     healthy: bool
     status: Literal["ok", "degraded"]
     service: str
     version: str
     uptime_seconds: float
-    dependencies: dict[str, str]
+    # The original's booleans (pipeline, cache, redis, pipeline_cache) next to ion's states.
+    dependencies: dict[str, bool | str]
+    checks: dict[str, str]
+    service_status: ServiceStatusOut
     timestamp: str
 
 
@@ -284,9 +346,11 @@ class StatusResponse(Struct):
     success: bool
     service: str
     version: str
+    status: Literal["operational", "degraded"]
     uptime_seconds: float
     requests_total: int
     cache: CacheStatsResponse
+    cache_stats: CacheStatsResponse  # the original's name for the same statistics
     responder: str
     timestamp: str
 
@@ -308,9 +372,6 @@ class HistoryResponse(Struct):
 # ---- decoding with errors that name the field ------------------------------------------
 
 VALID_VALUES: dict[str, tuple[str, ...]] = {
-    "tone": Tone.__args__,  # type: ignore[attr-defined]
-    "pace": Pace.__args__,  # type: ignore[attr-defined]
-    "intent": Intent.__args__,  # type: ignore[attr-defined]
     "prompt_mode": PromptMode.__args__,  # type: ignore[attr-defined]
     "role": Role.__args__,  # type: ignore[attr-defined]
 }
@@ -342,7 +403,7 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
     except msgspec.ValidationError as exc:
         field, message = _field_of(str(exc))
         leaf = field.rsplit(".", 1)[-1].split("[", 1)[0]
-        if field == "requests" and "length <=" in message:
+        if field == "requests" and "length <=" in message:  # the original's 413
             raise too_large(
                 f"bulk-process takes 1 to {MAX_BULK_ITEMS} requests per call", field=field
             ) from None

@@ -82,6 +82,7 @@ class ServiceState:
                 prefix=serve.redis_key_prefix,
                 timeout=serve.redis_timeout_seconds,
                 client=deps.redis_client,
+                max_entry_bytes=serve.l2_max_entry_bytes,
             )
         self.cache = TwoTierCache(LRUCache(serve.l1_max_items, serve.l1_ttl_seconds), l2)
         self.metrics.cache = self.cache
@@ -209,7 +210,7 @@ class ServiceState:
             return body
         from msgspec import json
 
-        from ioncli.serve.schemas import HealthResponse
+        from ioncli.serve.schemas import HealthResponse, ServiceStatusOut
 
         l2 = self.cache.l2_status()
         deps = {
@@ -222,15 +223,36 @@ class ServiceState:
         }
         degraded = l2 == "degraded" or deps["history"] == "degraded"
         status: Literal["ok", "degraded"] = "degraded" if degraded else "ok"
+        uptime = time.time() - self.started
+        stamp = now_iso()
+        # The original's booleans next to ion's states (its `pipeline` key is a boolean).
+        dependencies: dict[str, bool | str] = {
+            **deps,
+            "pipeline": True,
+            "cache": True,
+            "redis": l2 == "ok",
+            "pipeline_cache": True,
+        }
+        requests = self.metrics.requests_total()
+        errors = self.metrics.errors_5xx()
         body = json.encode(
             HealthResponse(
                 healthy=True,
                 status=status,
                 service=self.settings.service,
                 version=self.version,
-                uptime_seconds=round(time.time() - self.started, 3),
-                dependencies=deps,
-                timestamp=now_iso(),
+                uptime_seconds=round(uptime, 3),
+                dependencies=dependencies,
+                checks=deps,
+                service_status=ServiceStatusOut(
+                    status="degraded" if degraded else "operational",
+                    version=self.version,
+                    timestamp=stamp,
+                    uptime_ms=round(uptime * 1000.0, 1),
+                    cached_requests=len(self.cache.l1),
+                    error_rate=errors / requests if requests else None,
+                ),
+                timestamp=stamp,
             )
         )
         self._health = (now, body)

@@ -53,6 +53,13 @@ def test_looser_than_the_default_rule_is_said_not_hidden() -> None:
     assert notes == []
     _, notes = sanitise(Levels(None, None, None, None), "ms", "latency_p95", DEFAULTS)
     assert "no high level" in notes[0]
+    # Whether history itself crossed the default's level is said, either way.
+    quiet = np.array([120.0, 150.0, 180.0, np.nan])
+    _, notes = sanitise(Levels(None, 489.0, None, None), "ms", "latency_p95", DEFAULTS, quiet)
+    assert "never crossed the default's level" in notes[0]
+    busy = np.array([120.0, 250.0, 300.0, 180.0])
+    _, notes = sanitise(Levels(None, 489.0, None, None), "ms", "latency_p95", DEFAULTS, busy)
+    assert "50.0% of the learning window is beyond the default's level" in notes[0]
 
 
 def test_data_notes_name_constant_gappy_and_lone_outlier_windows() -> None:
@@ -95,6 +102,7 @@ def test_auto_prefers_a_kind_that_caught_the_known_incidents_of_the_learning_win
     assert after.rule.kind != "envelope"
     assert "caught 1 of the 1 known incident(s)" in after.rule.reason
     assert "envelope 0" in after.rule.reason
+    assert "alert(s) during them, the fewest" in after.rule.reason
     caught = {c.kind: c.learning_incidents_caught for c in after.candidates if c.available}
     assert caught["envelope"] == 0 and caught[after.rule.kind] == 1
     later = START + timedelta(days=6, minutes=250)

@@ -185,10 +185,23 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
+
+    def shown(text: str, within: float = 60.0) -> bool:
+        # Wait for what the screen shows, not for wall-clock time: on a loaded machine the
+        # first frame can take seconds, and a SIGINT before it would interrupt the imports.
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if text in b"".join(chunks).decode("utf-8", "replace"):
+                return True
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.05)
+        return False
+
     try:
-        time.sleep(3)
+        assert shown("Overview"), "the first frame never appeared"
         healthy.unlink()  # the next refresh fails: the view stays and says so
-        time.sleep(2.5)
+        assert shown("refresh failed"), "the failed refresh was never shown"
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     finally:

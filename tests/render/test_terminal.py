@@ -76,3 +76,20 @@ def test_a_wide_table_is_stacked_and_a_narrow_one_kept() -> None:
     console = Console(width=80, record=True, color_system=None)
     console.print(readable(small))
     assert "┃ a ┃" in console.export_text()
+
+
+def test_a_table_that_fits_only_by_breaking_words_is_stacked() -> None:
+    # rich's own minimum counts the no-wrap figure columns by their longest word, so this
+    # table "fitted" in 80 columns with `comp|uted` folded and the region cut to `us-centr`.
+    table = Table(title="Windows")
+    for name in ("region", "schedule", "windows (min)", "cost / month", "saved vs now",
+                 "cold starts / week"):  # fmt: skip
+        wraps = name in ("schedule", "windows (min)")
+        table.add_column(name, justify="left" if wraps else "right", no_wrap=not wraps)
+    windows = "daily 08:00–09:00: 4, daily 12:00–13:00: 4"
+    table.add_row("us-central1", "computed original report", windows, "$616.69", "$16.64", "101")
+    console = Console(width=80, record=True, color_system=None)
+    console.print(readable(table))
+    text = console.export_text()
+    assert text.splitlines()[:2] == ["Windows", "us-central1"]
+    assert "computed original report" in text and "…" not in text

@@ -31,8 +31,8 @@ CASES = [
     (b"[1, 2]", 422, "INVALID_INPUT", "body"),
     (b'{"user_input": 5}', 422, "INVALID_INPUT", "user_input"),
     (b"{}", 422, "INVALID_INPUT", "user_input"),
-    (b'{"user_input": ""}', 422, "INVALID_INPUT", "user_input"),
-    (b'{"user_input": "   "}', 422, "INVALID_INPUT", "user_input"),
+    (b'{"user_input": ""}', 400, "INVALID_INPUT", "user_input"),  # the original's 400
+    (b'{"user_input": "   "}', 400, "INVALID_INPUT", "user_input"),
     (b'{"user_input": "hi", "surprise": 1}', 422, "INVALID_INPUT", "surprise"),
     (b'{"user_input": "hi", "prompt_mode": "verbose"}', 422, "INVALID_INPUT", "prompt_mode"),
     (b'{"user_input": "hi", "resonance_key": "calm-medium"}', 422, "INVALID_INPUT", None),
@@ -95,7 +95,7 @@ async def test_bulk_limits(make_app: Factory) -> None:
         )
     assert_error(huge, 413, "REQUEST_TOO_LARGE", "requests")
     assert_error(over, 413, "REQUEST_TOO_LARGE", "requests")
-    assert_error(empty, 422, "INVALID_INPUT", "requests")
+    assert_error(empty, 400, "INVALID_INPUT", "requests")
     assert assert_error(bad_item, 422, "INVALID_INPUT")["error"]["field"].startswith(
         "requests[1].resonance_key"
     )
@@ -171,3 +171,18 @@ async def test_history_step_must_be_ascii_digits(make_app: Factory, step: str) -
     async with running(make_app()) as client:
         r = await client.get(f"/api/v2/metrics/history?step={step}")
     assert_error(r, 422, "INVALID_INPUT", "step")
+
+
+async def test_openapi_is_as_strict_as_the_server(make_app: Factory) -> None:
+    import re
+
+    async with running(make_app()) as client:
+        spec = (await client.get("/openapi.json")).json()
+    params = spec["paths"]["/api/v2/metrics/history"]["get"]["parameters"]
+    step = next(p for p in params if p["name"] == "step")["schema"]["pattern"]
+    assert re.match(step, "3600") and re.match(step, "10")
+    assert not re.match(step, "0") and not re.match(step, "15") and not re.match(step, "3610")
+    key = spec["components"]["schemas"]["ProcessRequest"]["properties"]["resonance_key"]
+    string_form = next(s for s in key["anyOf"] if s.get("type") == "string")
+    assert not re.match(string_form["pattern"], "not a key")
+    assert re.match(string_form["pattern"], "Calm-medium-seek-advice")

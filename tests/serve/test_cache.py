@@ -7,6 +7,7 @@ import pytest
 from ioncli.serve import cache as cache_module
 from ioncli.serve.app import TokenBuckets
 from ioncli.serve.cache import LRUCache
+from tests.serve.conftest import Factory
 
 
 class Clock:
@@ -77,3 +78,30 @@ def test_token_bucket_refills_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> No
     assert buckets.take("other") == 0.0  # per client
     fake.now += 0.5
     assert buckets.take("c") == 0.0
+
+
+@pytest.mark.anyio
+async def test_metadata_and_history_with_the_same_text_do_not_share_an_answer(
+    make_app: Factory,
+) -> None:
+    from tests.serve.conftest import running
+
+    as_metadata = {
+        "user_input": "same words",
+        "resonance_key": "calm-medium-learning",
+        "context": {"user_id": "u1", "session_id": "s1", "metadata": {"user": "hi"}},
+    }
+    as_history = {
+        "user_input": "same words",
+        "resonance_key": "calm-medium-learning",
+        "context": {
+            "user_id": "u1",
+            "session_id": "s1",
+            "message_history": [{"role": "user", "content": "hi"}],
+        },
+    }
+    async with running(make_app()) as client:
+        first = await client.post("/api/v2/process", json=as_metadata)
+        second = await client.post("/api/v2/process", json=as_history)
+    assert first.headers["x-cache"] == second.headers["x-cache"] == "MISS"
+    assert first.json()["performance"]["cache_key"] != second.json()["performance"]["cache_key"]

@@ -57,3 +57,18 @@ def test_banner_brackets_ipv6_addresses() -> None:
     assert "http://[::1]:8080 (every interface: ::)" in every
     assert "http://127.0.0.1:8080 (every interface: 0.0.0.0)" in describe(settings, "0.0.0.0", 8080)
     assert "headers within 5 s" in every
+
+
+def test_an_unusable_history_folder_is_a_config_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = run_ion("serve", "--history", str(blocker / "history.sqlite3"), cwd=tmp_path)
+    assert result.returncode == 3
+    assert "not-a-folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_connection_limits_out_of_range_are_config_errors(tmp_path: Path) -> None:
+    (tmp_path / "ion.toml").write_text("[serve]\nheader_read_timeout_seconds = 0.0\n")
+    result = run_ion("serve", "--no-history", cwd=tmp_path)
+    assert result.returncode == 3
+    assert "header_read_timeout_seconds" in result.stderr

@@ -22,7 +22,8 @@ async def test_answers_are_stored_in_redis_with_the_reference_ttl(
         await app.state.cache.l2.drain()  # type: ignore[union-attr]
         direct = redis.Redis.from_url(redis_server.url)
         keys = [k.decode() for k in direct.scan_iter("ion:*")]
-        assert keys == [f"ion:resp:curious-flowing-planning:{keys[0].rsplit(':', 1)[1]}"]
+        assert len(keys) == 1
+        assert keys[0].startswith("ion:persona:curious-flowing-planning|input:")
         assert 590 < direct.pttl(keys[0]) / 1000 <= 600
         # L1 forgets; the next request is served from Redis and promoted back into L1.
         app.state.cache.l1.clear()
@@ -152,3 +153,19 @@ async def test_a_redis_that_never_answers_costs_one_timeout_not_every_request(
     assert codes == [200] * 20
     assert elapsed < 2.0  # one or two timeouts, then Redis is skipped during the back-off
     assert health["dependencies"]["cache_l2"] == "degraded"
+
+
+async def test_l2_size_counts_only_our_keys_and_big_answers_stay_out(
+    make_app: Factory, redis_server: RedisServer
+) -> None:
+    direct = redis.Redis.from_url(redis_server.url)
+    for i in range(25):
+        direct.set(f"someone-else:{i}", b"x")
+    app = make_app(redis_url=redis_server.url, l2_max_entry_bytes=200)
+    async with running(app) as client:
+        await client.post("/api/v2/process", json=PROCESS_BODY)  # an answer over 200 bytes
+        await app.state.cache.l2.drain()  # type: ignore[union-attr]
+        stats = (await client.get("/api/v2/cache-stats")).json()
+    assert list(direct.scan_iter("ion:*")) == []
+    assert stats["l2"]["size"] == 0  # the 25 foreign keys are not ours
+    assert app.state.cache.l2.counters.oversized == 1  # type: ignore[union-attr]

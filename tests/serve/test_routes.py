@@ -34,9 +34,12 @@ async def test_process_answers_then_serves_the_same_body_from_cache(make_app: Fa
     assert a["generated"] is False and a["responder"] == "offline"
     assert a["performance"]["cache_hit"] is False
     assert b["performance"] == {**a["performance"], "cache_hit": True, "cache_tier": "l1"}
-    assert {k: v for k, v in a.items() if k not in ("performance", "request_id")} == {
-        k: v for k, v in b.items() if k not in ("performance", "request_id")
+    volatile = ("performance", "request_id", "_cache_status", "metadata")
+    assert {k: v for k, v in a.items() if k not in volatile} == {
+        k: v for k, v in b.items() if k not in volatile
     }
+    assert (a["_cache_status"], b["_cache_status"]) == ("MISS", "HIT")
+    assert {**a["metadata"], "cached": True} == b["metadata"]
     assert a["request_id"] == first.headers["x-request-id"] != b["request_id"]
     assert set(a["routing"]["scores"]) == {"lua", "elro", "riri", "nana"}
 

@@ -190,3 +190,15 @@ def test_sigterm_with_half_sent_requests_stops_within_cloud_runs_10_s(tmp_path: 
             "SELECT value FROM samples WHERE metric = 'persona_share_elro' AND value IS NOT NULL"
         ).fetchall()
     assert hot == 1 and share
+
+
+def test_a_corrupt_history_file_is_named_moved_aside_and_replaced(tmp_path: Path) -> None:
+    history = tmp_path / "history.sqlite3"
+    history.write_bytes(b"definitely not sqlite " * 500)
+    with ion_serve("--history", str(history)) as (url, proc):
+        health = httpx.get(f"{url}/api/v2/health").json()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert health["dependencies"]["history"] == "ok"
+    assert str(history) in err and "moved it to history.sqlite3.unusable-" in err
+    assert list(tmp_path.glob("history.sqlite3.unusable-*"))

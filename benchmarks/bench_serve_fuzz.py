@@ -1,0 +1,171 @@
+"""Fuzz every operation of a real `ion serve` with schemathesis, positive and negative.
+
+    python benchmarks/bench_serve_fuzz.py [--examples 200] [--seed N] [--record PATH]
+
+Starts `ion serve` on a free loopback port, loads its /openapi.json and, for every operation
+and both generation modes (valid inputs, and inputs that break the schema), sends
+`--examples` generated requests, checking each answer: never a 5xx, status code, content
+type and body as documented, invalid input rejected (400, 413 or 422). Prints, per operation
+and mode, how many cases ran, their status codes and any failed check; exits 1 when a check
+failed. The test suite runs the same checks with 25 examples; this is the long run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import schemathesis
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start() -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    history = Path(tempfile.mkdtemp()) / "history.sqlite3"
+    script = Path(sys.executable).with_name("ion")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "ioncli"]
+    proc = subprocess.Popen(
+        [*command, "serve", "--port", str(port), "--history", str(history)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("ION_") and k != "PORT"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/api/v2/health", timeout=0.5)
+            return url, proc
+        except httpx.TransportError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise SystemExit("ion serve did not start") from None
+            time.sleep(0.1)
+
+
+def fuzz(url: str, examples: int, run_seed: int) -> list[dict[str, object]]:
+    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
+    schema.config.checks.negative_data_rejection.expected_statuses.append("413")
+    rows: list[dict[str, object]] = []
+    for operation in [result.ok() for result in schema.get_all_operations()]:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            statuses: Counter[int] = Counter()
+            failures: list[str] = []
+
+            @seed(run_seed)
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=examples,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+                database=None,
+            )
+            def check(case: schemathesis.Case) -> None:
+                # Called right below, inside this iteration: the loop variables are current.
+                response = case.call(timeout=10)
+                statuses[response.status_code] += 1  # noqa: B023
+                try:
+                    case.validate_response(response, checks=CHECKS)
+                except Exception as exc:  # one failed check: record it, keep fuzzing
+                    failures.append(f"{type(exc).__name__}: {str(exc)[:200]}")  # noqa: B023
+
+            started = time.perf_counter()
+            try:
+                check()
+                note = ""
+            except Unsatisfiable:
+                note = "no invalid input exists for this operation"
+            rows.append(
+                {
+                    "operation": operation.label,
+                    "mode": mode.value,
+                    "cases": sum(statuses.values()),
+                    "statuses": dict(sorted(statuses.items())),
+                    "five_xx": sum(n for code, n in statuses.items() if code >= 500),
+                    "failed_checks": len(failures),
+                    "first_failure": failures[0] if failures else "",
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "note": note,
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--examples", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--record", type=Path)
+    args = parser.parse_args()
+    load = os.getloadavg()[0]
+    url, proc = start()
+    try:
+        rows = fuzz(url, args.examples, args.seed)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    tracebacks = err.decode().count("Traceback")
+    cases = sum(int(r["cases"]) for r in rows)  # type: ignore[call-overload]
+    five_xx = sum(int(r["five_xx"]) for r in rows)  # type: ignore[call-overload]
+    failed = sum(int(r["failed_checks"]) for r in rows)  # type: ignore[call-overload]
+    summary = (
+        f"{len(rows) // 2} operations x 2 modes, {cases:,} cases, {five_xx} 5xx, "
+        f"{failed} failed checks, {tracebacks} tracebacks in the server's stderr"
+    )
+    print(summary)
+    if args.record:
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        table = "\n".join(
+            f"| {r['operation']} | {r['mode']} | {r['cases']} | {r['statuses']} | "
+            f"{r['five_xx']} | {r['failed_checks']} | {r['note']} |"
+            for r in rows
+        )
+        with args.record.open("a", encoding="utf-8") as fh:
+            fh.write(
+                f"\n### Schemathesis fuzz of every operation, {when}\n\n"
+                f"`python benchmarks/bench_serve_fuzz.py --examples {args.examples} "
+                f"--seed {args.seed}` on {platform.machine()}, {os.cpu_count()} cores, "
+                f"load average {load:.1f}. {summary}.\n\n"
+                "| operation | mode | cases | statuses | 5xx | failed checks | note |\n"
+                "|---|---|---:|---|---:|---:|---|\n" + table + "\n"
+            )
+    raise SystemExit(1 if five_xx or failed or tracebacks else 0)
+
+
+if __name__ == "__main__":
+    main()
