@@ -238,6 +238,7 @@ class Sampler:
         self.cpus = os.cpu_count() or 1
         self.memory_limit = memory_limit_bytes()
         self._last = self._snapshot(time.time())
+        self._last_ts = 0
 
     def _snapshot(self, now: float) -> _Snapshot:
         times = os.times()
@@ -274,6 +275,11 @@ class Sampler:
         self._last = cur
         dt = max(cur.at - prev.at, 1e-6)
         ts = int(now // STEP_SECONDS * STEP_SECONDS)
+        # The sample at shutdown covers part of the next step: label it so, or it would
+        # replace the last full step's row (same timestamp) with a few seconds of data.
+        if ts <= self._last_ts:
+            ts = self._last_ts + STEP_SECONDS
+        self._last_ts = ts
         delta = {k: cur.by_class[k] - prev.by_class.get(k, 0) for k in cur.by_class}
         total = sum(delta.values())
         latencies = sorted(self.metrics.latency_window.take())  # once, for three percentiles

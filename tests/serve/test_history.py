@@ -69,6 +69,19 @@ def test_sampler_turns_counters_into_catalog_metrics() -> None:
     assert idle[("max_concurrency_p95", "")] == 0.0 and idle[("billable_instance_time", "")] == 0.0
 
 
+def test_the_shutdown_sample_never_replaces_the_last_full_step() -> None:
+    # The tick at a step boundary and the sample written at SIGTERM a few seconds later used
+    # to share a timestamp; the store keeps one row per (metric, ts), so the full step was lost.
+    metrics = Metrics()
+    sampler = Sampler(metrics, TwoTierCache(LRUCache(10, 45)))
+    boundary = (time.time() // 10 + 1) * 10
+    metrics.observe_routing("Elro", 0.9)
+    tick = {m: ts for m, _, ts, _ in sampler.sample(boundary + 0.01)}
+    last = {m: ts for m, _, ts, _ in sampler.sample(boundary + 4.0)}
+    assert tick["persona_share_elro"] == boundary
+    assert last["request_rate"] == boundary + 10
+
+
 def test_series_fill_missing_steps_with_null() -> None:
     raw = {("request_rate", ""): [(1000, 1.0), (1010, 2.0), (1040, 4.0)]}
     [(metric, labels, unit, points)] = build_series(raw, 10)
