@@ -130,6 +130,7 @@ CASES = [
 # and tests/alerting/test_envelope_promql.py proves `envelope_query` at every step in three
 # cases with every side on. ION_PROOF_ALL=1 runs every kind in every case.
 HEAVY: dict[str, str | None] = {"envelope": None}
+PROOF_ALL = os.environ.get("ION_PROOF_ALL") == "1"  # read at import: tests drop ION_* vars
 
 
 @pytest.mark.slow
@@ -148,7 +149,7 @@ def test_prometheus_fires_exactly_when_the_backtest_does(  # noqa: PLR0917 (para
 ) -> None:
     promtool = require_program("promtool")
     case = request.node.callspec.id.rsplit("-", 1)[0]
-    if kind in HEAVY and case != HEAVY[kind] and os.environ.get("ION_PROOF_ALL") != "1":
+    if kind in HEAVY and case != HEAVY[kind] and not PROOF_ALL:
         where = HEAVY[kind] or "tests/alerting/test_envelope_promql.py"
         pytest.skip(f"{kind}: proved in {where} (nested windows: minutes in promtool)")
     report = tuned(kind, days, learn, step, duration, direction, budget)
