@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ioncli.alerting import adaptive
 from ioncli.alerting.adaptive import Envelope
 from ioncli.alerting.backtest import fire_spans
 from ioncli.alerting.envelope_promql import envelope_query
@@ -116,14 +117,50 @@ def case(
 def test_prometheus_fires_exactly_when_the_envelope_backtest_does(  # noqa: PLR0917 (parametrised)
     tmp_path: Path, days: float, learn: float, step: int, need: int, direction: str, budget: float
 ) -> None:
-    promtool = require_program("promtool")
     v = values(days, learn, step)
-    split = int(learn * 86_400 // step)
+    env, done = prove(tmp_path, v, step, int(learn * 86_400 // step), direction, need, budget)
+    sides = [env.level is not None, env.spread is not None, env.day is not None]
+    if step < 1800:
+        assert all(sides), "every side on: the level, spread and same-hour windows are checked"
+    assert done.returncode == 0, f"sides {sides}\n" + (done.stdout + done.stderr)[-3000:]
+
+
+@pytest.mark.slow
+def test_prometheus_fires_exactly_when_the_sampled_envelope_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below a 5-minute step the envelope's statistics other than the extremes read
+    10-minute samples (subqueries with a 10-minute step, aligned to the clock): a 1-minute
+    series of 30 hours, every side on (each one alone decides some steps), gaps between and
+    at sample times, and a one-step `for`. The trailing window is shortened to 4 hours and
+    the spread's median to 1 (the module's own knobs, so the windows, warm-ups and the PromQL
+    all follow): promtool evaluates the nested subqueries point by point at every minute
+    (about 40 s of CPU here; a week-long window would take many minutes). What this proves
+    is the sampling (which samples each window holds, their offsets, their alignment, a gap
+    at a sample time); the window lengths themselves are proved at the real sizes above."""
+    monkeypatch.setattr(adaptive, "window_weeks", lambda budget, direction: 4 / 168)
+    monkeypatch.setattr(adaptive, "SPREAD_HOURS", 1)
+    step, need = 60, 2
+    v = values(1.25, 0.5, step)
+    v[[740, 1500, 1700]] = np.nan  # gaps at sample times (the others fall between them)
+    env, done = prove(tmp_path, v, step, 720, "both", need, 2.0)
+    assert env.windows().every == 10, "the sampled path: 10-minute samples of 1-minute data"
+    assert env.level is not None and env.spread is not None and env.day is not None
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def prove(  # noqa: PLR0917 (one test's helper)
+    tmp_path: Path, v: np.ndarray, step: int, split: int, direction: str, need: int, budget: float
+) -> tuple[Envelope, subprocess.CompletedProcess[str]]:
+    """Tune an envelope on v[:split] and run its PromQL through `promtool test rules` with
+    an expectation at every step: firing exactly inside the backtest's episodes."""
+    promtool = require_program("promtool")
     env = envelope(v, step, split, direction, need, budget)
     k = env.grid[0]
     starts, ends = fire_spans(env.condition(k), need)
     fires = {i for s, e in zip(starts.tolist(), ends.tolist(), strict=True) for i in range(s, e)}
     assert fires, "the case must fire for the proof to mean something"
+    assert len(fires) < v.size, "and must be quiet somewhere"
     test_file = tmp_path / "test.yml"
     expr = envelope_query(env, k, SERIES)
     test_file.write_text(
@@ -136,7 +173,4 @@ def test_prometheus_fires_exactly_when_the_envelope_backtest_does(  # noqa: PLR0
         timeout=600,
         check=False,
     )
-    sides = [env.level is not None, env.spread is not None, env.day is not None]
-    if step < 1800:
-        assert all(sides), "every side on: the level, spread and same-hour windows are checked"
-    assert done.returncode == 0, f"sides {sides}\n" + (done.stdout + done.stderr)[-3000:]
+    return env, done
