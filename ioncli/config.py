@@ -106,7 +106,8 @@ class Settings:
     metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # `[slo.NAME]` objectives, validated by ioncli.slo.config (it knows their shape).
     slo: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    # Set from the environment only (product.md "Emulator convention").
+    # Set from the environment only: ION_MONITORING_EMULATOR_HOST / ION_RUN_EMULATOR_HOST point
+    # the clients at a plaintext emulator (see ioncli.gcp).
     monitoring_emulator_host: str | None = None
     run_emulator_host: str | None = None
     source_file: str | None = None
