@@ -147,7 +147,9 @@ def stored_window(data: dict[str, Any]) -> tuple[str, str, int] | None:
     `--check` recomputes over exactly this window so that the same data gives the same
     thresholds; a file without a usable window gives None (the command's default range).
     """
-    from datetime import datetime, timedelta
+    from datetime import timedelta
+
+    from ioncli.times import parse_iso
 
     window = data.get("window")
     if not isinstance(window, dict):
@@ -156,8 +158,8 @@ def stored_window(data: dict[str, Any]) -> tuple[str, str, int] | None:
     if not (isinstance(start, str) and isinstance(end, str) and isinstance(step, int)):
         return None
     try:
-        last = datetime.fromisoformat(end.replace("Z", "+00:00"))
-        datetime.fromisoformat(start.replace("Z", "+00:00"))
+        last = parse_iso(end)
+        parse_iso(start)
     except ValueError:
         return None
     # The file keeps the last point's time; the range asked for is half-open.

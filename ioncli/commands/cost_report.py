@@ -21,7 +21,11 @@ from ioncli.render import Format
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
+    from ioncli.cost.cloud_run import ApplyResult, Plan
+    from ioncli.cost.model import Comparison, CostReport
     from ioncli.cost.service_config import FleetConfig
+    from ioncli.frame import MetricFrame
+    from ioncli.render import Renderers
 
 EPILOG = """[b]Examples[/b]
 
@@ -195,9 +199,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     from datetime import UTC, datetime
 
     from ioncli import __version__
-    from ioncli.cost import pricing
+    from ioncli.cost import analysis, compare, model, pricing
     from ioncli.cost.render import RENDERERS
-    from ioncli.cost.report import Options, build_report, compare, with_extras
     from ioncli.render import emit
 
     _check_settings(settings, pricing.COMMITMENTS)
@@ -208,7 +211,13 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
         settings.cost.pricing,
         where=f"{settings.source_file or 'configuration'} [cost.pricing]",
     )
-    regions = _regions(settings, region or [], table)
+    regions = analysis.priced_regions(
+        region or [],
+        settings.regions,
+        table,
+        live=bool(settings.project or settings.run_emulator_host),
+        configured_where=f"{settings.source_file or 'ION_REGIONS'} regions",
+    )
     previous = _read_previous(compare_to) if compare_to else None
     traffic_text = "measured"
     if traffic is not None:
@@ -227,27 +236,31 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
             step,
             max_points=max_points,
         )
-    options = Options(
+    options = model.Options(
         floor=settings.cost.min_instance_floor,
         max_cold_start_share=settings.cost.max_cold_start_share,
         budget=money,
         commitment=commit,
         free_tier=settings.cost.free_tier if free_tier is None else free_tier,
     )
-    report = build_report(frame, fleet, table, options, now=datetime.now(UTC), version=__version__)
-    comparison = compare(report, previous, str(compare_to)) if previous is not None else None
+    report = analysis.build_report(
+        frame, fleet, table, options, now=datetime.now(UTC), version=__version__
+    )
+    comparison = (
+        compare.compare(report, previous, str(compare_to)) if previous is not None else None
+    )
     priced = None
     if changes:
-        from ioncli.cost.usage import extract
-        from ioncli.cost.whatif import what_if as price_what_if
+        from ioncli.cost.whatif import what_if_of
 
-        series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
-        priced = price_what_if(series, fleet, changes, table, options, traffic=traffic_text)
+        priced = what_if_of(frame, fleet, changes, table, options, traffic=traffic_text)
     plan = applied = None
     if apply:
-        plan, applied = _apply(report, frame, fleet, clients, table, options,
-                               targets=targets, force=force, yes=yes)  # fmt: skip
-    report = with_extras(
+        plan = analysis.plan_apply(
+            report, frame, fleet, table, options, targets=targets, force=force
+        )
+        applied = _apply(clients[0], plan, yes=yes)
+    report = analysis.with_extras(
         report,
         comparison=comparison,
         plan=plan,
@@ -262,7 +275,7 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     _gate(report)
 
 
-def _say_unchanged(comparison: Any) -> None:
+def _say_unchanged(comparison: Comparison) -> None:
     """Why nothing was printed (on stderr; not with --quiet)."""
     import sys
 
@@ -276,7 +289,7 @@ def _say_unchanged(comparison: Any) -> None:
         )
 
 
-def _with_gates(renderers: Any) -> Any:
+def _with_gates(renderers: Renderers[CostReport]) -> Renderers[CostReport]:
     from dataclasses import replace
 
     from ioncli.render.gates import cost_github, cost_junit
@@ -284,7 +297,7 @@ def _with_gates(renderers: Any) -> Any:
     return replace(renderers, github=cost_github, junit=cost_junit)
 
 
-def _gate(report: Any) -> None:
+def _gate(report: CostReport) -> None:
     """After the report is out: a failed apply exits 1, an exceeded budget exits 5."""
     from ioncli.errors import ApplyError, PolicyViolation
 
@@ -321,33 +334,13 @@ def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
         raise ConfigError(f"{where}: [cost] budget must be a positive number")
 
 
-def _apply(  # noqa: PLR0917 (one call site, the command's own values)
-    report: Any,
-    frame: Any,
-    fleet: FleetConfig,
-    clients: Any,
-    table: Any,
-    options: Any,
-    *,
-    targets: dict[str, int],
-    force: bool,
-    yes: bool,
-) -> tuple[Any, Any]:
-    """The plan for --apply, and with --yes its result."""
-    from ioncli.cost.cloud_run import apply_plan, make_plan
-    from ioncli.cost.report import estimator
+def _apply(services_client: Any, plan: Plan, *, yes: bool) -> ApplyResult | None:
+    """With --yes, make the planned changes (nothing to do: no result, as for a dry run)."""
+    if not (yes and plan.changes):
+        return None
+    from ioncli.cost.cloud_run import apply_plan
 
-    if fleet.offline:
-        raise UsageError(
-            "--apply changes Cloud Run: it needs the live configuration, not a file",
-            hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; drop --service-config",
-        )
-    # --set names exactly the regions to change; without it, every recommendation.
-    wanted = targets or {r.region: r.recommended for r in report.recommendations}
-    estimate = estimator(frame, fleet, table)
-    plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
-    applied = apply_plan(clients[0], plan) if yes and plan.changes else None
-    return plan, applied
+    return apply_plan(services_client, plan)
 
 
 def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
@@ -361,10 +354,10 @@ def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
     step: str | None,
     *,
     max_points: int | None = None,
-) -> tuple[Any, Any, Any, list[str]]:
+) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str]]:
     """The source's history for the range, its regions and the service configuration."""
     from ioncli.commands._source import load_frame
-    from ioncli.cost.report import METRICS
+    from ioncli.cost.analysis import METRICS
     from ioncli.cost.usage import align_regions
 
     kind = (source or settings.source).strip().split(":", 1)[0].lower()
@@ -384,12 +377,12 @@ def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
     since: str | None,
     until: str | None,
     step: str | None,
-) -> tuple[Any, Any, Any, list[str], str]:
+) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str], str]:
     """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
     from datetime import UTC, datetime
 
     from ioncli.commands._source import load_frame
-    from ioncli.cost.report import METRICS
+    from ioncli.cost.analysis import METRICS
     from ioncli.cost.traffic import flat_frame, parse_rate, with_modelled_busy
     from ioncli.cost.usage import align_regions
     from ioncli.sources.window import resolve_window
@@ -483,21 +476,6 @@ def _targets(items: list[str]) -> dict[str, int]:
             raise UsageError(f"--set {item}: min instances cannot be negative")
         out[name.strip()] = number
     return out
-
-
-def _regions(settings: Settings, asked: list[str], table: Any) -> tuple[str, ...]:
-    from ioncli.errors import ConfigError
-
-    regions = tuple(dict.fromkeys(asked)) if asked else tuple(settings.regions)
-    for r in regions:
-        if table.knows(r) or settings.project or settings.run_emulator_host:
-            continue  # Cloud Run itself will say whether a region exists
-        where = "--region" if asked else f"{settings.source_file or 'ION_REGIONS'} regions"
-        message = f"{where}: unknown Cloud Run region {r!r} (not in the rate table's tiers)"
-        if asked:
-            raise UsageError(message)
-        raise ConfigError(message, hint="point [cost] rates_file at a table that lists it")
-    return regions
 
 
 def _fleet(

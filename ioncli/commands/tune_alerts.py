@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,6 +21,7 @@ from ioncli.commands._source import (
 from ioncli.errors import ApplyError, ConfigError, PolicyViolation, UsageError
 from ioncli.render import Format
 from ioncli.render.progress import progress_bar
+from ioncli.times import parse_iso
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -416,9 +417,8 @@ def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:
 
 def _parse_time(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         raise UsageError(
             f"--baseline-end {text!r} is not an ISO time (e.g. 2024-05-01T00:00:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ioncli.cost.model import WEEK_SECONDS, Evaluator
+from ioncli.cost.costing import WEEK_SECONDS, Evaluator
 from ioncli.cost.pricing import RateTable
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ioncli.cost.report import CostReport
+from ioncli.cost.model import CostReport
 from ioncli.render import Renderers, fit_markdown, to_plain
 from ioncli.render.jinja import number, render_template
 
@@ -80,7 +80,7 @@ def _context(report: CostReport) -> dict[str, Any]:
     }
 
 
-def to_json(report: CostReport) -> str:
+def render_json(report: CostReport) -> str:
     """JSON with schema_version first, numbers as numbers, timestamps in UTC."""
     import json
 
@@ -89,15 +89,15 @@ def to_json(report: CostReport) -> str:
     return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def to_markdown(report: CostReport) -> str:
+def render_markdown(report: CostReport) -> str:
     return fit_markdown(render_template("cost_report/report.md.j2", **_context(report)))
 
 
-def to_html(report: CostReport) -> str:
+def render_html(report: CostReport) -> str:
     return render_template("cost_report/report.html.j2", **_context(report))
 
 
-def to_text(report: CostReport) -> RenderableType:
+def render_text(report: CostReport) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
@@ -387,5 +387,5 @@ def _plan_text(report: CostReport) -> RenderableType:
 
 
 RENDERERS: Renderers[CostReport] = Renderers(
-    text=to_text, json=to_json, markdown=to_markdown, html=to_html
+    text=render_text, json=render_json, markdown=render_markdown, html=render_html
 )

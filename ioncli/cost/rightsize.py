@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ioncli.cost.costing import Evaluator
 from ioncli.cost.limits import WHOLE_CPUS, service_problem, smallest_memory
-from ioncli.cost.model import Evaluator
 from ioncli.cost.pricing import Billing, RateTable, Size
 from ioncli.cost.recommend import HeldRevision
 from ioncli.cost.service_config import RegionService

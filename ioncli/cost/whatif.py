@@ -28,13 +28,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ioncli.cost.analysis import net_of
+from ioncli.cost.costing import Evaluator, monthly, natural_instances, step_costs
 from ioncli.cost.limits import service_problem
-from ioncli.cost.model import Evaluator, monthly, natural_instances, step_costs
+from ioncli.cost.model import Options, RegionWhatIf, Scenario, WhatIf
 from ioncli.cost.pricing import Billing, RateTable, Size
-from ioncli.cost.report import Options, net_of
 from ioncli.cost.service_config import FleetConfig, RegionService, parse_cpu, parse_memory
-from ioncli.cost.usage import RegionSeries
+from ioncli.cost.usage import RegionSeries, extract
 from ioncli.errors import ConfigError, UsageError
+from ioncli.frame import MetricFrame
 
 KEYS = ("cpu", "memory", "min", "max", "concurrency", "billing", "region", "requests-scale")
 MAX_SCALE = 1000.0  # a traffic multiplier beyond this is a typo, not a plan
@@ -277,46 +279,6 @@ def project(
     ), capped
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """One region's configuration and what it costs a month (on demand)."""
-
-    billing: str
-    cpu: float
-    memory_gib: float
-    concurrency: int
-    min_instances: int
-    max_instances: int
-    busy_instances_mean: float
-    requests_per_second: float
-    monthly: float
-    cold_starts_per_week: float
-
-
-@dataclass(frozen=True)
-class RegionWhatIf:
-    region: str
-    today: Scenario | None  # None: a region the change adds
-    what_if: Scenario | None  # None: a region the change removes
-    difference: float  # what-if minus today, a month on demand
-
-
-@dataclass(frozen=True)
-class WhatIf:
-    changes: tuple[str, ...]
-    regions: tuple[RegionWhatIf, ...]
-    today_on_demand: float
-    what_if_on_demand: float
-    today_net: float
-    what_if_net: float
-    difference_on_demand: float
-    difference_net: float  # after the free tier and any commitment, both sides
-    model: str
-    ignores: tuple[str, ...]
-    risks: tuple[str, ...]
-    traffic: str  # "measured" or what --traffic described
-
-
 def _scenario(series: RegionSeries, config: RegionService, table: RateTable,
               ev: Evaluator) -> Scenario:  # fmt: skip
     return Scenario(
@@ -419,6 +381,20 @@ def what_if(
         risks=tuple(risks),
         traffic=traffic,
     )
+
+
+def what_if_of(
+    frame: MetricFrame,
+    fleet: FleetConfig,
+    changes: tuple[Change, ...],
+    table: RateTable,
+    options: Options,
+    *,
+    traffic: str = "measured",
+) -> WhatIf:
+    """`what_if` on a source's frame: each configured region's series, then both sides."""
+    series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
+    return what_if(series, fleet, changes, table, options, traffic=traffic)
 
 
 def _credit_parts(

@@ -333,25 +333,13 @@ def write_atomic(path: Path, text: str | bytes, *, what: str = "--output") -> No
     if not parent.is_dir():
         raise UsageError(f"cannot write {what} {path}: folder {parent} does not exist")
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
-    import tempfile  # not at module top: `ion --help` imports this package
+    from ioncli.atomic import replace_file
 
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        replace_file(target, lambda fh: fh.write(data), mode=mode)
     except OSError as exc:
         raise UsageError(f"cannot write {what} {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_in_place(path: Path, text: str | bytes, what: str) -> None:

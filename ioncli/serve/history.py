@@ -29,6 +29,7 @@ from ioncli.serve.errors import HTTPError, invalid
 from ioncli.serve.metrics import Metrics, rss_bytes
 from ioncli.serve.schemas import HistoryResponse, SeriesOut
 from ioncli.sources.catalog import catalog, keeps_worst
+from ioncli.times import parse_iso
 
 if TYPE_CHECKING:
     from ioncli.serve.cache import TwoTierCache
@@ -332,12 +333,11 @@ def parse_instant(text: str, name: str) -> datetime:
     try:
         if not INSTANT.fullmatch(text):
             raise ValueError(text)
-        when = datetime.fromisoformat(text)
+        return parse_iso(text)
     except ValueError:
         raise invalid(
             name, f"{name}={text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-28T18:00:00Z)"
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def iso(ts: int) -> str:

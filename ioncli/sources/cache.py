@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ioncli.atomic import replace_file
 
 if TYPE_CHECKING:
     from ioncli.sources.catalog import GcpQuery
@@ -118,19 +119,11 @@ class QueryCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         labels = list(grid.values)
         values = np.vstack([grid.values[k] for k in labels]) if labels else np.zeros((0, grid.n))
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    shape=np.array([grid.start, grid.step, grid.n], dtype=np.int64),
-                    labels=np.array(json.dumps([list(k) for k in labels])),
-                    values=values,
-                )
-            Path(tmp).replace(self._path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        shape = np.array([grid.start, grid.step, grid.n], dtype=np.int64)
+        names = np.array(json.dumps([list(k) for k in labels]))
+        replace_file(
+            self._path(key), lambda fh: np.savez(fh, shape=shape, labels=names, values=values)
+        )
 
 
 def _concat(parts: list[Grid]) -> Grid:
