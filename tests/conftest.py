@@ -3,8 +3,29 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.helpers import ROOT
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's wheel, built once per test run (pip takes seconds) for every test that
+    installs it."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (built,) = out.glob("ion_ops-*.whl")
+    return built
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +46,18 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_GCE_CHECK", "True")
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
     monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
+
+
+@pytest.fixture(autouse=True)
+def _processes_only_in_slow_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `pytest -m "not slow"` is the quick loop: a test that starts a process (a server, the
+    # installed CLI, promtool, redis-server, a browser) must say so with the `slow` mark.
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{request.node.nodeid} starts a process ({args!r}): mark it slow")
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", refuse)

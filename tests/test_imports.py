@@ -19,6 +19,7 @@ print('HEAVY=' + ','.join(heavy))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [
@@ -42,6 +43,7 @@ def test_help_imports_no_heavy_library(args: list[str]) -> None:
     assert line == "HEAVY=", f"`ion {' '.join(args)}` imported {line[6:]}"
 
 
+@pytest.mark.slow
 def test_importing_the_cli_module_leaves_heavy_packages_out() -> None:
     code = f"import sys, ioncli.cli; print([m for m in sys.modules if m.startswith({HEAVY!r})])"
     result = subprocess.run(

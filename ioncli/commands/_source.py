@@ -8,6 +8,7 @@ Only light modules are imported at the top: pandas and the cloud clients load in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -165,6 +166,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     client: Any = None,
     cache_dir: Path | None = None,
     max_points: int | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> MetricFrame:
     """Open the source, fetch [since, until) at `step` and return a non-empty frame.
 
@@ -172,6 +174,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     DataError/SourceError (4) for an unknown metric, an empty range or an empty result.
     `now` and `client` exist for tests (a fixed clock, a client bound to a fake server);
     `cache_dir` turns on the on-disk cache of Cloud Monitoring results (`ion pull` does).
+    `sleep` is how retries wait: by default the running command's (`_common.SLEEP`).
     Partial failures stay in `frame.warnings` and are printed to stderr here, so no command
     can hide them; call `raise_if_partial` after writing output to set the exit code.
     The range is sized against the point budget (`max_points`) before the source is opened.
@@ -183,7 +186,10 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
         settings, source, since, until, step, metrics, regions, now=now, max_points=max_points
     )
     try:
-        src = open_source(spec, settings, client=client, cache_dir=cache_dir)
+        from ioncli.commands._common import SLEEP
+
+        waits = SLEEP.get() if sleep is None else sleep
+        src = open_source(spec, settings, client=client, cache_dir=cache_dir, sleep=waits)
     except UsageError as exc:
         if source:
             raise

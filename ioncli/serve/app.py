@@ -97,9 +97,12 @@ class TokenBuckets:
 
     MAX_CLIENTS = 65_536
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = float(max(1, burst or int(rate) or 1))
+        self._clock = clock  # monotonic seconds; tests pass a fake to move time on
         self._buckets: OrderedDict[str, list[float]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -107,7 +110,7 @@ class TokenBuckets:
 
     def take(self, client: str) -> float:
         """0.0 when allowed, else the seconds until a token is back."""
-        now = time.monotonic()
+        now = self._clock()
         buckets = self._buckets
         bucket = buckets.get(client)
         if bucket is None:

@@ -7,6 +7,8 @@ talks to the network at import time.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,13 +47,19 @@ SIM_REGIONS = ("us-central1", "europe-west1", "asia-southeast1")
 
 
 def open_source(
-    spec: str, settings: Settings, *, client: Any = None, cache_dir: Path | None = None
+    spec: str,
+    settings: Settings,
+    *,
+    client: Any = None,
+    cache_dir: Path | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> MetricSource:
     """The source a `--source` value names: `gcp`, `local`, `file:PATH` or `sim[:SEED]`.
 
     `client` is a ready `MetricServiceClient` for `gcp` (tests pass one bound to a fake);
     without it the command's default client is built through ioncli.gcp. `cache_dir` turns
-    on the on-disk cache of `gcp` query results.
+    on the on-disk cache of `gcp` query results. `sleep` is how `gcp` waits between retries
+    (tests pass one that returns at once).
     """
     text = spec.strip()
     kind, _, arg = text.partition(":")
@@ -99,7 +107,7 @@ def open_source(
             from ioncli.sources.cache import QueryCache
 
             cache = QueryCache(cache_dir)
-        return CloudMonitoringSource(client, settings, cache=cache)
+        return CloudMonitoringSource(client, settings, cache=cache, sleep=sleep)
     raise UsageError(f"unknown source {spec!r} (expected {SOURCE_SPECS})")
 
 

@@ -175,6 +175,7 @@ def test_prometheus_fires_exactly_when_the_backtest_does(  # noqa: PLR0917 (para
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
 
+@pytest.mark.slow
 def test_the_rules_file_is_accepted_by_promtool_check(tmp_path: Path) -> None:
     promtool = require_program("promtool")
     report = tuned("seasonal", 3, 1.5, 300, 300, "both")

@@ -143,6 +143,7 @@ def test_committed_baselines_are_used_and_named(
     assert doc["status"] == "critical"  # 50 ms against the tuned 45 ms
 
 
+@pytest.mark.slow
 def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> None:
     result = run_ion("dashboard", "all", "--source", "sim", "--since", "3h", env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
@@ -153,6 +154,7 @@ def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> No
     assert "\x1b[" not in result.stdout
 
 
+@pytest.mark.slow
 def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     tmp_path: Path, healthy: Path
 ) -> None:
@@ -215,6 +217,7 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     assert "refresh failed" in out and "showing the last data" in out
 
 
+@pytest.mark.slow
 def test_watch_off_a_terminal_is_a_usage_error(healthy: Path, tmp_path: Path) -> None:
     # Piped, a live view would print nothing and never stop: the README promises exit 2.
     result = run_ion("dashboard", "--source", f"file:{healthy}", "--watch", "1", cwd=tmp_path)
