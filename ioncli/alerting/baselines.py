@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ioncli.alerting.report import CheckResult, Drift, SeriesOut, TuneReport
+from ioncli.alerting.model import CheckResult, Drift, SeriesOut, TuneReport
 from ioncli.errors import ConfigError
 from ioncli.render import to_json, to_plain, write_atomic
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioncli.alerting.report import Catch
+from ioncli.alerting.model import Catch
 from ioncli.errors import DataError
 from ioncli.frame import Incident, SeriesKey
 from ioncli.times import parse_iso

@@ -19,8 +19,8 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from ioncli.alerting.model import ApplyResult, PlanItem, SeriesOut, TuneReport
 from ioncli.alerting.render import fmt
-from ioncli.alerting.report import ApplyResult, PlanItem, SeriesOut, TuneReport
 from ioncli.errors import ApplyError, SourceError
 from ioncli.frame import SeriesKey
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ioncli.alerting.report import TuneReport
+from ioncli.alerting.model import TuneReport
 from ioncli.render import Renderers, fit_markdown, to_json, to_plain
 from ioncli.render.jinja import render_template
 
@@ -219,17 +219,18 @@ def render_plain_text(report: TuneReport, width: int = 120) -> str:
     return render_plain(render_text(report), width=width)
 
 
-def renderers() -> Renderers[TuneReport]:
-    return Renderers(text=render_text, json=render_json, markdown=render_markdown, html=render_html)
+RENDERERS: Renderers[TuneReport] = Renderers(
+    text=render_text, json=render_json, markdown=render_markdown, html=render_html
+)
 
 
 __all__ = [
+    "RENDERERS",
     "fmt",
     "levels",
     "render_html",
     "render_json",
     "render_markdown",
     "render_plain_text",
-    "renderers",
     "runs_as",
 ]

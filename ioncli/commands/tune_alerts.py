@@ -25,7 +25,11 @@ from ioncli.render.progress import progress_bar
 from ioncli.times import parse_iso
 
 if TYPE_CHECKING:
+    from ioncli.alerting.model import ApplyResult, TuneReport
     from ioncli.config import Settings
+    from ioncli.frame import MetricFrame
+    from ioncli.render import Renderers
+    from ioncli.sources.catalog import MetricSpec
 
 EPILOG = """[b]Examples[/b]
 
@@ -223,7 +227,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     plan_request(
         settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
     )
-    from ioncli.alerting.build import build_report
+    from ioncli.alerting.analysis import build_report, with_extras
     from ioncli.alerting.incidents import load_incidents
     from ioncli.alerting.tune import TuneOptions
 
@@ -248,18 +252,17 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         "tuning and backtesting series", total, show=None if total >= 10 else False
     ) as advance:
         report = build_report(frame, options, service=settings.service, progress=advance)
-    report.apply = _apply(settings, report, dry_run=not yes) if apply else None
-    failed = report.apply.error if report.apply is not None else None
+    applied = _apply(settings, report, dry_run=not yes) if apply else None
+    failed = applied.error if applied is not None else None
     if check:
-        report.check = files.check(
-            report, target, alerts.drift_tolerance if tolerance is None else tolerance, committed
-        )
-    elif failed:
-        # The baselines file follows the cloud: never rewritten after a rejected (undone) apply.
-        report.warnings.append(f"{target} not written: the alert policies were not changed")
+        drift = alerts.drift_tolerance if tolerance is None else tolerance
+        report = with_extras(report, check=files.check(report, target, drift, committed))
     else:
         decision = _should_write(write, is_file=is_file, asked=settings, configured=configured)
-        _write_baselines(report, folder, target, decision, asked=write)
+        written, notes = _write_baselines(
+            report, folder, target, decision, asked=write, failed=failed is not None
+        )
+        report = with_extras(report, apply=applied, baselines_file=written, warnings=notes)
     _emit(report, fmt, output, step_summary)
     if failed:
         raise ApplyError(failed)
@@ -272,17 +275,30 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
 
 
 def _write_baselines(
-    report: Any, folder: Path, target: Path, decision: str | None, *, asked: bool | None
-) -> None:
+    report: TuneReport,
+    folder: Path,
+    target: Path,
+    decision: str | None,
+    *,
+    asked: bool | None,
+    failed: bool,
+) -> tuple[str | None, list[str]]:
+    """The baselines file written (None: not written), and why not when the user should know."""
     from ioncli.alerting import baselines as files
 
+    if failed:
+        # The baselines file follows the cloud: never rewritten after a rejected (undone) apply.
+        return None, [f"{target} not written: the alert policies were not changed"]
     if decision is None:
-        report.baselines_file = str(files.write(report, folder))
-    elif asked is None:
-        report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
+        return str(files.write(report, folder)), []
+    if asked is None:
+        return None, [f"{target} not written: {decision}; pass --write to write it"]
+    return None, []
 
 
-def _series_queries(frame: Any, specs: dict[str, Any], service: str) -> dict[str, str | None]:
+def _series_queries(
+    frame: MetricFrame, specs: dict[str, MetricSpec], service: str
+) -> dict[str, str | None]:
     """Each series as PromQL (Cloud Monitoring's names), for the conditions that run."""
     from ioncli.alerting.promnames import series_promql
 
@@ -294,13 +310,13 @@ def _series_queries(frame: Any, specs: dict[str, Any], service: str) -> dict[str
     }
 
 
-def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
-    from ioncli.alerting.render import renderers
+def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
+    from ioncli.alerting.render import RENDERERS
     from ioncli.render import append_step_summary, emit, is_stdout, write_atomic
 
     if fmt is not TuneFormat.PROMETHEUS_RULES:
         options = output_options(Format(fmt.value), output, step_summary)
-        emit(report, _with_gates(renderers()), options)
+        emit(report, _with_gates(RENDERERS), options)
         return
     import os
     import sys
@@ -315,10 +331,10 @@ def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool)
         assert output is not None
         write_atomic(output, text)
     if step_summary:
-        append_step_summary(renderers().markdown(report), os.environ)
+        append_step_summary(RENDERERS.markdown(report), os.environ)
 
 
-def _with_gates(renderers: Any) -> Any:
+def _with_gates(renderers: Renderers[TuneReport]) -> Renderers[TuneReport]:
     from dataclasses import replace
 
     from ioncli.render.gates import tune_github, tune_junit
@@ -392,7 +408,7 @@ def _require_project(settings: Settings) -> str:
     return require_project(settings)
 
 
-def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:
+def _apply(settings: Settings, report: TuneReport, *, dry_run: bool) -> ApplyResult:
     from ioncli.alerting.policies import apply_plan
     from ioncli.gcp import alert_policy_client, require_project
 

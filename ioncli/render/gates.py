@@ -11,12 +11,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ioncli.render.ci import Case, find_line, github, junit
 
+if TYPE_CHECKING:
+    from ioncli.alerting.model import CheckResult, Drift, TuneReport
+    from ioncli.cost.model import CostReport
+    from ioncli.dashboards.model import DashboardReport
 
-def dashboard_cases(report: Any, fail_on: str | None) -> list[Case]:
+
+def dashboard_cases(report: DashboardReport, fail_on: str | None) -> list[Case]:
     from ioncli.dashboards.model import Level, dashboard_readings
     from ioncli.dashboards.units import fmt, fmt_threshold
 
@@ -47,21 +52,20 @@ def dashboard_cases(report: Any, fail_on: str | None) -> list[Case]:
     return cases
 
 
-def dashboard_github(report: Any, fail_on: str | None) -> str:
+def dashboard_github(report: DashboardReport, fail_on: str | None) -> str:
     cases = dashboard_cases(report, fail_on)
     bad = sum(c.failed for c in cases)
     return github(cases, f"ion dashboard · {report.service}", f"{report.summary}; {bad} flagged")
 
 
-def dashboard_junit(report: Any, fail_on: str | None) -> str:
+def dashboard_junit(report: DashboardReport, fail_on: str | None) -> str:
     return junit(dashboard_cases(report, fail_on), f"ion dashboard {report.service}")
 
 
-def tune_cases(report: Any) -> list[Case]:
+def tune_cases(report: TuneReport, check: CheckResult) -> list[Case]:
     from ioncli.alerting.render import change_text, fmt
 
-    check = report.check
-    by_series: dict[str, list[Any]] = {}
+    by_series: dict[str, list[Drift]] = {}
     for d in check.drifts:
         by_series.setdefault(d.series, []).append(d)
     ids = sorted({s.id for s in report.series} | set(by_series))
@@ -93,19 +97,19 @@ def tune_cases(report: Any) -> list[Case]:
     return cases
 
 
-def _drift_cases(report: Any) -> list[Case]:
+def _checked(report: TuneReport) -> CheckResult:
     from ioncli.errors import UsageError
 
     if report.check is None:
         raise UsageError(
             "--format github and junit report a gate: for tune-alerts, use them with --check"
         )
-    return tune_cases(report)
+    return report.check
 
 
-def tune_github(report: Any) -> str:
-    cases = _drift_cases(report)
-    check = report.check
+def tune_github(report: TuneReport) -> str:
+    check = _checked(report)
+    cases = tune_cases(report, check)
     tol = f"{check.tolerance:.0%}"
     summary = (
         f"alert drift: {check.failed} level(s) moved more than {tol} from {check.path}"
@@ -115,11 +119,11 @@ def tune_github(report: Any) -> str:
     return github(cases, f"ion tune-alerts · {report.service}", summary)
 
 
-def tune_junit(report: Any) -> str:
-    return junit(_drift_cases(report), f"ion tune-alerts {report.service}")
+def tune_junit(report: TuneReport) -> str:
+    return junit(tune_cases(report, _checked(report)), f"ion tune-alerts {report.service}")
 
 
-def cost_cases(report: Any) -> list[Case]:
+def cost_cases(report: CostReport) -> list[Case]:
     t = report.totals
     suite = f"ion.cost-report.{report.service}"
     cases = []
@@ -154,7 +158,7 @@ def cost_cases(report: Any) -> list[Case]:
     return cases
 
 
-def cost_github(report: Any) -> str:
+def cost_github(report: CostReport) -> str:
     t = report.totals
     return github(
         cost_cases(report),
@@ -164,5 +168,5 @@ def cost_github(report: Any) -> str:
     )
 
 
-def cost_junit(report: Any) -> str:
+def cost_junit(report: CostReport) -> str:
     return junit(cost_cases(report), f"ion cost-report {report.service}")

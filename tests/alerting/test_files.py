@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from ioncli.alerting import baselines
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
 from ioncli.alerting.incidents import load_incidents
 from ioncli.alerting.tune import TuneOptions
 from ioncli.errors import ConfigError, DataError
@@ -113,8 +113,8 @@ def test_report_json_matches_its_schema_and_only_the_chosen_rule_has_alerts() ->
 
 
 def test_every_format_renders_with_check_and_apply_sections() -> None:
+    from ioncli.alerting.model import ApplyResult, CheckResult, Drift, PlanItem
     from ioncli.alerting.render import render_html, render_markdown, render_plain_text
-    from ioncli.alerting.report import ApplyResult, CheckResult, Drift, PlanItem
 
     r = report()
     r = dataclasses.replace(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ioncli.alerting import promql
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
 from ioncli.alerting.promnames import fallback, metric_name, series_promql
 from ioncli.alerting.tune import TuneOptions, auto_kinds
 from ioncli.frame import SeriesKey

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
+from ioncli.alerting.model import SeriesOut, TuneReport
 from ioncli.alerting.policies import alert_name
 from ioncli.alerting.promql import TRANSLATORS
 from ioncli.alerting.promrules import render_rules, rule_annotations, rule_labels
-from ioncli.alerting.report import SeriesOut, TuneReport
 from ioncli.alerting.tune import TuneOptions
 from ioncli.frame import MetricFrame
 from tests.helpers import require_program
