@@ -191,7 +191,8 @@ class Settings:
     metrics: Mapping[str, Mapping[str, Any]] = setting(factory=dict)
     # `[slo.NAME]` objectives (keys in SLO_KEYS), checked by ioncli.slo.config.
     slo: Mapping[str, Mapping[str, Any]] = setting(factory=dict)
-    # Set from the environment only (the emulator convention).
+    # Set from the environment only: ION_MONITORING_EMULATOR_HOST / ION_RUN_EMULATOR_HOST point
+    # the clients at a plaintext emulator (see ioncli.gcp).
     monitoring_emulator_host: str | None = None
     run_emulator_host: str | None = None
     source_file: str | None = None
