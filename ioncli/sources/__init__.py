@@ -2,44 +2,31 @@
 
 Sources: `gcp` (Cloud Monitoring), `local` (a running `ion serve`), `file:PATH` (CSV or
 Parquet) and `sim[:SEED]` (a deterministic simulated fleet). Clients are passed in; nothing
-talks to the network at import time.
+talks to the network at import time. The seam itself is in base.py (the sources import it
+from there); `open_source` imports a source only when it is asked for, so `ion --help` never
+loads pandas, numpy or the Google clients.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from ioncli.config import Settings
+from ioncli.config import ServeSettings, Settings
 from ioncli.errors import UsageError
+from ioncli.sources.base import FetchRequest, MetricSource
 
-if TYPE_CHECKING:
-    from ioncli.frame import MetricFrame
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    """What to fetch: logical metric names (empty = the whole catalog) over [start, end)."""
-
-    start: datetime
-    end: datetime
-    metrics: tuple[str, ...] = ()
-    step_seconds: int = 60
-    regions: tuple[str, ...] = ()
-    service: str | None = None
-
-
-class MetricSource(Protocol):
-    """Anything with a name and a `fetch` that returns the canonical frame."""
-
-    name: str
-
-    def fetch(self, request: FetchRequest) -> MetricFrame: ...
-
+__all__ = [
+    "SIM_REGIONS",
+    "SOURCE_SPECS",
+    "FetchRequest",
+    "MetricSource",
+    "local_url",
+    "open_source",
+]
 
 SOURCE_SPECS = "gcp, local, file:PATH or sim[:SEED]"
 # The simulator's regions, here so that flags are checked without loading numpy.
@@ -83,8 +70,6 @@ def open_source(
 
         return FileSource(Path(arg).expanduser())
     if kind == "local" and not arg:
-        import os
-
         from ioncli.sources.local import LocalSource
 
         key_env = settings.serve.api_key_env
@@ -114,8 +99,6 @@ def open_source(
 def local_url(settings: Settings) -> str:
     """Where `ion serve` answers: `local_url`, or the configured [serve] address when only
     that was changed (a user who moved the port expects `--source local` to follow it)."""
-    from ioncli.config import ServeSettings
-
     default = Settings.__dataclass_fields__["local_url"].default
     if settings.local_url != default:
         return settings.local_url

@@ -28,7 +28,7 @@ import pandas as pd
 from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
 from ioncli.render.progress import progress_bar
-from ioncli.sources import FetchRequest
+from ioncli.sources.base import FetchRequest
 from ioncli.sources.catalog import GcpQuery, MetricSpec, catalog, filter_problem
 from ioncli.sources.grid import Grid, decode_proto_plus, decode_raw, ratios
 

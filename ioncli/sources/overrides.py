@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ioncli.errors import ConfigError
-
-if TYPE_CHECKING:
-    from ioncli.sources.catalog import GcpQuery, MetricSpec
+from ioncli.sources.spec import GcpQuery, MetricSpec
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
 _SPEC_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -111,8 +109,6 @@ def user_entry(name: str, raw: Any, base: MetricSpec | None, where: str) -> Metr
     if base is None:
         if "unit" not in raw:
             raise ConfigError(f"{where}: new metric '{key}' needs a 'unit'")
-        from ioncli.sources.catalog import MetricSpec
-
         base = MetricSpec(name, raw["unit"], "custom")
     return dataclasses.replace(base, query=query, denominator=denominator, **spec_fields)
 
@@ -129,8 +125,6 @@ def _query(raw: dict[str, Any], base: GcpQuery | None, key: str, where: str) -> 
         given["percentile"] = float(given["percentile"])
     if "below" in given:
         given["below"] = float(given["below"])
-    from ioncli.sources.catalog import GcpQuery
-
     query = dataclasses.replace(base, **given) if base else GcpQuery(**given)
     if query.aligner not in ALIGNERS:
         raise ConfigError(f"{where}: key '{key}.aligner': unknown aligner {query.aligner!r}")
