@@ -104,6 +104,16 @@ def test_cloud_run_port_listens_on_every_interface(tmp_path: Path) -> None:
         ("[cost]\nmax_cold_start_share = 1.0\n", "[cost] max_cold_start_share must be in [0, 1)"),
         ('[cost]\ncommitment = "5y"\n', "[cost] commitment must be none, 1y or 3y"),
         ("[cost]\nbudget = 0\n", "[cost] budget must be a positive number"),
+        # the open tables' names, keys and types too, before any command uses them
+        ('[metrics.queue]\nunit = "count"\ncolour = "red"\n', "unknown key 'metrics.queue.colour'"),
+        ('[metrics."bad name"]\nunit = "count"\n', "is not a usable metric name"),
+        ('[metrics.latency_p95]\nscale = "big"\n', "'metrics.latency_p95.scale' has the wrong"),
+        ("[metrics.x.denominator]\ncolour = 1\n", "unknown key 'metrics.x.denominator.colour'"),
+        ("[slo.a]\nbudget = 3\n", "unknown key 'slo.a.budget'"),
+        ("[slo.A]\nobjective = 99\n", "key 'slo.A' is not a usable name"),
+        ("[[slo.a.alerts]]\nlong = 5\n", "key 'slo.a.alerts[0].long' has the wrong type (int)"),
+        ("[cost.service]\ncpus = 2\n", "[cost]: unknown key 'service.cpus' (known: ['billing'"),
+        ("[cost.regions.x]\nmin = 2\n", "[cost]: unknown key 'regions.x.min'"),
     ],
 )
 def test_bad_files_name_the_file_the_key_and_what_was_found(
