@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ioncli.alerting.model import TuneReport
-from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.render import Renderers, fit_markdown, render_plain, to_json, to_plain
 from ioncli.render.jinja import render_template
 
 if TYPE_CHECKING:
@@ -214,7 +214,6 @@ def _apply_table(report: TuneReport) -> RenderableType:
 
 def render_plain_text(report: TuneReport, width: int = 120) -> str:
     """The text view without colour, for files and tests."""
-    from ioncli.render import render_plain
 
     return render_plain(render_text(report), width=width)
 

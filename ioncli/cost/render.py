@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from ioncli.cost.model import CostReport
@@ -82,7 +83,6 @@ def _context(report: CostReport) -> dict[str, Any]:
 
 def render_json(report: CostReport) -> str:
     """JSON with schema_version first, numbers as numbers, timestamps in UTC."""
-    import json
 
     data = to_plain(report)
     ordered = {"schema_version": data.pop("schema_version"), **data}

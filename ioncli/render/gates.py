@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ioncli.alerting.render import change_text
+from ioncli.alerting.render import fmt as fmt_value
+from ioncli.dashboards.model import DashboardReport, Level, dashboard_readings
+from ioncli.dashboards.units import fmt, fmt_threshold
+from ioncli.errors import UsageError
 from ioncli.render.ci import Case, find_line, github, junit
 
 if TYPE_CHECKING:
     from ioncli.alerting.model import CheckResult, Drift, TuneReport
     from ioncli.cost.model import CostReport
-    from ioncli.dashboards.model import DashboardReport
 
 
 def dashboard_cases(report: DashboardReport, fail_on: str | None) -> list[Case]:
-    from ioncli.dashboards.model import Level, dashboard_readings
-    from ioncli.dashboards.units import fmt, fmt_threshold
-
     floor = Level(fail_on) if fail_on else Level.WARNING
     cases: list[Case] = []
     seen: set[tuple[str, str, str]] = set()
@@ -63,8 +64,6 @@ def dashboard_junit(report: DashboardReport, fail_on: str | None) -> str:
 
 
 def tune_cases(report: TuneReport, check: CheckResult) -> list[Case]:
-    from ioncli.alerting.render import change_text, fmt
-
     by_series: dict[str, list[Drift]] = {}
     for d in check.drifts:
         by_series.setdefault(d.series, []).append(d)
@@ -74,7 +73,7 @@ def tune_cases(report: TuneReport, check: CheckResult) -> list[Case]:
         drifts = by_series.get(sid, [])
         drifted = [d for d in drifts if d.beyond_tolerance]
         lines = [
-            f"{d.field}: {fmt(d.old)} -> {fmt(d.new)} ({change_text(d.change)})"
+            f"{d.field}: {fmt_value(d.old)} -> {fmt_value(d.new)} ({change_text(d.change)})"
             + ("" if d.beyond_tolerance else " within tolerance")
             for d in drifts
         ]
@@ -98,8 +97,6 @@ def tune_cases(report: TuneReport, check: CheckResult) -> list[Case]:
 
 
 def _checked(report: TuneReport) -> CheckResult:
-    from ioncli.errors import UsageError
-
     if report.check is None:
         raise UsageError(
             "--format github and junit report a gate: for tune-alerts, use them with --check"

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ioncli import __version__
+from ioncli.alerting.window import regular
 from ioncli.frame import MetricFrame
 from ioncli.slo.analysis import SIGNIFICANT_SHARE, Episode, ScopeResult, analyse, month_seconds
 from ioncli.slo.analysis import window_bounds as bounds_of
@@ -76,8 +77,6 @@ class SloReport:
 
 
 def build_report(frame: MetricFrame, slos: tuple[SloSpec, ...], *, service: str) -> SloReport:
-    from ioncli.alerting.window import regular
-
     frame, note = regular(frame)
     warnings = list(frame.warnings) + ([note] if note else [])
     index = frame.data.index
