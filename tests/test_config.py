@@ -93,6 +93,17 @@ def test_cloud_run_port_listens_on_every_interface(tmp_path: Path) -> None:
         ("x = [\n", "malformed TOML"),
         # the flag refuses a negative budget; the file must too
         ("[alerts]\nmax_alerts_per_week = -3\n", "'alerts.max_alerts_per_week' must be 0 or more"),
+        # ranges and choices are checked with the file, for every command (config_schema)
+        (
+            '[alerts]\nrule = "magic"\n',
+            "key 'alerts.rule' must be one of auto, envelope, seasonal, zscore, robust, sigma, "
+            "found 'magic'",
+        ),
+        ("[alerts]\nduration_seconds = -60\n", "key 'alerts.duration_seconds' must be 0 or more"),
+        ("[cost]\nmin_instance_floor = -1\n", "[cost] min_instance_floor must be >= 0"),
+        ("[cost]\nmax_cold_start_share = 1.0\n", "[cost] max_cold_start_share must be in [0, 1)"),
+        ('[cost]\ncommitment = "5y"\n', "[cost] commitment must be none, 1y or 3y"),
+        ("[cost]\nbudget = 0\n", "[cost] budget must be a positive number"),
     ],
 )
 def test_bad_files_name_the_file_the_key_and_what_was_found(
@@ -123,3 +134,36 @@ def test_the_shipped_example_config_is_valid(tmp_path: Path) -> None:
     example = ROOT / "ion.example.toml"
     settings = load_settings(example, env={}, cwd=tmp_path)
     assert settings.source_file == str(example)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[serve]\nheader_read_timeout_seconds = 0\n",
+            "serve.header_read_timeout_seconds must be more than 0 and at most 60",
+        ),
+        ("[serve]\nmax_connections = 10\n", "serve.max_connections must be at least 64"),
+    ],
+)
+def test_serve_limits_are_checked_with_the_file(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "ion.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={}, cwd=tmp_path)
+    assert (info.value.exit_code, str(info.value)) == (3, message)
+
+
+def test_every_default_meets_its_own_rule() -> None:
+    import dataclasses
+
+    from ioncli import config_schema
+
+    for cls in (
+        config_schema.ServeSettings,
+        config_schema.AlertSettings,
+        config_schema.CostSettings,
+    ):
+        for f in dataclasses.fields(cls):
+            rule = f.metadata.get("rule")
+            if rule is not None:
+                assert rule.test(getattr(cls(), f.name)), f"{cls.__name__}.{f.name}"

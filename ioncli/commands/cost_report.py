@@ -21,7 +21,7 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import ApplyError, ConfigError, PolicyViolation, UsageError
+from ioncli.errors import ApplyError, PolicyViolation, UsageError
 from ioncli.render import Format
 
 if TYPE_CHECKING:
@@ -202,12 +202,12 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
         raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
     from ioncli import __version__
+    from ioncli.config_schema import COMMITMENTS
     from ioncli.cost import analysis, compare, model, pricing
     from ioncli.cost.render import RENDERERS
     from ioncli.render import emit
 
-    _check_settings(settings, pricing.COMMITMENTS)
-    if commit not in pricing.COMMITMENTS:
+    if commit not in COMMITMENTS:
         raise UsageError(f"--commitment must be none, 1y or 3y, found {commit!r}")
     table = pricing.load_table(
         _rates_path(settings),
@@ -316,20 +316,6 @@ def _gate(report: CostReport) -> None:
             f"over budget: ${t.projected_month:,.2f} projected for {report.month} against "
             f"a budget of ${t.budget:,.2f}"
         )
-
-
-def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
-    """Values the generic config loader cannot judge: one line naming the key and file."""
-
-    cost, where = settings.cost, settings.source_file or "configuration"
-    if cost.min_instance_floor < 0:
-        raise ConfigError(f"{where}: [cost] min_instance_floor must be >= 0")
-    if not 0 <= cost.max_cold_start_share < 1:
-        raise ConfigError(f"{where}: [cost] max_cold_start_share must be in [0, 1)")
-    if cost.commitment not in commitments:
-        raise ConfigError(f"{where}: [cost] commitment must be none, 1y or 3y")
-    if cost.budget is not None and not cost.budget > 0:
-        raise ConfigError(f"{where}: [cost] budget must be a positive number")
 
 
 def _apply(services_client: Any, plan: Plan, *, yes: bool) -> ApplyResult | None:

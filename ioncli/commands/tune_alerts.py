@@ -21,7 +21,8 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import ApplyError, ConfigError, PolicyViolation, UsageError
+from ioncli.config_schema import RuleKind
+from ioncli.errors import ApplyError, PolicyViolation, UsageError
 from ioncli.render import Format
 from ioncli.render.progress import progress_bar
 from ioncli.times import parse_iso
@@ -87,15 +88,6 @@ SinceOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-class RuleKind(StrEnum):
-    AUTO = "auto"
-    ENVELOPE = "envelope"
-    SEASONAL = "seasonal"
-    ZSCORE = "zscore"
-    ROBUST = "robust"
-    SIGMA = "sigma"
 
 
 def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
@@ -217,13 +209,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
-    alerts = settings.alerts
-    if rule is None and alerts.rule not in {k.value for k in RuleKind}:
-        where = settings.source_file or "configuration"
-        choices = ", ".join(k.value for k in RuleKind)
-        raise ConfigError(
-            f"{where}: key 'alerts.rule' must be one of {choices}, found {alerts.rule!r}"
-        )
+    alerts = settings.alerts  # validated with the file (ioncli.config_schema)
     spec = source or settings.source
     is_file = spec.strip().lower().startswith("file:")
     folder = baselines_dir or Path(alerts.baselines_dir)

@@ -17,10 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ioncli.config_schema import COMMITMENTS  # declared with [cost] commitment
 from ioncli.errors import ConfigError
 
 DEFAULT_TABLE = Path(__file__).resolve().parent / "rates" / "cloud-run-usd-2026.json"
-COMMITMENTS = ("none", "1y", "3y")
 
 
 class Billing(StrEnum):

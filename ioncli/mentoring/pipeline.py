@@ -164,7 +164,7 @@ class MentoringPipeline:
     def cache_key_parts(self, request: ProcessInput) -> tuple[str, ...]:
         """Normalised parts for the response cache; raises InvalidInput like process() would.
 
-        Shape (after the reference): ("persona", key or "auto", "mode:<m>", "input:<digest>",
+        Shape (the original service's): ("persona", key or "auto", "mode:<m>", "input:<digest>",
         "ctx:<digest>", "meta:<0|1>"). "auto" means the key is derived from the input, which
         the input digest already covers, so no analysis is needed to compute a cache key.
         """

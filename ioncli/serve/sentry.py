@@ -1,4 +1,4 @@
-"""Optional Sentry: on only when SENTRY_DSN is set, with the reference's four event types.
+"""Optional Sentry: on only when SENTRY_DSN is set, with the original service's four event types.
 
   persona_event      PersonaProcessEvent: persona, key, confidence, time, cache hit, success
   performance_event  APIRequestEvent: method, path, status, time (warning above 2,000 ms)

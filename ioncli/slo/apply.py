@@ -39,7 +39,7 @@ MANAGED_BY = "managed-by"
 MANAGER = "ion-slo"
 LABEL_SERVICE = "ion-service"
 LABEL_RULE = "ion-slo-rule"
-MAX_BURN_LOOKBACK = 24 * 3600  # select_slo_burn_rate's limit (reference peers.md)
+MAX_BURN_LOOKBACK = 24 * 3600  # select_slo_burn_rate accepts a lookback of at most 24 h
 MAX_GOAL = 0.9999  # ServiceLevelObjective.goal's limit
 
 

@@ -54,8 +54,8 @@ class AlertRule:
         return self.burn_rate * self.long_seconds / (30 * 86400)
 
 
-# The SRE Workbook's "Alerting on SLOs" recommendation (reference peers.md: page 2% of the
-# budget in 1 h, 5% in 6 h; ticket 10% in 3 d).
+# The SRE Workbook's "Alerting on SLOs" recommendation: page on 2% of a 30-day budget spent
+# in 1 h or 5% in 6 h; ticket on 10% in 3 d.
 DEFAULT_RULES = (
     AlertRule("page-1h", "page", 3600, 300, 14.4),
     AlertRule("page-6h", "page", 6 * 3600, 1800, 6.0),

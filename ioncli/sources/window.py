@@ -16,8 +16,8 @@ from ioncli.times import parse_iso
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
-# Cloud Monitoring makes system metrics readable 3-4 minutes after sampling (reference gcp.md
-# section 1): a window that ends at "now" would show a falsely empty last bucket.
+# Cloud Monitoring makes system metrics readable 3-4 minutes after sampling: a window that
+# ends at "now" would show a falsely empty last bucket.
 GCP_DATA_LAG = timedelta(minutes=4)
 
 
