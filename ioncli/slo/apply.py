@@ -33,7 +33,7 @@ from ioncli.alerting.policies import label_value as clean
 from ioncli.errors import ApplyError, SourceError
 from ioncli.slo.config import AlertRule, SloSpec
 from ioncli.slo.events import FLEET
-from ioncli.slo.report import ApplySummary, SloReport
+from ioncli.slo.model import ApplySummary, SloReport
 
 MANAGED_BY = "managed-by"
 MANAGER = "ion-slo"

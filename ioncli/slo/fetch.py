@@ -26,7 +26,7 @@ from ioncli.sources.sim import LATENCY_BOUNDS
 if TYPE_CHECKING:
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
-    from ioncli.slo.report import SloReport
+    from ioncli.slo.model import SloReport
 
 LOCAL_LATENCY = (
     "unsupported on source local: ion serve's metric history keeps latency percentiles, not "
