@@ -6,7 +6,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ioncli.alerting.model import CheckResult, Drift, TuneReport
-from ioncli.render import Renderers, fit_markdown
+from ioncli.errors import UsageError
+from ioncli.render import Renderers, fit_markdown, render_plain
 from ioncli.render.ci import Case, find_line, github, junit
 from ioncli.render.jinja import render_template
 from ioncli.render.parts import heading, report_json
@@ -218,7 +219,6 @@ def _apply_table(report: TuneReport) -> RenderableType:
 
 def render_plain_text(report: TuneReport, width: int = 120) -> str:
     """The text view without colour, for files and tests."""
-    from ioncli.render import render_plain
 
     return render_plain(render_text(report), width=width)
 
@@ -260,8 +260,6 @@ def gate_cases(report: TuneReport, check: CheckResult) -> list[Case]:
 
 
 def _checked(report: TuneReport) -> CheckResult:
-    from ioncli.errors import UsageError
-
     if report.check is None:
         raise UsageError(
             "--format github and junit report a gate: for tune-alerts, use them with --check"
