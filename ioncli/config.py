@@ -25,6 +25,7 @@ from ioncli.config_schema import (
     ServeSettings,
     Settings,
     build,
+    check_tables,
 )
 from ioncli.errors import ConfigError
 
@@ -75,6 +76,7 @@ def load_settings(
         if path.name == "pyproject.toml":
             raw = raw.get("tool", {}).get("ion", {})
     settings = build(Settings, raw, str(path) if path else "defaults")
+    check_tables(settings, str(path) if path else "defaults")
     settings = dataclasses.replace(settings, source_file=str(path) if path else None)
     return _apply_env(settings, env)
 

@@ -15,15 +15,18 @@ are a user contract and msgspec's own ("Expected `int`, got `str` - at `$.serve.
 differ and do not carry the value found; the structs are also built with
 `dataclasses.replace` by flags and tests, which stays as it is.
 
-Tables whose shape another module owns are declared here as key tables too (`[metrics.*]`,
-`[slo.*]`, `[cost.service]`/`[cost.regions.*]`) and checked by that module with
-`check_keys`, because their checks need context (the catalog's defaults, the configured
-regions, the source's latency buckets).
+The open tables (`[metrics.NAME]`, `[slo.NAME]`, `[cost.service]`, `[cost.regions.NAME]`)
+are declared here as key tables: their names, keys and value types are checked with the file
+(`check_tables`). What needs more than the file is checked by the module that owns the table,
+from the same declarations: a new metric needs a unit (the catalog's defaults), a latency
+objective a bucket bound (the source), a `[cost.regions.NAME]` one of the regions being
+priced, `[cost.pricing]` a rate the rate table has.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -300,3 +303,132 @@ def _coerce(tp: Any, value: Any, where: str, key: str) -> Any:
             raise fail()
         return value
     raise fail()
+
+
+# --- open tables: names, keys and value types -------------------------------------------
+
+KeyTypes = Mapping[str, type | tuple[type, ...]]
+
+METRIC_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
+# `[metrics.NAME]`: what the catalog entry says about the series...
+METRIC_KEYS: KeyTypes = {
+    "unit": str,
+    "group": str,
+    "labels": list,
+    "bad_direction": str,
+    "description": str,
+    "local": str,
+    "scale": (int, float),
+    "complement": bool,
+}
+# ...and how Cloud Monitoring is asked for it (also the keys of `[metrics.NAME.denominator]`).
+QUERY_KEYS: KeyTypes = {
+    "metric_type": str,
+    "aligner": str,
+    "reducer": str,
+    "filter": str,
+    "resource_type": str,
+    "group_by": list,
+    "region_label": str,
+    "percentile": (int, float),
+    "below": (int, float),
+}
+METRIC_ENTRY_KEYS: KeyTypes = {**METRIC_KEYS, **QUERY_KEYS, "denominator": dict}
+
+SLO_NAME = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
+SLO_KEYS: KeyTypes = {
+    "sli": str,
+    "objective": (int, float),
+    "threshold_ms": (int, float),
+    "window": str,
+    "regions": list,
+    "description": str,
+    "min_bad_events": (int, str),
+    "alerts": list,
+}
+SLO_ALERT_KEYS: KeyTypes = {
+    "name": str,
+    "severity": str,
+    "long": str,
+    "short": str,
+    "burn_rate": (int, float),
+}
+
+# `[cost.service]` and `[cost.regions.NAME]` (and a --service-config file): values are
+# Kubernetes-style quantities and names, parsed by ioncli.cost.service_config.
+SERVICE_KEYS = frozenset(
+    {"cpu", "memory", "concurrency", "billing", "min_instances", "max_instances"}
+)
+
+
+def check_keys(table: Mapping[str, Any], keys: KeyTypes, path: str, where: str) -> None:
+    """Every key of an open table known and of its type (a boolean is never a number)."""
+    for name, value in table.items():
+        if name not in keys:
+            known = ", ".join(sorted(keys))
+            raise ConfigError(f"{where}: unknown key '{path}.{name}' (known keys here: {known})")
+        expected = keys[name]
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+            raise ConfigError(
+                f"{where}: key '{path}.{name}' has the wrong type ({type(value).__name__})"
+            )
+
+
+def check_metric_entry(name: str, raw: Any, where: str) -> None:
+    """`[metrics.NAME]`: a usable name, a table, known keys of the right types."""
+    key = f"metrics.{name}"
+    if not METRIC_NAME.match(name):
+        raise ConfigError(f"{where}: '{key}' is not a usable metric name (letters, digits, _)")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: key '{key}' expects a table, found {type(raw).__name__}")
+    check_keys(raw, METRIC_ENTRY_KEYS, key, where)
+    extra = set(raw.get("denominator", {})) - set(QUERY_KEYS)
+    if extra:
+        names = ", ".join(sorted(QUERY_KEYS))
+        raise ConfigError(
+            f"{where}: unknown key '{key}.denominator.{sorted(extra)[0]}' "
+            f"(known keys here: {names})"
+        )
+
+
+def check_slo_table(name: str, table: Any, where: str) -> None:
+    """`[slo.NAME]` and its `[[slo.NAME.alerts]]`: a usable name, tables, known typed keys."""
+    key = f"slo.{name}"
+    if not SLO_NAME.match(name):
+        raise ConfigError(
+            f"{where}: key '{key}' is not a usable name (lowercase letters, digits and -)"
+        )
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: key '{key}' expects a table, found {type(table).__name__}")
+    check_keys(table, SLO_KEYS, key, where)
+    for i, rule in enumerate(table.get("alerts", ())):
+        here = f"{key}.alerts[{i}]"
+        if not isinstance(rule, Mapping):
+            raise ConfigError(f"{where}: key '{here}' expects a table")
+        check_keys(rule, SLO_ALERT_KEYS, here, where)
+
+
+def check_service_tables(
+    defaults: Mapping[str, Any], per_region: Mapping[str, Any], where: str
+) -> None:
+    """`[cost.service]` and `[cost.regions.NAME]`: known keys, each region a table."""
+    for key in defaults:
+        if key not in SERVICE_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key 'service.{key}' (known: {sorted(SERVICE_KEYS)})"
+            )
+    for region, values in per_region.items():
+        if not isinstance(values, Mapping):
+            raise ConfigError(f"{where}: regions.{region} must be a table")
+        for key in values:
+            if key not in SERVICE_KEYS:
+                raise ConfigError(f"{where}: unknown key 'regions.{region}.{key}'")
+
+
+def check_tables(settings: Settings, where: str) -> None:
+    """The open tables of a file just read, so a typo there stops every command alike."""
+    for name, raw in settings.metrics.items():
+        check_metric_entry(name, raw, where)
+    for name, table in settings.slo.items():
+        check_slo_table(name, table, where)
+    check_service_tables(settings.cost.service, settings.cost.regions, f"{where} [cost]")
