@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ioncli.alerting.model import TuneReport
+from ioncli.alerting.model import CheckResult, Drift, TuneReport
 from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.render.ci import Case, find_line, github, junit
 from ioncli.render.jinja import render_template
 
 if TYPE_CHECKING:
@@ -219,6 +220,68 @@ def render_plain_text(report: TuneReport, width: int = 120) -> str:
     return render_plain(render_text(report), width=width)
 
 
+# --format github|junit (with --check): every series is a case; it fails when one of its levels
+# drifted beyond the tolerance (annotated on the series' line of the baselines file), and
+# notes the moves within tolerance.
+def gate_cases(report: TuneReport, check: CheckResult) -> list[Case]:
+    by_series: dict[str, list[Drift]] = {}
+    for d in check.drifts:
+        by_series.setdefault(d.series, []).append(d)
+    ids = sorted({s.id for s in report.series} | set(by_series))
+    cases = []
+    for sid in ids:
+        drifts = by_series.get(sid, [])
+        drifted = [d for d in drifts if d.beyond_tolerance]
+        lines = [
+            f"{d.field}: {fmt(d.old)} -> {fmt(d.new)} ({change_text(d.change)})"
+            + ("" if d.beyond_tolerance else " within tolerance")
+            for d in drifts
+        ]
+        message = (
+            f"alert drift on {sid}: " + "; ".join(lines[: len(drifted)] or lines)
+            if drifted
+            else f"{sid}: no drift"
+        )
+        cases.append(
+            Case(
+                suite=f"ion.tune-alerts.{report.service}",
+                name=sid,
+                failed=bool(drifted),
+                message=message,
+                file=check.path,
+                line=find_line(check.path, f'"{sid}"'),
+                detail="\n".join(lines),
+            )
+        )
+    return cases
+
+
+def _checked(report: TuneReport) -> CheckResult:
+    from ioncli.errors import UsageError
+
+    if report.check is None:
+        raise UsageError(
+            "--format github and junit report a gate: for tune-alerts, use them with --check"
+        )
+    return report.check
+
+
+def render_github(report: TuneReport) -> str:
+    check = _checked(report)
+    cases = gate_cases(report, check)
+    tol = f"{check.tolerance:.0%}"
+    summary = (
+        f"alert drift: {check.failed} level(s) moved more than {tol} from {check.path}"
+        if check.failed
+        else f"no alert drift against {check.path} (tolerance {tol})"
+    )
+    return github(cases, f"ion tune-alerts · {report.service}", summary)
+
+
+def render_junit(report: TuneReport) -> str:
+    return junit(gate_cases(report, _checked(report)), f"ion tune-alerts {report.service}")
+
+
 RENDERERS: Renderers[TuneReport] = Renderers(
     text=render_text, json=render_json, markdown=render_markdown, html=render_html
 )
@@ -227,9 +290,12 @@ RENDERERS: Renderers[TuneReport] = Renderers(
 __all__ = [
     "RENDERERS",
     "fmt",
+    "gate_cases",
     "levels",
+    "render_github",
     "render_html",
     "render_json",
+    "render_junit",
     "render_markdown",
     "render_plain_text",
     "runs_as",

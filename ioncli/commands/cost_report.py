@@ -292,9 +292,9 @@ def _say_unchanged(comparison: Comparison) -> None:
 def _with_gates(renderers: Renderers[CostReport]) -> Renderers[CostReport]:
     from dataclasses import replace
 
-    from ioncli.render.gates import cost_github, cost_junit
+    from ioncli.cost.render import render_github, render_junit
 
-    return replace(renderers, github=cost_github, junit=cost_junit)
+    return replace(renderers, github=render_github, junit=render_junit)
 
 
 def _gate(report: CostReport) -> None:

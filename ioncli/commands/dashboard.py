@@ -180,13 +180,13 @@ def _with_gates(
 ) -> Renderers[DashboardReport]:
     from dataclasses import replace
 
-    from ioncli.render.gates import dashboard_github, dashboard_junit
+    from ioncli.dashboards.render import render_github, render_junit
 
     level = fail_on.value if fail_on is not None else None
     return replace(
         renderers,
-        github=lambda r: dashboard_github(r, level),
-        junit=lambda r: dashboard_junit(r, level),
+        github=lambda r: render_github(r, level),
+        junit=lambda r: render_junit(r, level),
     )
 
 

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
     from ioncli.slo.config import SloSpec
-    from ioncli.slo.report import SloReport
+    from ioncli.slo.model import ApplySummary, SloReport
 
 EPILOG = """[b]Examples[/b]
 
@@ -105,12 +105,12 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
 
         require_project(settings)  # say so before pulling a month of data
     report, frame = _report(settings, slos, source, since, until, step, region)
-    if apply:
-        report.apply = _apply(settings, report, slos, dry_run=not yes)
-    from ioncli.slo.ci import tripped as check_gate
+    from ioncli.slo.analysis import tripped as check_gate
+    from ioncli.slo.analysis import with_extras
 
+    applied = _apply(settings, report, slos, dry_run=not yes) if apply else None
     tripped = check_gate(report, gate)
-    report.gate = tripped
+    report = with_extras(report, apply=applied, gate=tripped)
     _emit(report, gate, fmt, output, step_summary)
     from ioncli.commands._source import raise_if_partial
 
@@ -130,7 +130,7 @@ def _report(  # noqa: PLR0917 (the shared source options, passed through)
 ) -> tuple[SloReport, MetricFrame]:
     from ioncli.commands._source import load_frame
     from ioncli.slo import fetch
-    from ioncli.slo.report import build_report
+    from ioncli.slo.analysis import build_report
 
     planned = fetch.plan(settings, slos, source)
     if since is None and planned.kind != "file":
@@ -180,18 +180,17 @@ def _emit(
     from functools import partial
 
     from ioncli.render import Format, OutputOptions, emit
-    from ioncli.slo.ci import slo_github, slo_junit
-    from ioncli.slo.render import renderers
+    from ioncli.slo.render import RENDERERS, render_github, render_junit
 
     bundle = replace(
-        renderers(), github=partial(slo_github, gate=gate), junit=partial(slo_junit, gate=gate)
+        RENDERERS, github=partial(render_github, gate=gate), junit=partial(render_junit, gate=gate)
     )
     emit(report, bundle, OutputOptions(Format(fmt.value), output, step_summary))
 
 
 def _apply(
     settings: Settings, report: SloReport, slos: tuple[SloSpec, ...], *, dry_run: bool
-) -> Any:
+) -> ApplySummary:
     from ioncli.gcp import alert_policy_client, require_project, service_monitoring_client
     from ioncli.slo.apply import apply_slos
 

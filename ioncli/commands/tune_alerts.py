@@ -337,9 +337,9 @@ def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary
 def _with_gates(renderers: Renderers[TuneReport]) -> Renderers[TuneReport]:
     from dataclasses import replace
 
-    from ioncli.render.gates import tune_github, tune_junit
+    from ioncli.alerting.render import render_github, render_junit
 
-    return replace(renderers, github=tune_github, junit=tune_junit)
+    return replace(renderers, github=render_github, junit=render_junit)
 
 
 def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ioncli.cost.model import CostReport
 from ioncli.render import Renderers, fit_markdown, to_plain
+from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import number, render_template
 
 if TYPE_CHECKING:
@@ -384,6 +385,57 @@ def _plan_text(report: CostReport) -> RenderableType:
         for g in applied.undo_gcloud:
             parts.append(Text(f"  or: {g}", style="dim"))
     return Group(*parts)
+
+
+# --format github|junit: the budget is a case (skipped without one), and with --compare-to the
+# change against the previous report is another (a notice when the cost went up).
+def gate_cases(report: CostReport) -> list[Case]:
+    t = report.totals
+    suite = f"ion.cost-report.{report.service}"
+    cases = []
+    if t.budget is None:
+        cases.append(
+            Case(suite, "budget", False, "no budget set (--budget or [cost] budget)", skipped=True)
+        )
+    else:
+        verdict = "over" if t.over_budget else "within"
+        cases.append(
+            Case(
+                suite,
+                "budget",
+                bool(t.over_budget),
+                f"{report.month}: ${t.projected_month:,.2f} projected, {verdict} the budget of "
+                f"${t.budget:,.2f}",
+            )
+        )
+    c = report.comparison
+    if c is not None:
+        ratio = f" ({c.change_ratio * 100:+.1f} %)" if c.change_ratio is not None else ""
+        cases.append(
+            Case(
+                suite,
+                "change since the previous report",
+                False,  # an increase is news, not a failure: --budget is the gate
+                f"monthly cost ${c.previous_monthly:,.2f} -> ${c.current_monthly:,.2f}{ratio}",
+                level="notice",
+                annotate=bool(c.increased),
+            )
+        )
+    return cases
+
+
+def render_github(report: CostReport) -> str:
+    t = report.totals
+    return github(
+        gate_cases(report),
+        f"ion cost-report · {report.service}",
+        f"${t.monthly_net:,.2f} a month net, ${t.projected_month:,.2f} projected for "
+        f"{report.month}",
+    )
+
+
+def render_junit(report: CostReport) -> str:
+    return junit(gate_cases(report), f"ion cost-report {report.service}")
 
 
 RENDERERS: Renderers[CostReport] = Renderers(

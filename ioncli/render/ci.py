@@ -4,7 +4,8 @@
 (`::error title=...::message`), which GitHub turns into annotations on the pull request's
 checks. `--format junit` writes one test case per threshold or rule, so test reporters
 show what was judged and what failed. Both are built from `Case` lists that each report's
-adapter (`ioncli.render.gates`) produces; this module knows nothing about the reports.
+renderer (`render_github` and `render_junit` in its package's render.py) produces; this
+module knows nothing about the reports.
 """
 
 from __future__ import annotations

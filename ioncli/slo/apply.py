@@ -32,7 +32,7 @@ from typing import Any
 from ioncli.errors import ApplyError, SourceError
 from ioncli.slo.config import AlertRule, SloSpec
 from ioncli.slo.events import FLEET
-from ioncli.slo.report import ApplySummary, SloReport
+from ioncli.slo.model import ApplySummary, SloReport
 
 MANAGED_BY = "managed-by"
 MANAGER = "ion-slo"

@@ -23,7 +23,7 @@ from ioncli.slo.events import bounds_in, check_threshold, latency_metric, metric
 if TYPE_CHECKING:
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
-    from ioncli.slo.report import SloReport
+    from ioncli.slo.model import SloReport
 
 LOCAL_LATENCY = (
     "unsupported on source local: ion serve's metric history keeps latency percentiles, not "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import SloSpec
-from ioncli.slo.report import build_report
 from tests.slo.frames import DAY, frame, minute, steady_day
 
 # 99.9% over one rolling day: the budget is 0.1% of the day's requests.

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import DEFAULT_RULES, AlertRule, SloSpec
-from ioncli.slo.report import build_report
 from ioncli.slo.rules import prometheus_rules
 from tests.helpers import require_program
 from tests.slo.frames import T0, frame
