@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -134,8 +135,6 @@ def run(argv: list[str] | None = None, *, sleep: Callable[[float], None] | None 
         return 0
     except Exception as exc:
         if state.debug:
-            import traceback
-
             traceback.print_exc()
         else:
             _error_line(

@@ -14,6 +14,8 @@ import ast
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,17 @@ def test_importing_the_cli_module_leaves_heavy_packages_out() -> None:
 
 ROOT = Path(__file__).resolve().parent.parent / "ioncli"
 Graph = dict[str, set[str]]  # module -> the ioncli modules it imports
+# What a lazy import may put off: HEAVY, the other libraries that take a noticeable share of a
+# second to import, and the optional extras.
+DEFERRABLE = (*HEAVY, "google", "httpx", "jinja2", "jsonschema", "msgspec", "rich", "sentry_sdk")
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module
+    line: int
+    target: str  # an ioncli module, or the dotted name of anything else
+    where: str  # "top", "function" or "type_checking"
 
 
 def _modules() -> dict[str, tuple[Path, str]]:
@@ -81,8 +94,9 @@ def _modules() -> dict[str, tuple[Path, str]]:
     return found
 
 
-def _imported(node: ast.Import | ast.ImportFrom, package: str, known: set[str]) -> Iterator[str]:
-    """The ioncli modules an import statement loads (`from pkg import mod` names `pkg.mod`)."""
+def _targets(node: ast.Import | ast.ImportFrom, package: str, known: set[str]) -> Iterator[str]:
+    """What an import statement loads: `from pkg import mod` names `pkg.mod`, and an ioncli
+    name that is no module (a class, a function) names the module that defines it."""
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
     else:
@@ -92,21 +106,50 @@ def _imported(node: ast.Import | ast.ImportFrom, package: str, known: set[str]) 
             base = ".".join([*anchor, *([node.module] if node.module else [])])
         names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
     for dotted in names:
+        if dotted.split(".")[0] != "ioncli":
+            yield dotted
+            continue
         name = dotted
-        while name and name not in known:  # `from ioncli.x import y` where y is no module
+        while name and name not in known:
             name = name.rpartition(".")[0]
         if name:
             yield name
 
 
-def import_graph() -> Graph:
+def _scan(node: ast.AST, where: str) -> Iterator[tuple[ast.Import | ast.ImportFrom, str]]:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield from _scan(child, "function")
+        elif isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            yield from _scan(child, "type_checking" if where == "top" else where)
+        elif isinstance(child, ast.Import | ast.ImportFrom):
+            yield child, where
+        else:
+            yield from _scan(child, where)
+
+
+@cache
+def imports() -> tuple[Import, ...]:
+    """Every import statement in ioncli/, one entry per module it loads."""
     modules = _modules()
     known = set(modules)
-    graph: Graph = {name: set() for name in modules}
+    found = []
     for name, (path, package) in modules.items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                graph[name].update(t for t in _imported(node, package, known) if t != name)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node, where in _scan(tree, "top"):
+            found += [
+                Import(name, node.lineno, t, where)
+                for t in _targets(node, package, known)
+                if t != name
+            ]
+    return tuple(found)
+
+
+def import_graph(entries: tuple[Import, ...]) -> Graph:
+    graph: Graph = {name: set() for name in _modules()}
+    for entry in entries:
+        if entry.target in graph:
+            graph[entry.module].add(entry.target)
     return graph
 
 
@@ -153,28 +196,97 @@ TOLERATED_PACKAGES = ("ioncli.cost.",)
 def test_ioncli_has_no_import_cycles() -> None:
     found = [
         c
-        for c in cycles(import_graph())
+        for c in cycles(import_graph(imports()))
         if not any(all(m.startswith(p) for m in c) for p in TOLERATED_PACKAGES)
     ]
-    assert found == [], (
-        "import cycles (every module in each imports the others, maybe lazily):\n"
-        + ("\n".join(" <-> ".join(c) for c in found))
-    )
+    listed = "\n".join(" <-> ".join(c) for c in found)
+    assert found == [], f"import cycles (each module reaches the others, maybe lazily):\n{listed}"
 
 
-def test_the_cycle_check_sees_lazy_and_type_checking_imports(tmp_path: Path) -> None:
+def test_the_cycle_check_sees_lazy_and_type_checking_imports() -> None:
     graph: Graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
-    # Only ioncli modules are nodes, and a statement inside a function still counts.
-    source = (
-        "def f():\n    from ioncli.serve import http\nif TYPE_CHECKING:\n    import ioncli.errors\n"
-    )
-    tree = ast.parse(source)
+    source = """
+import json
+def f():
+    from ioncli.serve import http
+if TYPE_CHECKING:
+    import ioncli.errors
+"""
     known = {"ioncli.serve.http", "ioncli.errors", "ioncli.serve"}
-    targets = {
-        t
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-        for t in _imported(node, "ioncli.serve", known)
+    found = {
+        (t, where)
+        for node, where in _scan(ast.parse(source), "top")
+        for t in _targets(node, "ioncli.serve", known)
     }
-    assert targets == {"ioncli.serve.http", "ioncli.errors"}
+    assert found == {
+        ("json", "top"),
+        ("ioncli.serve.http", "function"),
+        ("ioncli.errors", "type_checking"),
+    }
+
+
+def _loads(entries: tuple[Import, ...]) -> dict[str, set[str]]:
+    """Module -> the deferrable libraries importing it loads (its top-level imports, followed)."""
+    top: dict[str, set[str]] = {}
+    for e in entries:
+        if e.where == "top":
+            top.setdefault(e.module, set()).add(e.target)
+    out: dict[str, set[str]] = {}
+
+    def visit(name: str) -> set[str]:
+        if name not in out:
+            out[name] = set()  # a cycle's second visit adds nothing
+            found = set()
+            for target in top.get(name, ()):
+                if target.startswith("ioncli"):
+                    found |= visit(target)
+                elif target.startswith(DEFERRABLE):
+                    found.add(next(d for d in DEFERRABLE if target.startswith(d)))
+            out[name] = found
+        return out[name]
+
+    for name in _modules():
+        visit(name)
+    return out
+
+
+def test_imports_inside_functions_put_off_something_heavy() -> None:
+    """An import goes at the top of its module unless importing it there would slow down
+    `ion --help` or the command that loads the module: the standard library and ioncli.errors
+    never qualify; the modules `ion --help` loads (cli.py, commands/, the render helpers it
+    needs) may put off any other ioncli module; anywhere else a lazy import must load a
+    library from DEFERRABLE that the module does not already load."""
+    entries = imports()
+    loads = _loads(entries)
+    # A tolerated cycle (above) is held open by its lazy imports: they stay until it is gone.
+    cyclic = {m: tuple(c) for c in cycles(import_graph(entries)) for m in c}
+    # What `ion --help` imports: the top-level closure of the CLI module.
+    on_help = {"ioncli.cli"}
+    changed = True
+    while changed:
+        before = len(on_help)
+        on_help |= {
+            e.target
+            for e in entries
+            if e.where == "top" and e.module in on_help and e.target.startswith("ioncli")
+        }
+        changed = len(on_help) != before
+    wrong = []
+    for e in entries:
+        if e.where != "function":
+            continue
+        root = e.target.split(".")[0]
+        if root in sys.stdlib_module_names or e.target == "ioncli.errors":
+            wrong.append(f"{e.module}:{e.line} imports {e.target} inside a function")
+        elif (e.module in on_help and root == "ioncli") or e.target in cyclic.get(e.module, ()):
+            continue
+        else:
+            gained = (
+                loads[e.target]
+                if root == "ioncli"
+                else {d for d in DEFERRABLE if e.target.startswith(d)}
+            ) - loads[e.module]
+            if not gained:
+                wrong.append(f"{e.module}:{e.line} puts off {e.target}, which loads nothing heavy")
+    assert wrong == [], "move these imports to the top of their module:\n" + "\n".join(wrong)

@@ -6,9 +6,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ioncli.alerting.model import CheckResult, Drift, TuneReport
-from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.errors import UsageError
+from ioncli.render import Renderers, fit_markdown, render_plain
 from ioncli.render.ci import Case, find_line, github, junit
 from ioncli.render.jinja import render_template
+from ioncli.render.parts import heading, report_json
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -56,8 +58,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def render_json(report: TuneReport) -> str:
-    plain = to_plain(report)
-    return to_json({"schema_version": plain.pop("schema_version"), **plain})
+    return report_json(report)
 
 
 def render_markdown(report: TuneReport) -> str:
@@ -73,16 +74,19 @@ def render_text(report: TuneReport) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    head = Text()
-    head.append(f"ion tune-alerts · {report.service}", style="bold")
     simulated = " (simulated)" if report.simulated else ""
-    head.append(
-        f"\nsource {report.source}{simulated} · "
-        f"{report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
-        f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week"
+    learned = (
+        [f"learned until {report.baseline_end:%Y-%m-%d %H:%M} UTC, tested after it"]
+        if report.baseline_end
+        else []
     )
-    if report.baseline_end:
-        head.append(f"\nlearned until {report.baseline_end:%Y-%m-%d %H:%M} UTC, tested after it")
+    head = heading(
+        f"ion tune-alerts · {report.service}",
+        f"source {report.source}{simulated} · "
+        f"{report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
+        f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week",
+        *learned,
+    )
     parts: list[RenderableType] = [head]
 
     table = Table(title="Proposed rules", title_justify="left", show_lines=False)
@@ -215,7 +219,6 @@ def _apply_table(report: TuneReport) -> RenderableType:
 
 def render_plain_text(report: TuneReport, width: int = 120) -> str:
     """The text view without colour, for files and tests."""
-    from ioncli.render import render_plain
 
     return render_plain(render_text(report), width=width)
 
@@ -257,8 +260,6 @@ def gate_cases(report: TuneReport, check: CheckResult) -> list[Case]:
 
 
 def _checked(report: TuneReport) -> CheckResult:
-    from ioncli.errors import UsageError
-
     if report.check is None:
         raise UsageError(
             "--format github and junit report a gate: for tune-alerts, use them with --check"

@@ -8,6 +8,7 @@ Only light modules are imported at the top: pandas and the cloud clients load in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ioncli.errors import DataError, SourceError, UsageError
+from ioncli.errors import ConfigError, DataError, SourceError, UsageError
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -179,7 +180,6 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     can hide them; call `raise_if_partial` after writing output to set the exit code.
     The range is sized against the point budget (`max_points`) before the source is opened.
     """
-    from ioncli.errors import ConfigError
     from ioncli.sources import open_source
 
     spec, wanted, request = plan_request(
@@ -195,7 +195,6 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
             raise
         where = settings.source_file or "ION_SOURCE"
         raise ConfigError(f"{where}: key 'source': {exc.message}") from None
-    import time
 
     from ioncli.render import say
 
@@ -229,7 +228,6 @@ def _check_regions(
     kind: str, chosen: tuple[str, ...], *, from_flag: bool, settings: Settings
 ) -> None:
     """Sources that know their regions refuse others instead of returning made-up data."""
-    from ioncli.errors import ConfigError
 
     if kind == "sim":
         from ioncli.sources import SIM_REGIONS

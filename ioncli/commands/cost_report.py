@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,7 +21,7 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import UsageError
+from ioncli.errors import ApplyError, PolicyViolation, UsageError
 from ioncli.render import Format
 
 if TYPE_CHECKING:
@@ -196,8 +201,6 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if traffic is not None and apply:
         raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
-    from datetime import UTC, datetime
-
     from ioncli import __version__
     from ioncli.config_schema import COMMITMENTS
     from ioncli.cost import analysis, compare, model, pricing
@@ -277,7 +280,6 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
 
 def _say_unchanged(comparison: Comparison) -> None:
     """Why nothing was printed (on stderr; not with --quiet)."""
-    import sys
 
     from ioncli.render import verbosity
 
@@ -290,8 +292,6 @@ def _say_unchanged(comparison: Comparison) -> None:
 
 
 def _with_gates(renderers: Renderers[CostReport]) -> Renderers[CostReport]:
-    from dataclasses import replace
-
     from ioncli.cost.render import render_github, render_junit
 
     return replace(renderers, github=render_github, junit=render_junit)
@@ -299,7 +299,6 @@ def _with_gates(renderers: Renderers[CostReport]) -> Renderers[CostReport]:
 
 def _gate(report: CostReport) -> None:
     """After the report is out: a failed apply exits 1, an exceeded budget exits 5."""
-    from ioncli.errors import ApplyError, PolicyViolation
 
     applied = report.applied
     if applied is not None and not applied.ok:
@@ -364,7 +363,6 @@ def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
     step: str | None,
 ) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str], str]:
     """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
-    from datetime import UTC, datetime
 
     from ioncli.commands._source import load_frame
     from ioncli.cost.analysis import METRICS
@@ -399,7 +397,6 @@ def _future_until(until: str | None, kind: str) -> list[str]:
     """A range cannot end after now: say so instead of cutting it silently."""
     if until is None or kind == "file":
         return []
-    from datetime import UTC, datetime
 
     from ioncli.sources.window import parse_time
 
@@ -426,7 +423,6 @@ def _rates_path(settings: Settings) -> Path | None:
 def _budget(text: str | None, configured: float | None) -> float | None:
     if text is None:
         return configured
-    import re
 
     cleaned = text.strip().lstrip("$").strip()
     # Commas only as thousands separators ("1,500"): "1,5" is a decimal comma or a typo, and
@@ -487,8 +483,6 @@ def _fleet(
 
 
 def _read_previous(path: Path) -> Any:
-    import json
-
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

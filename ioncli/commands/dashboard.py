@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,7 +22,7 @@ from ioncli.commands._source import (
     StepOpt,
     UntilOpt,
 )
-from ioncli.errors import PolicyViolation, UsageError
+from ioncli.errors import IonError, PolicyViolation, UsageError
 from ioncli.render import Format
 
 if TYPE_CHECKING:
@@ -111,18 +116,12 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
         )
     if watch is not None and fail_on is not None:
         raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
-    if watch is not None:
-        import sys
-
-        if not sys.stdout.isatty():
-            # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
-            raise UsageError(
-                "--watch needs a terminal (standard output is piped or redirected); "
-                "drop --watch for a one-off report"
-            )
-
-    from datetime import UTC, datetime
-    from pathlib import Path
+    if watch is not None and not sys.stdout.isatty():
+        # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
+        raise UsageError(
+            "--watch needs a terminal (standard output is piped or redirected); "
+            "drop --watch for a one-off report"
+        )
 
     from ioncli.commands._source import load_frame, plan_request
     from ioncli.dashboards import definitions
@@ -178,8 +177,6 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 def _with_gates(
     renderers: Renderers[DashboardReport], fail_on: FailOn | None
 ) -> Renderers[DashboardReport]:
-    from dataclasses import replace
-
     from ioncli.dashboards.render import render_github, render_junit
 
     level = fail_on.value if fail_on is not None else None
@@ -210,15 +207,11 @@ def _gate(report: DashboardReport, fail_on: FailOn) -> None:
 
 
 def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds: float) -> None:
-    import time
-    from datetime import UTC, datetime
-
     from rich.console import Group
     from rich.live import Live
     from rich.text import Text
 
     from ioncli.dashboards.text import render_text
-    from ioncli.errors import IonError
     from ioncli.render import make_console
 
     def view(report: DashboardReport, problem: str = "") -> Group:

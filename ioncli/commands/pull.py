@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -106,7 +107,6 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
 
 def _write(frame: MetricFrame, output: Path, suffix: str) -> None:
     """Serialise in memory, then write like every other `-o` (umask mode, symlinks followed)."""
-    import io
 
     from ioncli.render import write_atomic
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -157,7 +160,6 @@ def _gate(fail_on: tuple[str, float] | None) -> tuple[str, float] | None:
 
 def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Any) -> None:
     """The rules need no data: they are the objectives, written as PromQL."""
-    import sys
 
     from ioncli.render import is_stdout, write_atomic
     from ioncli.slo.rules import prometheus_rules
@@ -176,9 +178,6 @@ def _emit(
     output: Any,
     step_summary: bool,
 ) -> None:
-    from dataclasses import replace
-    from functools import partial
-
     from ioncli.render import Format, OutputOptions, emit
     from ioncli.slo.render import RENDERERS, render_github, render_junit
 

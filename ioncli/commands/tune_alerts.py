@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -318,8 +321,6 @@ def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary
         options = output_options(Format(fmt.value), output, step_summary)
         emit(report, _with_gates(RENDERERS), options)
         return
-    import os
-    import sys
 
     from ioncli.alerting.promrules import render_rules
 
@@ -335,8 +336,6 @@ def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary
 
 
 def _with_gates(renderers: Renderers[TuneReport]) -> Renderers[TuneReport]:
-    from dataclasses import replace
-
     from ioncli.alerting.render import render_github, render_junit
 
     return replace(renderers, github=render_github, junit=render_junit)

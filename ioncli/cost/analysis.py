@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ioncli.cost.cloud_run import ApplyResult, Plan, make_plan
-from ioncli.cost.costing import StepCosts, monthly, step_costs
+from ioncli.cost.costing import Evaluator, StepCosts, monthly, step_costs
 from ioncli.cost.model import (
     Breakdown,
     Comparison,
@@ -341,7 +341,6 @@ def estimator(
     frame: MetricFrame, fleet: FleetConfig, table: RateTable
 ) -> Callable[[str, int], tuple[float, float]]:
     """(dollar change per month, cold starts added per week) of a new min in a region."""
-    from ioncli.cost.costing import Evaluator
 
     regions = tuple(c.region for c in fleet.regions)
     series, _ = extract(frame, regions, table.month_seconds)

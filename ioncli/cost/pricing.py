@@ -12,7 +12,7 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -117,8 +117,6 @@ def load_table(
 
 
 def _with_origin(table: RateTable, origin: str) -> RateTable:
-    from dataclasses import replace
-
     return replace(table, origin=origin)
 
 
@@ -214,8 +212,6 @@ def _check_month_hours(hours: float, where: str) -> None:
 
 
 def apply_overrides(table: RateTable, overrides: Mapping[str, float], *, where: str) -> RateTable:
-    from dataclasses import replace
-
     if not overrides:
         return table
     rates = dict(table.rates)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ioncli.cost.model import CostReport
-from ioncli.render import Renderers, fit_markdown, to_plain
+from ioncli.render import Renderers, fit_markdown
 from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import number, render_template
+from ioncli.render.parts import heading, report_json, warning_lines
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -83,11 +84,7 @@ def _context(report: CostReport) -> dict[str, Any]:
 
 def render_json(report: CostReport) -> str:
     """JSON with schema_version first, numbers as numbers, timestamps in UTC."""
-    import json
-
-    data = to_plain(report)
-    ordered = {"schema_version": data.pop("schema_version"), **data}
-    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return report_json(report)
 
 
 def render_markdown(report: CostReport) -> str:
@@ -104,25 +101,19 @@ def render_text(report: CostReport) -> RenderableType:
 
     parts: list[Any] = []
     t = report.totals
-    head = Text()
-    head.append(f"Cloud Run cost · {report.service}", style="bold")
-    head.append(
-        f"\n{report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC · "
-        f"source {report.source}{' (simulated)' if report.simulated else ''} · "
-        f"step {report.step_seconds} s"
-    )
-    head.append(f"\nconfiguration: {report.configuration}")
-    head.append(
-        f"\nrates: {report.pricing.id} ({report.pricing.origin}, as of {report.pricing.as_of})"
-        + (
-            f", overrides: {', '.join(report.pricing.overrides)}"
-            if report.pricing.overrides
-            else ""
+    rates = report.pricing
+    overrides = f", overrides: {', '.join(rates.overrides)}" if rates.overrides else ""
+    parts.append(
+        heading(
+            f"Cloud Run cost · {report.service}",
+            f"{report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC · "
+            f"source {report.source}{' (simulated)' if report.simulated else ''} · "
+            f"step {report.step_seconds} s",
+            f"configuration: {report.configuration}",
+            f"rates: {rates.id} ({rates.origin}, as of {rates.as_of}){overrides}",
         )
     )
-    parts.append(head)
-    for w in report.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+    parts.extend(warning_lines(report.warnings))
 
     parts.extend(_region_tables(report))
 

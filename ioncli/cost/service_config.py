@@ -13,7 +13,7 @@ import json
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +169,6 @@ def warm_instances(
     `revisions` are the ones the traffic block references. Cloud Run starts a revision's own
     min whenever the traffic block references it or it has a tag, even at 0% of the traffic,
     so every one of them keeps its own min warm."""
-    from dataclasses import replace
 
     revs = list(revisions)
     shares = allocate(service_min, [r.percent for r in revs])

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ioncli.cost.service_config import FleetConfig
+from ioncli.cost.whatif import occupancy
 from ioncli.errors import UsageError
 from ioncli.frame import MetricFrame, SeriesKey
 
@@ -92,7 +93,6 @@ def with_modelled_busy(
     frame: MetricFrame, fleet: FleetConfig, latency_ms: float = DEFAULT_LATENCY_MS
 ) -> MetricFrame:
     """Fill in billable instance time where the frame has requests but no busy time."""
-    from ioncli.cost.whatif import occupancy
 
     data = frame.data.copy()
     for config in fleet.regions:

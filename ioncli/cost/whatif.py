@@ -30,7 +30,7 @@ import numpy as np
 
 from ioncli.cost.analysis import net_of
 from ioncli.cost.costing import Evaluator, monthly, natural_instances, step_costs
-from ioncli.cost.limits import service_problem
+from ioncli.cost.limits import service_problem, size_problem
 from ioncli.cost.model import Options, RegionWhatIf, Scenario, WhatIf
 from ioncli.cost.pricing import Billing, RateTable, Size
 from ioncli.cost.service_config import FleetConfig, RegionService, parse_cpu, parse_memory
@@ -89,7 +89,6 @@ def parse_changes(items: Iterable[str]) -> tuple[Change, ...]:
 def _check_pairs(changes: list[Change]) -> None:
     """A CPU and memory given together are checked before any data is read (a pair that
     needs today's configuration is checked once it is known)."""
-    from ioncli.cost.limits import size_problem
 
     for scope in dict.fromkeys(c.region for c in changes):
         picked = {c.key: c for c in changes if c.region == scope}

@@ -19,9 +19,10 @@ from ioncli.dashboards.units import (
     spark,
     trend_span,
 )
-from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.render import Renderers, fit_markdown, to_json
 from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import md_cell, render_template
+from ioncli.render.parts import report_data
 
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "*_`[]#~"})
 
@@ -37,12 +38,11 @@ def md_label(value: Any) -> str:
 
 
 def render_json(report: DashboardReport) -> str:
-    plain = to_plain(report)
-    # schema_version first (every reader checks it) and each widget's kind first (it says
-    # which shape follows).
+    plain = report_data(report)
+    # Each widget's kind first: it says which shape follows.
     for board in plain["dashboards"]:
         board["widgets"] = [{"kind": w.pop("kind"), **w} for w in board["widgets"]]
-    return to_json({"schema_version": plain.pop("schema_version"), **plain})
+    return to_json(plain)
 
 
 def _helpers() -> dict[str, Any]:

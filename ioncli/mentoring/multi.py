@@ -23,11 +23,10 @@ from ioncli.mentoring.models import (
 )
 from ioncli.mentoring.personas import get_persona
 from ioncli.mentoring.recommend import strength_hits
-from ioncli.mentoring.responder import answer_safely
+from ioncli.mentoring.responder import Responder, answer_safely
 
 if TYPE_CHECKING:
     from ioncli.mentoring.prompts import PromptFactory
-    from ioncli.mentoring.responder import Responder
 
 
 def _complexity(aspect_count: int) -> Complexity:

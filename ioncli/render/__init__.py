@@ -6,11 +6,16 @@ Renderers are plain functions of the report; only this package knows where outpu
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import math
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from datetime import UTC, date, datetime
+from enum import Enum, StrEnum
 from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -314,7 +319,6 @@ def write_atomic(path: Path, text: str | bytes, *, what: str = "--output") -> No
     not a regular file (a device such as /dev/null, a FIFO, a socket) is written to directly:
     replacing it would break whatever else uses it.
     """
-    import stat
 
     path = Path(path)
     try:
@@ -368,10 +372,6 @@ def fit_markdown(text: str, limit: int = MARKDOWN_LIMIT) -> str:
 
 def to_plain(obj: Any) -> Any:
     """Turn report objects into JSON-ready data: dataclasses, enums, datetimes, NaN -> null."""
-    import dataclasses
-    import math
-    from datetime import UTC, date, datetime
-    from enum import Enum
 
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
@@ -403,6 +403,5 @@ def to_plain(obj: Any) -> Any:
 
 def to_json(obj: Any) -> str:
     """Stable JSON: sorted keys off (report order matters to readers), 2-space indent."""
-    import json
 
     return json.dumps(to_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"

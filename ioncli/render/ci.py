@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 LEVELS = ("error", "warning", "notice")
@@ -109,7 +110,6 @@ def junit(cases: Sequence[Case], name: str) -> str:
 
 def find_line(path: str, needle: str) -> int | None:
     """The 1-based line of `needle` in a text file, for pointing an annotation at it."""
-    from pathlib import Path
 
     try:
         with Path(path).open(encoding="utf-8") as fh:

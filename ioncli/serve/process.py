@@ -25,6 +25,7 @@ from ioncli.mentoring.models import (
 )
 from ioncli.serve.errors import empty, invalid, now_iso
 from ioncli.serve.schemas import (
+    CacheTier,
     ContextIn,
     PerformanceOut,
     ProcessRequest,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from ioncli.serve.cache import TwoTierCache
     from ioncli.serve.history import HistoryStore
     from ioncli.serve.metrics import Metrics
-    from ioncli.serve.schemas import CacheTier
     from ioncli.serve.sentry import SentryHooks
 
 _encode = msgspec.json.Encoder().encode

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ioncli.mentoring.models import InvalidInput
+from ioncli.mentoring.models import InvalidInput, Persona, RoutingResult
 from ioncli.mentoring.pipeline import analysis_dict
 from ioncli.serve import schemas as s
 from ioncli.serve.errors import HTTPError, empty, invalid, not_found
@@ -57,7 +57,6 @@ from ioncli.serve.schemas import (
 )
 
 if TYPE_CHECKING:
-    from ioncli.mentoring.models import Persona, RoutingResult
     from ioncli.serve.state import ServiceState
 
 _encode = msgspec.json.Encoder().encode

@@ -17,6 +17,8 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from ioncli.errors import ConfigError
+
 SLOW_REQUEST_MS = 2000.0
 
 
@@ -180,8 +182,6 @@ def init_sentry(env: Mapping[str, str], *, service: str, version: str) -> Sentry
     try:
         import sentry_sdk
     except ImportError:
-        from ioncli.errors import ConfigError
-
         raise ConfigError(
             "SENTRY_DSN is set but sentry-sdk is not installed",
             hint="pip install 'ion-ops[sentry]' or unset SENTRY_DSN",

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ioncli import __version__
+from ioncli.alerting.window import regular
 from ioncli.frame import MetricFrame
 from ioncli.slo.config import SloSpec
 from ioncli.slo.events import Events, SliData, sli_events
@@ -205,8 +206,6 @@ def episodes(
 
 
 def build_report(frame: MetricFrame, slos: tuple[SloSpec, ...], *, service: str) -> SloReport:
-    from ioncli.alerting.window import regular
-
     frame, note = regular(frame)
     warnings = list(frame.warnings) + ([note] if note else [])
     index = frame.data.index

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ioncli.alerting.policies import label_value as clean
 from ioncli.errors import ApplyError, SourceError
 from ioncli.slo.config import AlertRule, SloSpec
 from ioncli.slo.events import FLEET
@@ -43,8 +44,6 @@ MAX_GOAL = 0.9999  # ServiceLevelObjective.goal's limit
 
 
 def label_value(text: str) -> str:
-    from ioncli.alerting.policies import label_value as clean
-
     return clean(text)
 
 

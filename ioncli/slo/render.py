@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ioncli.render import Renderers, fit_markdown, to_plain
+from ioncli.render import Renderers, fit_markdown
 from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import render_template
+from ioncli.render.parts import heading, report_json, warning_lines
 from ioncli.slo.model import Gate, SloReport, SloResult
 
 if TYPE_CHECKING:
@@ -66,9 +66,7 @@ def _context(report: SloReport) -> dict[str, Any]:
 
 
 def render_json(report: SloReport) -> str:
-    data = to_plain(report)
-    ordered = {"schema_version": data.pop("schema_version"), **data}
-    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return report_json(report)
 
 
 def render_markdown(report: SloReport) -> str:
@@ -85,15 +83,14 @@ def render_text(report: SloReport) -> RenderableType:
     from rich.text import Text
 
     parts: list[Any] = []
-    head = Text()
-    head.append(f"Service level objectives · {report.service}", style="bold")
-    head.append(
-        f"\n{when(report.data_start)} .. {when(report.data_end)} · source {report.source}"
-        f"{' (simulated)' if report.simulated else ''} · step {report.step_seconds} s"
+    parts.append(
+        heading(
+            f"Service level objectives · {report.service}",
+            f"{when(report.data_start)} .. {when(report.data_end)} · source {report.source}"
+            f"{' (simulated)' if report.simulated else ''} · step {report.step_seconds} s",
+        )
     )
-    parts.append(head)
-    for w in report.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+    parts.extend(warning_lines(report.warnings))
     for o in report.objectives:
         style = {"met": "green", "breached": "bold red"}.get(o.status, "yellow")
         title = Text()

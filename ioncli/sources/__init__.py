@@ -17,7 +17,9 @@ from typing import Any
 
 from ioncli.config import ServeSettings, Settings
 from ioncli.errors import UsageError
+from ioncli.gcp import metric_client, require_project
 from ioncli.sources.base import FetchRequest, MetricSource
+from ioncli.sources.catalog import catalog
 
 __all__ = [
     "SIM_REGIONS",
@@ -74,7 +76,6 @@ def open_source(
 
         key_env = settings.serve.api_key_env
         api_key = os.environ.get(key_env) if key_env else None
-        from ioncli.sources.catalog import catalog
 
         return LocalSource(
             local_url(settings), settings.service, api_key=api_key, specs=catalog(settings)
@@ -83,8 +84,6 @@ def open_source(
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
 
         if client is None:
-            from ioncli.gcp import metric_client, require_project
-
             require_project(settings)  # say so before looking for credentials
             client = metric_client(settings)
         cache = None

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ioncli.atomic import replace_file
+from ioncli.sources.grid import Grid
 
 if TYPE_CHECKING:
     from ioncli.sources.catalog import GcpQuery
-    from ioncli.sources.grid import Grid
 
 CACHE_VERSION = 1
 
@@ -97,8 +97,6 @@ class QueryCache:
         return self.folder / f"{key}.npz"
 
     def _load(self, key: str, step: int) -> Grid | None:
-        from ioncli.sources.grid import Grid
-
         path = self._path(key)
         if not path.is_file():
             return None
@@ -127,8 +125,6 @@ class QueryCache:
 
 
 def _concat(parts: list[Grid]) -> Grid:
-    from ioncli.sources.grid import Grid
-
     start, step = parts[0].start, parts[0].step
     n = (parts[-1].end - start) // step
     out = Grid(start, step, n)
@@ -143,8 +139,6 @@ def _concat(parts: list[Grid]) -> Grid:
 
 
 def _slice(grid: Grid, start: int, end: int) -> Grid:
-    from ioncli.sources.grid import Grid
-
     lo = (start - grid.start) // grid.step
     hi = (end - grid.start) // grid.step
     out = Grid(start, grid.step, hi - lo)

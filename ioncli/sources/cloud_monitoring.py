@@ -27,6 +27,7 @@ import pandas as pd
 
 from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
+from ioncli.gcp import require_project
 from ioncli.render.progress import progress_bar
 from ioncli.sources.base import FetchRequest
 from ioncli.sources.catalog import GcpQuery, MetricSpec, catalog, filter_problem
@@ -101,8 +102,6 @@ class CloudMonitoringSource:
     # ---- the MetricSource seam ------------------------------------------------------------
 
     def fetch(self, request: FetchRequest) -> MetricFrame:
-        from ioncli.gcp import require_project
-
         project = require_project(self.settings)
         specs = catalog(self.settings)
         names = request.metrics or tuple(n for n, s in specs.items() if s.query is not None)
