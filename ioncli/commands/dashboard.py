@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from ioncli.dashboards.model import DashboardReport
     from ioncli.render import Renderers
+    from ioncli.slo.config import SloSpec
 
 EPILOG = """[b]Examples[/b]
 
@@ -130,7 +131,7 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
-    slos: tuple[Any, ...] = ()
+    slos: tuple[SloSpec, ...] = ()
     if definitions.SLO in specs:
         from ioncli.slo.config import load_slos
         from ioncli.slo.fetch import plan
@@ -211,7 +212,7 @@ def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds
     from rich.live import Live
     from rich.text import Text
 
-    from ioncli.dashboards.text import render_text
+    from ioncli.dashboards.render import RENDERERS
     from ioncli.render import make_console
 
     def view(report: DashboardReport, problem: str = "") -> Group:
@@ -219,7 +220,7 @@ def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds
         line = Text(f"refreshed {stamp} UTC, every {seconds:g} s; Ctrl-C to stop", style="dim")
         if problem:
             line = Text(f"refresh failed at {stamp} UTC: {problem}; showing the last data", "red")
-        return Group(line, render_text(report))
+        return Group(line, RENDERERS.text(report))
 
     report = first
     with Live(view(report), console=make_console(), auto_refresh=False) as live:

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from enum import StrEnum
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,8 @@ from ioncli.commands._source import RegionOpt, ServiceOpt, SinceOpt, SourceOpt, 
 from ioncli.errors import ConfigError, PolicyViolation, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
     from ioncli.slo.config import SloSpec
@@ -158,7 +160,7 @@ def _gate(fail_on: tuple[str, float] | None) -> tuple[str, float] | None:
     return what, float(value)
 
 
-def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Any) -> None:
+def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Path | None) -> None:
     """The rules need no data: they are the objectives, written as PromQL."""
 
     from ioncli.render import is_stdout, write_atomic
@@ -175,7 +177,7 @@ def _emit(
     report: SloReport,
     gate: tuple[str, float] | None,
     fmt: SloFormat,
-    output: Any,
+    output: Path | None,
     step_summary: bool,
 ) -> None:
     from ioncli.render import Format, OutputOptions, emit
