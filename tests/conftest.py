@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -16,14 +17,22 @@ from tests.helpers import ROOT
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's wheel, built once per test run (pip takes seconds) for every test that
-    installs it."""
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    installs it. Under pytest-xdist the workers share one build: the first builds it in the
+    run's common temp folder while the others wait on a lock."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder; each worker has its own below it
+    out = base / "wheel"
+    with (base / "wheel.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not any(out.glob("ion_ops-*.whl")):
+            subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out),
+                 str(ROOT)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )  # fmt: skip
     (built,) = out.glob("ion_ops-*.whl")
     return built
 
