@@ -17,10 +17,19 @@ differ and do not carry the value found; the structs are also built with
 
 The open tables (`[metrics.NAME]`, `[slo.NAME]`, `[cost.service]`, `[cost.regions.NAME]`)
 are declared here as key tables: their names, keys and value types are checked with the file
-(`check_tables`). What needs more than the file is checked by the module that owns the table,
-from the same declarations: a new metric needs a unit (the catalog's defaults), a latency
-objective a bucket bound (the source), a `[cost.regions.NAME]` one of the regions being
-priced, `[cost.pricing]` a rate the rate table has.
+(`check_tables`). Their values are checked by the module that turns them into its typed
+objects (catalog entries, SLO specs, the offline fleet), from the same declarations, when a
+command uses them, partly against context: a new metric needs a unit (the catalog's
+defaults), a latency objective a bucket bound (the source), a `[cost.regions.NAME]` one of
+the regions being priced, `[cost.pricing]` a rate the rate table has. Those owners sit above
+this module (they import it), so the loader does not call them: that would turn the layers
+upside down.
+
+Configuration is what a user writes to say how ion should behave: ion.toml (or `[tool.ion]`)
+and a `--service-config` file (the `[cost.service]`/`[cost.regions]` blocks on their own,
+checked by the same declarations). The rate table named by `rates_file` is data, not
+configuration: a versioned price list with sources and dates in its own JSON format, checked
+by ioncli.cost.pricing; so are baselines files (ioncli.alerting.baselines).
 """
 
 from __future__ import annotations
