@@ -32,9 +32,7 @@ from ioncli.times import parse_iso
 if TYPE_CHECKING:
     from ioncli.alerting.model import ApplyResult, TuneReport
     from ioncli.config import Settings
-    from ioncli.frame import MetricFrame
     from ioncli.render import Renderers
-    from ioncli.sources.catalog import MetricSpec
 
 EPILOG = """[b]Examples[/b]
 
@@ -233,6 +231,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     )
     from ioncli.alerting.analysis import build_report, with_extras
     from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.promnames import series_queries
     from ioncli.alerting.tune import TuneOptions
 
     frame = load_frame(
@@ -248,7 +247,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         duration_seconds=alerts.duration_seconds if duration is None else duration,
         incidents=load_incidents(incidents) if incidents else (),
         directions={name: s.bad_direction for name, s in specs.items()},
-        series_queries=_series_queries(frame, specs, settings.service),
+        series_queries=series_queries(frame, specs, settings.service),
     )
     total = frame.data.shape[1]
     # Small runs finish before a bar would be worth drawing.
@@ -298,20 +297,6 @@ def _write_baselines(
     if asked is None:
         return None, [f"{target} not written: {decision}; pass --write to write it"]
     return None, []
-
-
-def _series_queries(
-    frame: MetricFrame, specs: dict[str, MetricSpec], service: str
-) -> dict[str, str | None]:
-    """Each series as PromQL (Cloud Monitoring's names), for the conditions that run."""
-    from ioncli.alerting.promnames import series_promql
-
-    return {
-        column: series_promql(
-            specs.get(column.split("{", 1)[0]), column, service, frame.step_seconds
-        )
-        for column in frame.data.columns
-    }
 
 
 def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
