@@ -300,14 +300,7 @@ def _gate(report: CostReport) -> None:
 
     applied = report.applied
     if applied is not None and not applied.ok:
-        done = [s.region for s in applied.steps if s.outcome.value == "applied"]
-        failed = [f"{s.region} ({s.detail})" for s in applied.steps if s.outcome.value == "failed"]
-        skipped = [s.region for s in applied.steps if s.outcome.value == "not attempted"]
-        raise ApplyError(
-            f"apply stopped: failed in {', '.join(failed)}; changed: {', '.join(done) or 'none'}"
-            f"; not attempted: {', '.join(skipped) or 'none'}",
-            hint=f"undo: {applied.undo}" if applied.undo else None,
-        )
+        raise ApplyError(applied.failure(), hint=f"undo: {applied.undo}" if applied.undo else None)
     if report.totals.over_budget:
         t = report.totals
         raise PolicyViolation(
