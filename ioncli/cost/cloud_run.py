@@ -70,6 +70,16 @@ class ApplyResult:
     def ok(self) -> bool:
         return all(s.outcome is Outcome.APPLIED for s in self.steps)
 
+    def failure(self) -> str:
+        """Why the apply stopped, as one line: where it failed, what it changed, what it left."""
+        done = [s.region for s in self.steps if s.outcome is Outcome.APPLIED]
+        failed = [f"{s.region} ({s.detail})" for s in self.steps if s.outcome is Outcome.FAILED]
+        skipped = [s.region for s in self.steps if s.outcome is Outcome.NOT_ATTEMPTED]
+        return (
+            f"apply stopped: failed in {', '.join(failed)}; changed: {', '.join(done) or 'none'}"
+            f"; not attempted: {', '.join(skipped) or 'none'}"
+        )
+
 
 def make_plan(
     fleet: FleetConfig,
