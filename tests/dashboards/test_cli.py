@@ -205,7 +205,7 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
         healthy.unlink()  # the next refresh fails: the view stays and says so
         assert shown("refresh failed"), "the failed refresh was never shown"
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)  # 20 s ran out once at load 9 with -n 2
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
