@@ -19,6 +19,7 @@ from ioncli import __version__
 from ioncli.commands import cost_report, dashboard, pull, serve, slo, tune_alerts
 from ioncli.commands._common import SLEEP, AppState
 from ioncli.errors import EXIT_UNEXPECTED, IonError
+from ioncli.render import set_verbosity
 
 app = typer.Typer(
     name="ion",
@@ -80,7 +81,6 @@ def root(  # noqa: PLR0917 (Typer passes options positionally)
     state.debug = state.debug or debug
     if quiet and verbose:
         raise typer.BadParameter("--quiet and --verbose do not go together", param_hint="--quiet")
-    from ioncli.render import set_verbosity
 
     set_verbosity(-1 if quiet else 1 if verbose else 0)
     ctx.obj = state
@@ -115,7 +115,6 @@ def run(argv: list[str] | None = None, *, sleep: Callable[[float], None] | None 
 
     `sleep` replaces how commands wait (tests pass one that returns at once)."""
     args = sys.argv[1:] if argv is None else argv
-    from ioncli.render import set_verbosity
 
     set_verbosity(0)  # in-process runs (tests) must not inherit the previous run's flag
     state = AppState(debug="--debug" in args or bool(os.environ.get("ION_DEBUG")))

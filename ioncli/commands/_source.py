@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ioncli.commands._common import SLEEP
 from ioncli.errors import ConfigError, DataError, SourceError, UsageError
+from ioncli.render import say
+from ioncli.render.progress import progress_bar
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -186,8 +189,6 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
         settings, source, since, until, step, metrics, regions, now=now, max_points=max_points
     )
     try:
-        from ioncli.commands._common import SLEEP
-
         waits = SLEEP.get() if sleep is None else sleep
         src = open_source(spec, settings, client=client, cache_dir=cache_dir, sleep=waits)
     except UsageError as exc:
@@ -195,8 +196,6 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
             raise
         where = settings.source_file or "ION_SOURCE"
         raise ConfigError(f"{where}: key 'source': {exc.message}") from None
-
-    from ioncli.render import say
 
     started = time.perf_counter()
     if request is None:
@@ -276,7 +275,6 @@ def _fetch(src: Any, request: Any) -> MetricFrame:
     if not hasattr(src, "chunks"):
         frame: MetricFrame = src.fetch(request)
         return frame
-    from ioncli.render.progress import progress_bar
 
     span = (request.end - request.start).total_seconds()
     steps = int(span // request.step_seconds)
@@ -303,8 +301,6 @@ def raise_if_partial(frame: MetricFrame) -> None:
 
 
 def _print_warnings(frame: MetricFrame) -> None:
-    from ioncli.render import say
-
     for warning in frame.warnings:
         say(warning, level="warning")
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ioncli import __version__
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
     MaxPointsOpt,
@@ -20,9 +21,11 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
 )
+from ioncli.config_schema import COMMITMENTS
 from ioncli.errors import ApplyError, PolicyViolation, UsageError
-from ioncli.render import Format
+from ioncli.render import Format, emit, verbosity
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -201,11 +204,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if traffic is not None and apply:
         raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
-    from ioncli import __version__
-    from ioncli.config_schema import COMMITMENTS
     from ioncli.cost import analysis, compare, model, pricing
     from ioncli.cost.render import RENDERERS
-    from ioncli.render import emit
 
     if commit not in COMMITMENTS:
         raise UsageError(f"--commitment must be none, 1y or 3y, found {commit!r}")
@@ -281,8 +281,6 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
 def _say_unchanged(comparison: Comparison) -> None:
     """Why nothing was printed (on stderr; not with --quiet)."""
 
-    from ioncli.render import verbosity
-
     if verbosity() >= 0:
         print(
             f"cost did not increase ({comparison.previous_monthly:,.2f} -> "
@@ -333,7 +331,6 @@ def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
     max_points: int | None = None,
 ) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str]]:
     """The source's history for the range, its regions and the service configuration."""
-    from ioncli.commands._source import load_frame
     from ioncli.cost.analysis import METRICS
     from ioncli.cost.usage import align_regions
 
@@ -357,7 +354,6 @@ def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
 ) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str], str]:
     """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
 
-    from ioncli.commands._source import load_frame
     from ioncli.cost.analysis import METRICS
     from ioncli.cost.traffic import flat_frame, parse_rate, with_modelled_busy
     from ioncli.cost.usage import align_regions

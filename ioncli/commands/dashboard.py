@@ -21,9 +21,11 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
+    plan_request,
 )
 from ioncli.errors import IonError, PolicyViolation, UsageError
-from ioncli.render import Format
+from ioncli.render import Format, emit, make_console
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -124,7 +126,6 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
             "drop --watch for a one-off report"
         )
 
-    from ioncli.commands._source import load_frame, plan_request
     from ioncli.dashboards import definitions
     from ioncli.sources.catalog import known_names
     from ioncli.thresholds import load_thresholds
@@ -150,7 +151,6 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
     from ioncli.dashboards.analysis import build_report
     from ioncli.dashboards.render import RENDERERS
-    from ioncli.render import emit
 
     def build() -> DashboardReport:
         frame = load_frame(
@@ -213,7 +213,6 @@ def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds
     from rich.text import Text
 
     from ioncli.dashboards.render import RENDERERS
-    from ioncli.render import make_console
 
     def view(report: DashboardReport, problem: str = "") -> Group:
         stamp = datetime.now(UTC).strftime("%H:%M:%S")

@@ -11,8 +11,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ioncli.commands._common import OutputOpt, StepSummaryOpt, state_of
-from ioncli.commands._source import RegionOpt, ServiceOpt, SinceOpt, SourceOpt, StepOpt, UntilOpt
+from ioncli.commands._source import (
+    RegionOpt,
+    ServiceOpt,
+    SinceOpt,
+    SourceOpt,
+    StepOpt,
+    UntilOpt,
+    load_frame,
+    raise_if_partial,
+)
 from ioncli.errors import ConfigError, PolicyViolation, UsageError
+from ioncli.render import Format, OutputOptions, emit, is_stdout, write_atomic
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -117,7 +127,6 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
     tripped = check_gate(report, gate)
     report = with_extras(report, apply=applied, gate=tripped)
     _emit(report, gate, fmt, output, step_summary)
-    from ioncli.commands._source import raise_if_partial
 
     raise_if_partial(frame)  # the output says what is missing; its gates may be off
     if tripped:
@@ -133,7 +142,6 @@ def _report(  # noqa: PLR0917 (the shared source options, passed through)
     step: str | None,
     region: list[str] | None,
 ) -> tuple[SloReport, MetricFrame]:
-    from ioncli.commands._source import load_frame
     from ioncli.slo import fetch
     from ioncli.slo.analysis import build_report
 
@@ -163,7 +171,6 @@ def _gate(fail_on: tuple[str, float] | None) -> tuple[str, float] | None:
 def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Path | None) -> None:
     """The rules need no data: they are the objectives, written as PromQL."""
 
-    from ioncli.render import is_stdout, write_atomic
     from ioncli.slo.rules import prometheus_rules
 
     text = prometheus_rules(settings.service, slos)
@@ -180,7 +187,6 @@ def _emit(
     output: Path | None,
     step_summary: bool,
 ) -> None:
-    from ioncli.render import Format, OutputOptions, emit
     from ioncli.slo.render import RENDERERS, render_github, render_junit
 
     bundle = replace(

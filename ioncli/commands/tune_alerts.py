@@ -20,10 +20,12 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
+    plan_request,
 )
 from ioncli.config_schema import RuleKind
 from ioncli.errors import ApplyError, PolicyViolation, UsageError
-from ioncli.render import Format
+from ioncli.render import Format, append_step_summary, emit, is_stdout, write_atomic
 from ioncli.render.progress import progress_bar
 from ioncli.times import parse_iso
 
@@ -204,7 +206,6 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     if fmt in (TuneFormat.GITHUB, TuneFormat.JUNIT) and not check:
         raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
-    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
     alerts = settings.alerts  # validated with the file (ioncli.config_schema)
@@ -300,7 +301,6 @@ def _write_baselines(
 
 def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
     from ioncli.alerting.render import RENDERERS
-    from ioncli.render import append_step_summary, emit, is_stdout, write_atomic
 
     if fmt is not TuneFormat.PROMETHEUS_RULES:
         options = output_options(Format(fmt.value), output, step_summary)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-import schemathesis
-from hypothesis import given
-from hypothesis.errors import Unsatisfiable
-from schemathesis.generation.modes import GenerationMode
 
-from tests.serve.fuzzing import CHECKS, fuzz_settings, load_schema, start_server, stop_server
+if TYPE_CHECKING:
+    import schemathesis
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("ION_FUZZ_EXAMPLES", "25"))
@@ -26,6 +24,8 @@ DERANDOMIZE = os.environ.get("ION_FUZZ_RANDOM") != "1"
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.serve.fuzzing import start_server, stop_server
+
     url, proc = start_server(tmp_path_factory.mktemp("fuzz") / "history.sqlite3")
     yield url
     err = stop_server(proc)
@@ -33,9 +33,18 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 # Driven through Hypothesis directly: schemathesis' own pytest plugin does not run under
-# this project's pytest version (it reads a private pytest attribute that is gone).
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-def test_api_never_fails_and_never_breaks_its_schema(server_url: str, mode: GenerationMode) -> None:
+# this project's pytest version (it reads a private pytest attribute that is gone). The
+# modes are named, and schemathesis imported, only here: collecting the suite (every pytest
+# run, every xdist worker) does not pay for importing it.
+@pytest.mark.parametrize("mode_name", ["positive", "negative"])
+def test_api_never_fails_and_never_breaks_its_schema(server_url: str, mode_name: str) -> None:
+    from hypothesis import given
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis.generation.modes import GenerationMode
+
+    from tests.serve.fuzzing import CHECKS, fuzz_settings, load_schema
+
+    mode = GenerationMode(mode_name)
     schema = load_schema(server_url)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 15  # 12 API endpoints, the history, /metrics and /
