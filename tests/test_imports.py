@@ -188,15 +188,8 @@ def cycles(graph: Graph) -> list[list[str]]:
     return sorted(found)
 
 
-# The one cycle still being taken apart elsewhere in issue 15 (the cost report's layout: model.py
-# imports rightsize's Sizing, rightsize the what-if projection, whatif the analysis's net_of).
-# A cycle among some of these modules is tolerated; any other cycle fails. Remove it when gone.
-TOLERATED = frozenset({"ioncli.cost.analysis", "ioncli.cost.model", "ioncli.cost.rightsize",
-                       "ioncli.cost.whatif"})  # fmt: skip
-
-
 def test_ioncli_has_no_import_cycles() -> None:
-    found = [c for c in cycles(import_graph(imports())) if not set(c) <= TOLERATED]
+    found = cycles(import_graph(imports()))
     listed = "\n".join(" <-> ".join(c) for c in found)
     assert found == [], f"import cycles (each module reaches the others, maybe lazily):\n{listed}"
 

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ioncli.render import render_plain
+from ioncli.render import render_plain, to_json
 from ioncli.render.parts import heading, report_data, report_json, warning_lines
 
 
@@ -29,6 +29,7 @@ def test_schema_version_comes_first_and_values_are_plain() -> None:
     text = report_json(REPORT)
     assert text.endswith("}\n") and json.loads(text) == data
     assert text.startswith('{\n  "schema_version": 3,')
+    assert text == to_json(data)  # the one-walk path gives the same bytes
 
 
 def test_heading_is_a_bold_title_then_one_line_each() -> None:
