@@ -121,5 +121,5 @@ class Sampled:
         k, first = found
         out = np.empty(self._ns.size)
         out[:first] = np.nan
-        np.take(stat, k[first:], out=out[first:])
+        out[first:] = stat[k[first:]]
         return out

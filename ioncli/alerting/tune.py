@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -37,7 +37,7 @@ from ioncli.alerting.report import (
     Skipped,
 )
 from ioncli.alerting.sane import data_notes, sanitise
-from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts
+from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts, hourly
 from ioncli.alerting.window import (
     MIN_LEARN_SECONDS,
     check_incidents_cover,
@@ -85,6 +85,7 @@ def tune_frame(
     if options.rule != "auto" and options.rule not in KINDS:
         raise DataError(f"unknown rule kind {options.rule!r} (one of auto, {', '.join(KINDS)})")
     frame, note = regular(frame)
+    frame = _in_nanoseconds(frame)
     split = check_window(frame, options.baseline_end)
     index = frame.data.index
     assert isinstance(index, pd.DatetimeIndex)
@@ -122,6 +123,16 @@ class _Skip(Exception):
     pass
 
 
+def _in_nanoseconds(frame: MetricFrame) -> MetricFrame:
+    """The frame with its index in nanoseconds (the same times): the window code compares
+    times as `as_unit("ns")` integers, which is free on a nanosecond index and a full copy
+    on the microsecond one a Parquet file gives, hundreds of times per run."""
+    index = frame.data.index
+    if not isinstance(index, pd.DatetimeIndex) or index.unit == "ns":
+        return frame
+    return replace(frame, data=frame.data.set_axis(index.as_unit("ns"), axis=0))
+
+
 def _direction(column: str, options: TuneOptions) -> Direction:
     metric = SeriesKey.parse(column).metric
     found = options.directions.get(metric, "both")
@@ -145,12 +156,13 @@ def _learning(
             f"{MIN_LEARN_SECONDS // 3600} h needed"
         )
     start = 0
-    shifts = detect_level_shifts(learn, index[:split])
+    hours = hourly(learn, index[:split])  # both need it; the baseline's too when start is 0
+    shifts = detect_level_shifts(learn, index[:split], hours=hours)
     if shifts:
         at = int(index.searchsorted(shifts[-1].at))
         if int(np.isfinite(learn[at:]).sum()) >= min_points:
             start = at
-    base = baseline(learn[start:], index[start:split], step)
+    base = baseline(learn[start:], index[start:split], step, hours=None if start else hours)
     base = Baseline(**{**base.__dict__, "level_shifts": shifts})
     return start, learn[start:], base
 
