@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
 from ioncli.alerting.report import TuneReport
-from ioncli.render import Renderers, fit_markdown, to_json, to_plain
+from ioncli.render import Renderers, fit_markdown, to_json
 from ioncli.render.jinja import render_template
 
 if TYPE_CHECKING:
@@ -55,8 +56,9 @@ def _helpers() -> dict[str, Any]:
 
 
 def render_json(report: TuneReport) -> str:
-    plain = to_plain(report)
-    return to_json({"schema_version": plain.pop("schema_version"), **plain})
+    # schema_version first (every reader checks it); to_json converts the rest in one pass.
+    fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
+    return to_json({"schema_version": fields.pop("schema_version"), **fields})
 
 
 def render_markdown(report: TuneReport) -> str:

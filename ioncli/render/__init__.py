@@ -414,7 +414,8 @@ def to_plain(obj: Any) -> Any:
 
 
 def to_json(obj: Any) -> str:
-    """Stable JSON: sorted keys off (report order matters to readers), 2-space indent."""
-    import json
+    """Stable JSON: sorted keys off (report order matters to readers), 2-space indent; the
+    bytes of `json.dumps(to_plain(obj), indent=2, ensure_ascii=False)` (see `jsonout`)."""
+    from ioncli.render.jsonout import dumps
 
-    return json.dumps(to_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return dumps(obj) + "\n"
