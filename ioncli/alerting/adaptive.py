@@ -10,8 +10,6 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 
 - hi, lo: max/min of x over the pw points before t (need warm);
   `max_over_time(x[pw*s-1s:s] offset s)`
-- med: median of the w samples ending 1 h before t (need warm // e);
-  `quantile_over_time(0.5, x[w*g-1s:g] offset 1h)`
 - hourly: median of the h samples up to t (need h // 2);
   `quantile_over_time(0.5, x[h*g-1s:g])`
 - lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
@@ -24,10 +22,10 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   when none is); the largest of `quantile_over_time(0.5, x[h*g-1s:g] offset Nd)`, N = 1..7
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
-spike `x > hi + k (hi - med)` or `x < lo - k (med - lo)`; level `hourly > lv_hi + m (lv_hi -
+spike `x > hi + k/2 (hi - lo)` or `x < lo - k/2 (hi - lo)`; level `hourly > lv_hi + m (lv_hi -
 lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
 m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
-lv_lo)`. The level and spread sides exist only with 3 or more points an hour. A sample at
+lv_lo)`. The level, spread and day sides exist only with 3 or more points an hour. A sample at
 a subquery point is the last frame point at or before it.
 """
 
@@ -70,7 +68,6 @@ class EnvelopeWindows:
     warm: int  # values the extremes need
     per_hour: int  # samples an hour
     samples: int  # the trailing window of the other statistics, in samples
-    sample_warm: int  # values the trailing median needs
     level_warm: int  # values the level and spread ranges need
     span: int  # samples in the spread's median (SPREAD_HOURS)
     per_day: int  # frame points a day (the same-hour side's offsets)
@@ -168,7 +165,6 @@ class Envelope(Candidate):
             warm=warm,
             per_hour=per_h,
             samples=max(1, pw // every),
-            sample_warm=warm // every,
             level_warm=lv_warm,
             span=SPREAD_HOURS * per_h,
             per_day=max(1, round(86_400 / ctx.step_seconds)),
@@ -196,7 +192,6 @@ class Envelope(Candidate):
             grid = Sampled(x, ctx.index, every * ctx.step_seconds)
             sampled, back = grid.values, grid.back
         per_h, per_w = win.per_hour, win.samples
-        arrays["median"] = back(trailing(sampled, per_w, per_h, "median", win.sample_warm))
         hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
         arrays["hourly"] = back(hourly)
         lv_warm = win.level_warm
@@ -242,10 +237,16 @@ class Envelope(Candidate):
 
     @staticmethod
     def _limits_of(b: dict[str, FloatArray], k: float, at: slice | int) -> dict[str, FloatArray]:
-        med = b["median"][at]
+        # The margin is a share of the range's half-width, the same on both sides: a skewed
+        # series (costs, latencies, counts near zero) keeps as wide a margin on its short
+        # side as on its long one, instead of a hair trigger a little below its floor.
+        # For a symmetric series the half-width is max - median, the scale the grid's
+        # floor was first chosen with (see benchmarks/results/tune_alerts.md).
+        half = 0.5 * k
+        width = b["max"][at] - b["min"][at]
         return {
-            "spike_hi": b["max"][at] + k * (b["max"][at] - med),
-            "spike_lo": b["min"][at] - k * (med - b["min"][at]),
+            "spike_hi": b["max"][at] + half * width,
+            "spike_lo": b["min"][at] - half * width,
         }
 
     def _history_bands(self) -> dict[str, FloatArray]:
@@ -268,8 +269,6 @@ class Envelope(Candidate):
             second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
             loo = np.where(blocks == top, second, peak[top])
             out[name] = sign * loo
-        finite_x = x[np.isfinite(x)]
-        out["median"] = np.full(n, float(np.median(finite_x)) if finite_x.size else np.nan)
         self._history = out
         return out
 
@@ -329,7 +328,9 @@ class Envelope(Candidate):
         ctx = self.ctx
         b = self._bands()
         # An hour of fewer than 3 values has no median worth the name (one value is the
-        # spike side's business): the level and spread sides need a few values an hour.
+        # spike side's business): the level, spread and same-hour sides need a few values
+        # an hour. On hourly data the same-hour side would judge single values against
+        # single values, a second spike side with a narrower scale that pages for noise.
         if ctx.per_hour >= 3:
             self.level = self._quiet_margin(
                 b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
@@ -337,15 +338,15 @@ class Envelope(Candidate):
             self.spread = self._quiet_margin(
                 b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
             )
-        self.day = self._quiet_margin(
-            b["hourly"],
-            b["day_max"],
-            b["day_min"],
-            ctx.direction,
-            need,
-            LEVEL_GRID,
-            b["lv_max"] - b["lv_min"],
-        )
+            self.day = self._quiet_margin(
+                b["hourly"],
+                b["day_max"],
+                b["day_min"],
+                ctx.direction,
+                need,
+                LEVEL_GRID,
+                b["lv_max"] - b["lv_min"],
+            )
         return self.level is not None or self.spread is not None or self.day is not None
 
     def _quiet_margin(  # noqa: PLR0917 (private helper, three call sites)
@@ -399,7 +400,7 @@ class Envelope(Candidate):
 
     def explain(self, k: float) -> str:
         weeks = window_weeks(self.ctx.budget, self.ctx.direction)
-        text = f"trailing {weeks:g}-week range widened by {k:g} × (max − median)"
+        text = f"trailing {weeks:g}-week range widened on each side by {k:g} × half its width"
         if self.level is not None:
             text += (
                 f", or the hourly median beyond the trailing range of hourly medians "

@@ -2,13 +2,14 @@
 
 Kinds, in the order `auto` prefers them when several fit the paging budget:
 
-- `envelope`: page when a value breaks the trailing week's range (max/min) by a margin of
-  k × (max − median). Once k fits the budget, a level side is added: the hourly median
-  beyond the trailing week's range of hourly medians by the smallest margin that never
-  fires over the learning window (a hump or shift too small to break the range), and a
-  spread side the same way: the 6-hour median of the hourly median absolute deviation
-  beyond the trailing week's range of it (lasting new noise, such as an oscillation). Adapts
-  after a level shift: the new level becomes part of the trailing week.
+- `envelope`: page when a value breaks the trailing window's range (max/min) by a margin of
+  k × half the range's width, the same on both sides. Once k fits the budget, a level side
+  is added: the hourly median beyond the trailing range of hourly medians by the smallest
+  margin that never fires over the learning window (a hump or shift too small to break the
+  range), a spread side the same way (the 6-hour median of successive differences beyond
+  the trailing range of it: lasting new noise, such as an oscillation) and a same-hour side
+  (the hourly median against the same hour of the last 7 days); those three only with 3 or
+  more points an hour. Adapts after a level shift: the new level becomes part of the window.
 - `seasonal`: an hour-of-day profile (2+ days of history) of medians ± k × the slot's
   robust σ; below 2 days, one flat slot (the robust band). Hour of day even when two weeks
   would allow hour of week: a 168-slot lookup is too heavy to evaluate as PromQL (measured

@@ -63,12 +63,11 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
     h, w = win.per_hour, win.samples
     hi = over("max", series, win.points, s, win.warm, offset=s)
     lo = over("min", series, win.points, s, win.warm, offset=s)
-    med = over("median", series, w, g, win.sample_warm, offset=h * g)
-    kk = num(k)
+    half = num(0.5 * k)
     parts = _sides(
         direction,
-        f"({series}) > ({hi} + {kk} * ({hi} - {med}))",
-        f"({series}) < ({lo} - {kk} * ({med} - {lo}))",
+        f"({series}) > ({hi} + {half} * ({hi} - {lo}))",
+        f"({series}) < ({lo} - {half} * ({hi} - {lo}))",
     )
     hourly = over("median", series, h, g, h // 2)
     level_hi = over("max", hourly, w, g, win.level_warm, offset=h * g)

@@ -159,7 +159,15 @@ def _zscore(cand: Candidate, k: float, series: str) -> Translation:
 
 def _envelope(cand: Candidate, k: float, series: str) -> Translation:
     assert isinstance(cand, Envelope)
-    note = "trailing windows (range, hourly medians, spread, same hour of past days): PromQL"
+    # Name only the sides this series runs (on hourly data the range alone).
+    sides = ["range"]
+    if cand.level is not None:
+        sides.append("hourly medians")
+    if cand.spread is not None:
+        sides.append("spread")
+    if cand.day is not None:
+        sides.append("same hour of past days")
+    note = f"trailing windows ({', '.join(sides)}): PromQL condition"
     return Translation("promql", envelope_query(cand, k, series), None, None, note)
 
 

@@ -115,13 +115,18 @@ def autocorrelation(series: pd.Series, lag: int) -> float | None:
 
 
 def detect_level_shifts(
-    values: FloatArray, index: pd.DatetimeIndex, min_hours: int = 6
+    values: FloatArray,
+    index: pd.DatetimeIndex,
+    min_hours: int = 6,
+    *,
+    hours: pd.Series | None = None,
 ) -> list[LevelShift]:
     """Lasting changes of level: a split of the hourly means where both sides hold for at
     least `min_hours` and differ by more than 4 robust σ of the hour-to-hour noise.
-    Applied repeatedly to the later part, so the last shift is found.
+    Applied repeatedly to the later part, so the last shift is found. `hours`: the
+    `hourly` means of these values when the caller has them already.
     """
-    hours = hourly(values, index).dropna()
+    hours = (hourly(values, index) if hours is None else hours).dropna()
     shifts: list[LevelShift] = []
     for _ in range(3):
         h = hours.to_numpy(dtype=np.float64)
@@ -161,15 +166,22 @@ def stability_score(clean_values: FloatArray) -> float:
     return round(max(0.0, min(1.0, 1.0 - cv)) * 100, 1)
 
 
-def baseline(values: FloatArray, index: pd.DatetimeIndex, step_seconds: int) -> Baseline:
-    """The baseline of one learning window (already cut after the last level shift)."""
+def baseline(
+    values: FloatArray,
+    index: pd.DatetimeIndex,
+    step_seconds: int,
+    *,
+    hours: pd.Series | None = None,
+) -> Baseline:
+    """The baseline of one learning window (already cut after the last level shift);
+    `hours`: the `hourly` means of these values when the caller has them already."""
     kept, removed, method = clean(values)
     data = kept if kept.size else np.array([np.nan])
     p50, p95, p99 = (float(v) for v in np.percentile(data, [50, 95, 99]))
     med = p50
     mad = float(np.median(np.abs(data - med))) * MAD_SCALE
     span = (index[-1] - index[0]).total_seconds() + step_seconds if len(index) else 0.0
-    hours = hourly(values, index)
+    hours = hourly(values, index) if hours is None else hours
     daily = autocorrelation(hours, 24) if span >= 2 * DAY else None
     weekly = autocorrelation(hours, 168) if span >= 2 * WEEK else None
     profile = "hour_of_week" if span >= 2 * WEEK else "hour_of_day" if span >= 2 * DAY else "none"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -37,7 +37,7 @@ from ioncli.alerting.model import (
 from ioncli.alerting.promnames import fallback
 from ioncli.alerting.promql import NOT_EXPRESSIBLE, TRANSLATORS, for_seconds, translate
 from ioncli.alerting.sane import data_notes, sanitise
-from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts
+from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts, hourly
 from ioncli.alerting.window import (
     MIN_LEARN_SECONDS,
     check_incidents_cover,
@@ -85,6 +85,7 @@ def tune_frame(
     if options.rule != "auto" and options.rule not in KINDS:
         raise DataError(f"unknown rule kind {options.rule!r} (one of auto, {', '.join(KINDS)})")
     frame, note = regular(frame)
+    frame = _in_nanoseconds(frame)
     split = check_window(frame, options.baseline_end)
     index = frame.data.index
     assert isinstance(index, pd.DatetimeIndex)
@@ -122,14 +123,23 @@ class _Skip(Exception):
     pass
 
 
+def _in_nanoseconds(frame: MetricFrame) -> MetricFrame:
+    """The frame with its index in nanoseconds (the same times): the window code compares
+    times as `as_unit("ns")` integers, which is free on a nanosecond index and a full copy
+    on the microsecond one a Parquet file gives, hundreds of times per run."""
+    index = frame.data.index
+    if not isinstance(index, pd.DatetimeIndex) or index.unit == "ns":
+        return frame
+    return replace(frame, data=frame.data.set_axis(index.as_unit("ns"), axis=0))
+
+
 def _direction(column: str, options: TuneOptions) -> Direction:
     metric = SeriesKey.parse(column).metric
     found = options.directions.get(metric, "both")
     return found if found in ("high", "low", "both") else "both"  # type: ignore[return-value]
 
 
-def _learning(  # noqa: PLR0917 (private helper; one call site)
-    column: str,
+def _learning(
     values: np.ndarray,
     index: pd.DatetimeIndex,
     split: int,
@@ -137,12 +147,7 @@ def _learning(  # noqa: PLR0917 (private helper; one call site)
     incidents: Sequence[Incident],
 ) -> tuple[int, np.ndarray, Baseline]:
     learn = values[:split].copy()
-    for inc in incidents:
-        if applies_to(inc, column):
-            mask = (index[:split] >= pd.Timestamp(inc.start)) & (
-                index[:split] <= pd.Timestamp(inc.end)
-            )
-            learn[mask] = np.nan
+    learn[_covered(index, split, incidents)] = np.nan
     min_points = MIN_LEARN_SECONDS // step
     finite = int(np.isfinite(learn).sum())
     if finite < min_points:
@@ -151,12 +156,13 @@ def _learning(  # noqa: PLR0917 (private helper; one call site)
             f"{MIN_LEARN_SECONDS // 3600} h needed"
         )
     start = 0
-    shifts = detect_level_shifts(learn, index[:split])
+    hours = hourly(learn, index[:split])  # both need it; the baseline's too when start is 0
+    shifts = detect_level_shifts(learn, index[:split], hours=hours)
     if shifts:
         at = int(index.searchsorted(shifts[-1].at))
         if int(np.isfinite(learn[at:]).sum()) >= min_points:
             start = at
-    base = baseline(learn[start:], index[start:split], step)
+    base = baseline(learn[start:], index[start:split], step, hours=None if start else hours)
     base = Baseline(**{**base.__dict__, "level_shifts": shifts})
     return start, learn[start:], base
 
@@ -271,7 +277,8 @@ def _tune_series(
     index = frame.data.index
     assert isinstance(index, pd.DatetimeIndex)
     step = frame.step_seconds
-    start, learn, base = _learning(column, values, index, split, step, incidents)
+    mine = [i for i in incidents if applies_to(i, column)]
+    start, learn, base = _learning(values, index, split, step, mine)
     ctx = Context(
         values,
         index,
@@ -289,7 +296,6 @@ def _tune_series(
         else bt.for_points(options.duration_seconds, step)
     )
     hist_weeks = (split - start) * step / bt.WEEK_SECONDS
-    mine = [i for i in incidents if applies_to(i, column)]
     cut = index[split] if split < len(index) else index[-1] + pd.Timedelta(seconds=step)
     learned = [i for i in mine if pd.Timestamp(i.start) < cut]
     in_sample = split >= len(values)
@@ -370,9 +376,13 @@ def _choose(tried: list[_Tried], plan: _Plan, options: TuneOptions) -> tuple[_Tr
 def _covered(index: pd.DatetimeIndex, split: int, incidents: Sequence[Incident]) -> bt.BoolArray:
     """The points of the learning window inside a known incident."""
     mask = np.zeros(split, dtype=np.bool_)
-    learn = index[:split]
+    # The index is sorted, so the points within [start, end] are one slice (two binary
+    # searches instead of two comparisons of every point per incident).
+    ns = index[:split].as_unit("ns").asi8
     for inc in incidents:
-        mask |= (learn >= pd.Timestamp(inc.start)) & (learn <= pd.Timestamp(inc.end))
+        lo = np.searchsorted(ns, pd.Timestamp(inc.start).as_unit("ns").value, side="left")
+        hi = np.searchsorted(ns, pd.Timestamp(inc.end).as_unit("ns").value, side="right")
+        mask[lo:hi] = True
     return mask
 
 

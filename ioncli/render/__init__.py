@@ -6,21 +6,19 @@ Renderers are plain functions of the report; only this package knows where outpu
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import math
 import os
 import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from enum import Enum, StrEnum
+from enum import StrEnum
 from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ioncli.errors import UsageError
+from ioncli.render.jsonout import dumps
+from ioncli.render.jsonout import to_plain as to_plain  # re-exported: reports import it from here
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -370,38 +368,7 @@ def fit_markdown(text: str, limit: int = MARKDOWN_LIMIT) -> str:
     return text[:cut] + note
 
 
-def to_plain(obj: Any) -> Any:
-    """Turn report objects into JSON-ready data: dataclasses, enums, datetimes, NaN -> null."""
-
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, str | int | bool):
-        return obj
-    if isinstance(obj, datetime):
-        aware = obj if obj.tzinfo else obj.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, Enum):
-        return to_plain(obj.value)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
-        return {str(k): to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [to_plain(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    item = getattr(obj, "item", None)  # numpy and pandas scalars
-    if callable(item):
-        return to_plain(item())
-    isoformat = getattr(obj, "isoformat", None)  # pandas Timestamp
-    if callable(isoformat):
-        return to_plain(obj.to_pydatetime())
-    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
-
-
 def to_json(obj: Any) -> str:
-    """Stable JSON: sorted keys off (report order matters to readers), 2-space indent."""
-
-    return json.dumps(to_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """Stable JSON: sorted keys off (report order matters to readers), 2-space indent; the
+    bytes of `json.dumps(to_plain(obj), indent=2, ensure_ascii=False)` (see `jsonout`)."""
+    return dumps(obj) + "\n"

@@ -68,3 +68,25 @@ def test_nan_breaks_a_run() -> None:
     with np.errstate(invalid="ignore"):
         starts, _ = bt.fire_spans(values > 1, 2)
     assert starts.tolist() == [1, 4]
+
+
+def _scan_fire_spans(condition: np.ndarray, need: int) -> tuple[np.ndarray, np.ndarray]:
+    """The point-by-point definition (`fire_spans` finds the same episodes from runs)."""
+    idx = np.arange(condition.size, dtype=np.int64)
+    last_unmet = np.maximum.accumulate(np.where(condition, -1, idx))
+    firing = (idx - last_unmet) >= need
+    edges = np.diff(firing.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def test_episodes_from_runs_equal_the_point_by_point_definition() -> None:
+    rng = np.random.default_rng(11)
+    for n in (1, 2, 9, 300):
+        for share in (0.0, 0.1, 0.5, 0.9, 1.0):
+            for _ in range(10):
+                condition = rng.random(n) < share
+                for need in (0, 1, 2, 3, 6, n + 1):
+                    starts, ends = bt.fire_spans(condition, need)
+                    want_starts, want_ends = _scan_fire_spans(condition, need)
+                    assert np.array_equal(starts, want_starts), (n, share, need)
+                    assert np.array_equal(ends, want_ends), (n, share, need)

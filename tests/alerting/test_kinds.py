@@ -193,3 +193,46 @@ def test_a_missing_daily_peak_pages_through_the_same_hour_side_only() -> None:
     assert "same hour of the last 7 days" in series.rule.explanation
     onset = START + timedelta(days=5, hours=3)
     assert any(onset <= a.start <= onset + timedelta(hours=4) for a in series.backtest.alerts)
+
+
+def test_a_skewed_series_gets_as_wide_a_margin_below_as_above() -> None:
+    """Costs, latencies and counts sit near a floor and spike far above it: the spike
+    margin is a share of the range's half-width on both sides, so a dip a little below the
+    floor is not a page while a drop to zero still is (while the bursts stay within 20
+    times the floor: beyond that, the margin below reaches past zero)."""
+    rng = np.random.default_rng(4)
+    values = 1 + rng.uniform(-0.5, 0.5, 6 * PER_DAY)  # 0.5 .. 1.5
+    values[[PER_DAY // 2, PER_DAY + 7, 2 * PER_DAY + 100]] = 8.0  # bursts far above
+    at = 4 * PER_DAY
+    dip, drop = values.copy(), values.copy()
+    dip[at] = 0.45  # a hair below the floor of 0.5
+    drop[at] = 0.0  # the metric stops
+    k = 0.1
+    for series, pages in ((dip, False), (drop, True)):
+        cand = _envelope(series, 3 * PER_DAY)
+        limits = cand._limits(k, slice(None))
+        b = cand._bands()
+        above = limits["spike_hi"] - b["max"]
+        below = b["min"] - limits["spike_lo"]
+        judged = np.isfinite(above)
+        assert judged[at]
+        np.testing.assert_allclose(above[judged], below[judged])
+        np.testing.assert_allclose(above[at], 0.05 * (8.0 - b["min"][at]))
+        assert (at in fire_spans(cand.condition(k), 1)[0]) == pages
+
+
+def test_hourly_data_gets_no_level_spread_or_same_hour_side() -> None:
+    """With one value an hour, an hourly median is the value itself: those sides would be
+    second spike sides with narrower scales, so only the spike side judges hourly data."""
+    per_day = 24
+    t = np.arange(20 * per_day)
+    values = 15 + 5 * np.sin(2 * np.pi * t / per_day)
+    values = values + np.random.default_rng(6).uniform(-0.3, 0.3, t.size)
+    index = pd.date_range(START, periods=t.size, freq="3600s", name="time")
+    split = 10 * per_day
+    learn = values[:split]
+    base = baseline(learn, index[:split], 3600)
+    cand = Envelope(Context(values, index, 3600, 0, split, learn, base, "both"))
+    assert not cand.refine(cand.grid[0], 1)
+    assert cand.level is None and cand.spread is None and cand.day is None
+    assert "same hour" not in cand.explain(cand.grid[0])

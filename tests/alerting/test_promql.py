@@ -80,3 +80,23 @@ def test_series_queries_name_every_column_of_the_frame() -> None:
         specs["latency_p95"], "latency_p95{region=r1}", "svc", f.step_seconds
     )
     assert queries["cpu.csv{host=a}"] == 'cpu_csv{host="a"}'  # no catalog entry: its name
+
+
+def test_the_envelope_note_names_only_the_sides_that_run() -> None:
+    from .test_envelope_promql import envelope, values
+
+    # Hourly data: one value an hour has no median worth the name, so the range alone runs.
+    hourly = envelope(values(9, 4, 3600), 3600, 4 * 24, "both", 1, 1.0)
+    assert (hourly.level, hourly.spread, hourly.day) == (None, None, None)
+    note = promql.translate(hourly, hourly.grid[0], "x")
+    assert note is not None
+    assert note.note == "trailing windows (range): PromQL condition"
+    # Every 20 minutes with a hump, a noisy stretch and a missing peak: every side runs.
+    v = values(3, 1.5, 1200)
+    full = envelope(v, 1200, int(1.5 * 86_400 // 1200), "both", 2, 2.0)
+    assert None not in (full.level, full.spread, full.day)
+    both = promql.translate(full, full.grid[0], "x")
+    assert both is not None
+    assert both.note == (
+        "trailing windows (range, hourly medians, spread, same hour of past days): PromQL condition"
+    )

@@ -42,3 +42,55 @@ def test_samples_sit_on_epoch_multiples_and_take_the_last_point_at_or_before() -
     assert read[3] == 100.0 and read[12] == 100.0 and read[13] == 200.0 and read[24] == 300.0
     # With an offset of 10 minutes, 00:20 reads the 00:10 sample.
     assert grid.back(np.array([100.0, 200.0, 300.0]), 600)[13] == 100.0
+
+
+def _pandas_rolling(values: np.ndarray, points: int, offset: int, fn: str, need: int) -> np.ndarray:
+    """What `trailing` computed with pandas alone before the fast max/min (the reference)."""
+    s = pd.Series(values).shift(offset) if offset else pd.Series(values)
+    roll = s.rolling(max(1, points), min_periods=max(1, min(need, points)))
+    out: np.ndarray = getattr(roll, fn)().to_numpy(dtype=np.float64)
+    return out
+
+
+def test_the_fast_max_and_min_equal_pandas_rolling_value_for_value() -> None:
+    # Gaps, infinities (pandas skips them like gaps), ties, windows longer than the data,
+    # offsets past the end, every `need`: the fast path must give pandas' numbers exactly.
+    rng = np.random.default_rng(7)
+    for n in (1, 5, 40, 257):
+        for trial in range(8):
+            x = rng.normal(size=n)
+            if trial % 2:
+                x = np.round(x * 2)  # many equal values
+            x[rng.random(n) < (0.3 if trial % 3 == 0 else 0.02)] = NAN
+            if trial % 4 == 0:
+                x[rng.random(n) < 0.1] = np.inf
+                x[rng.random(n) < 0.1] = -np.inf
+            if trial == 7:
+                x[:] = NAN
+            for points in (0, 1, 3, 16, n, 2 * n + 1):
+                for offset in (0, 1, n + 1):
+                    for need in (0, 4, points):
+                        for fn in ("max", "min"):
+                            got = trailing(x, points, offset, fn, need)  # type: ignore[arg-type]
+                            want = _pandas_rolling(x, points, offset, fn, need)
+                            assert np.array_equal(got, want, equal_nan=True), (n, points, fn)
+
+
+def test_a_negative_zero_keeps_pandas_choice_between_equal_zeros() -> None:
+    x = np.array([0.0, -0.0, 1.0, -0.0, 0.0, -1.0])
+    for fn in ("max", "min"):
+        got = trailing(x, 2, 0, fn, 1)  # type: ignore[arg-type]
+        want = _pandas_rolling(x, 2, 0, fn, 1)
+        assert np.array_equal(np.signbit(got), np.signbit(want)) and np.array_equal(got, want)
+
+
+def test_reading_samples_back_at_every_point_matches_a_masked_lookup() -> None:
+    index = pd.date_range("2026-01-05T00:03:00Z", periods=3000, freq="60s")
+    x = np.random.default_rng(3).normal(size=index.size)
+    grid = Sampled(x, index, 600)
+    stat = np.arange(grid.times.size, dtype=np.float64) * 1.5
+    ns = index.as_unit("ns").asi8
+    for offset in (0, 600, 3600, 6 * 3600, 10**6):
+        k = np.searchsorted(grid.times, ns - offset * 1_000_000_000, side="right") - 1
+        want = np.where(k >= 0, stat[np.maximum(k, 0)], NAN)
+        assert np.array_equal(grid.back(stat, offset), want, equal_nan=True)
