@@ -161,7 +161,9 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     import pty
     import threading
 
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    # PYTHONFAULTHANDLER: if Ctrl-C ever fails to stop it, SIGABRT makes it print every
+    # thread's stack, so the failure says where it hung.
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80", "PYTHONFAULTHANDLER": "1"}
     # --watch needs a terminal: give it a pseudo-terminal and read what it draws.
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -205,7 +207,12 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
         healthy.unlink()  # the next refresh fails: the view stays and says so
         assert shown("refresh failed"), "the failed refresh was never shown"
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"ion dashboard --watch did not stop at Ctrl-C; where it was:\n{err}")
     finally:
         if proc.poll() is None:
             proc.kill()
