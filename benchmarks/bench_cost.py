@@ -26,8 +26,9 @@ import pandas as pd
 
 from ioncli.config import Settings
 from ioncli.cost import pricing, service_config
+from ioncli.cost.analysis import METRICS, build_report
+from ioncli.cost.model import Options
 from ioncli.cost.render import RENDERERS
-from ioncli.cost.report import METRICS, Options, build_report
 from ioncli.cost.usage import extract
 from ioncli.cost.whatif import parse_changes, what_if
 from ioncli.frame import MetricFrame, SeriesKey

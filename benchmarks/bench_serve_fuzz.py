@@ -16,8 +16,6 @@ import argparse
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,61 +23,24 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 import schemathesis
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import given, seed
 from hypothesis.errors import Unsatisfiable
-from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    negative_data_rejection,
-    response_schema_conformance,
-    status_code_conformance,
+
+from tests.serve.fuzzing import (
+    CHECKS,
+    fuzz_settings,
+    load_schema,
+    start_server,
+    stop_server,
 )
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    negative_data_rejection,
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start() -> tuple[str, subprocess.Popen[bytes]]:
-    port = free_port()
-    history = Path(tempfile.mkdtemp()) / "history.sqlite3"
-    script = Path(sys.executable).with_name("ion")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "ioncli"]
-    proc = subprocess.Popen(
-        [*command, "serve", "--port", str(port), "--history", str(history)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if not k.startswith("ION_") and k != "PORT"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/api/v2/health", timeout=0.5)
-            return url, proc
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise SystemExit("ion serve did not start") from None
-            time.sleep(0.1)
 
 
 def fuzz(url: str, examples: int, run_seed: int) -> list[dict[str, object]]:
-    schema = schemathesis.openapi.from_url(f"{url}/openapi.json")
-    schema.config.checks.negative_data_rejection.expected_statuses.append("413")
+    schema = load_schema(url)
     rows: list[dict[str, object]] = []
     for operation in [result.ok() for result in schema.get_all_operations()]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
@@ -88,12 +49,7 @@ def fuzz(url: str, examples: int, run_seed: int) -> list[dict[str, object]]:
 
             @seed(run_seed)
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=examples,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                database=None,
-            )
+            @fuzz_settings(examples)
             def check(case: schemathesis.Case) -> None:
                 # Called right below, inside this iteration: the loop variables are current.
                 response = case.call(timeout=10)
@@ -133,13 +89,15 @@ def main() -> None:
     parser.add_argument("--record", type=Path)
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    url, proc = start()
+    try:
+        url, proc = start_server(Path(tempfile.mkdtemp()) / "history.sqlite3", within=30)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
     try:
         rows = fuzz(url, args.examples, args.seed)
     finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    tracebacks = err.decode().count("Traceback")
+        err = stop_server(proc)
+    tracebacks = err.count("Traceback")
     cases = sum(int(r["cases"]) for r in rows)  # type: ignore[call-overload]
     five_xx = sum(int(r["five_xx"]) for r in rows)  # type: ignore[call-overload]
     failed = sum(int(r["failed_checks"]) for r in rows)  # type: ignore[call-overload]

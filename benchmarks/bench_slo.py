@@ -46,11 +46,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
 
-    from ioncli.alerting.build import build_report as tune
+    from ioncli.alerting.analysis import build_report as tune
     from ioncli.alerting.tune import TuneOptions
     from ioncli.frame import MetricFrame
+    from ioncli.slo.analysis import build_report
     from ioncli.slo.config import load_slos
-    from ioncli.slo.report import build_report
     from ioncli.sources.catalog import DEFAULT_METRICS
     from ioncli.sources.sim import simulate
 

@@ -37,7 +37,7 @@ def main() -> int:
     ap.add_argument("--against", type=Path, default=None, help="another source tree")
     args = ap.parse_args()
 
-    from ioncli.alerting.build import build_report
+    from ioncli.alerting.analysis import build_report
     from ioncli.alerting.render import render_json
     from ioncli.alerting.tune import TuneOptions
     from ioncli.frame import MetricFrame

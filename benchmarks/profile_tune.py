@@ -47,7 +47,7 @@ def main() -> int:
 
     c0 = time.process_time()
     from ioncli.alerting import tune
-    from ioncli.alerting.build import build_report
+    from ioncli.alerting.analysis import build_report
     from ioncli.alerting.render import render_json
     from ioncli.frame import MetricFrame
     from ioncli.sources.catalog import DEFAULT_METRICS

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +17,9 @@ import typer
 
 from ioncli import __version__
 from ioncli.commands import cost_report, dashboard, pull, serve, slo, tune_alerts
-from ioncli.commands._common import AppState
+from ioncli.commands._common import SLEEP, AppState
 from ioncli.errors import EXIT_UNEXPECTED, IonError
+from ioncli.render import set_verbosity
 
 app = typer.Typer(
     name="ion",
@@ -78,7 +81,6 @@ def root(  # noqa: PLR0917 (Typer passes options positionally)
     state.debug = state.debug or debug
     if quiet and verbose:
         raise typer.BadParameter("--quiet and --verbose do not go together", param_hint="--quiet")
-    from ioncli.render import set_verbosity
 
     set_verbosity(-1 if quiet else 1 if verbose else 0)
     ctx.obj = state
@@ -108,13 +110,15 @@ def _error_line(message: str) -> None:
     console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code; every failure is mapped here and only here."""
+def run(argv: list[str] | None = None, *, sleep: Callable[[float], None] | None = None) -> int:
+    """Run the CLI and return its exit code; every failure is mapped here and only here.
+
+    `sleep` replaces how commands wait (tests pass one that returns at once)."""
     args = sys.argv[1:] if argv is None else argv
-    from ioncli.render import set_verbosity
 
     set_verbosity(0)  # in-process runs (tests) must not inherit the previous run's flag
     state = AppState(debug="--debug" in args or bool(os.environ.get("ION_DEBUG")))
+    waiting = SLEEP.set(sleep) if sleep is not None else None
     try:
         # Standalone mode lets Typer print usage errors (exit 2), --help and --version
         # itself and leave through SystemExit; everything else reaches the handlers below.
@@ -130,14 +134,15 @@ def run(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:
         if state.debug:
-            import traceback
-
             traceback.print_exc()
         else:
             _error_line(
                 f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback)"
             )
         return EXIT_UNEXPECTED
+    finally:
+        if waiting is not None:
+            SLEEP.reset(waiting)
     return 0
 
 

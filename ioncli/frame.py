@@ -54,7 +54,7 @@ class SeriesKey:
         pairs = [p.split("=", 1) for p in raw.split(",") if p]
         if any(len(p) != 2 for p in pairs):
             raise DataError(f"malformed labels in series id {series_id!r}")
-        return cls.of(match.group("metric"), dict(pairs))  # type: ignore[arg-type]
+        return cls.of(match.group("metric"), dict(pairs))
 
     @property
     def id(self) -> str:

@@ -30,6 +30,14 @@ def insecure_channel(address: str) -> Any:
     return grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 
+def build_client(client_class: Any, transport_class: Any, emulator_host: str | None) -> Any:
+    """`client_class` on a plaintext gRPC `transport_class` to `emulator_host` when one is
+    set, else on Google's endpoint with Application Default Credentials."""
+    if emulator_host:
+        return client_class(transport=transport_class(channel=insecure_channel(emulator_host)))
+    return client_class(credentials=_default_credentials())
+
+
 def metric_client(settings: Settings) -> Any:
     """A `MetricServiceClient` for the configured project or emulator."""
     from google.cloud import monitoring_v3
@@ -37,12 +45,11 @@ def metric_client(settings: Settings) -> Any:
         MetricServiceGrpcTransport,
     )
 
-    if settings.monitoring_emulator_host:
-        channel = insecure_channel(settings.monitoring_emulator_host)
-        return monitoring_v3.MetricServiceClient(
-            transport=MetricServiceGrpcTransport(channel=channel)
-        )
-    return monitoring_v3.MetricServiceClient(credentials=_default_credentials())
+    return build_client(
+        monitoring_v3.MetricServiceClient,
+        MetricServiceGrpcTransport,
+        settings.monitoring_emulator_host,
+    )
 
 
 def alert_policy_client(settings: Settings) -> Any:
@@ -52,12 +59,25 @@ def alert_policy_client(settings: Settings) -> Any:
         AlertPolicyServiceGrpcTransport,
     )
 
-    if settings.monitoring_emulator_host:
-        channel = insecure_channel(settings.monitoring_emulator_host)
-        return monitoring_v3.AlertPolicyServiceClient(
-            transport=AlertPolicyServiceGrpcTransport(channel=channel)
-        )
-    return monitoring_v3.AlertPolicyServiceClient(credentials=_default_credentials())
+    return build_client(
+        monitoring_v3.AlertPolicyServiceClient,
+        AlertPolicyServiceGrpcTransport,
+        settings.monitoring_emulator_host,
+    )
+
+
+def service_monitoring_client(settings: Settings) -> Any:
+    """A `ServiceMonitoringServiceClient` (SLOs) for the configured project or emulator."""
+    from google.cloud import monitoring_v3
+    from google.cloud.monitoring_v3.services.service_monitoring_service.transports import (
+        ServiceMonitoringServiceGrpcTransport,
+    )
+
+    return build_client(
+        monitoring_v3.ServiceMonitoringServiceClient,
+        ServiceMonitoringServiceGrpcTransport,
+        settings.monitoring_emulator_host,
+    )
 
 
 def run_services_client(settings: Settings) -> Any:
@@ -65,10 +85,7 @@ def run_services_client(settings: Settings) -> Any:
     from google.cloud import run_v2
     from google.cloud.run_v2.services.services.transports import ServicesGrpcTransport
 
-    if settings.run_emulator_host:
-        channel = insecure_channel(settings.run_emulator_host)
-        return run_v2.ServicesClient(transport=ServicesGrpcTransport(channel=channel))
-    return run_v2.ServicesClient(credentials=_default_credentials())
+    return build_client(run_v2.ServicesClient, ServicesGrpcTransport, settings.run_emulator_host)
 
 
 def run_revisions_client(settings: Settings) -> Any:
@@ -76,10 +93,7 @@ def run_revisions_client(settings: Settings) -> Any:
     from google.cloud import run_v2
     from google.cloud.run_v2.services.revisions.transports import RevisionsGrpcTransport
 
-    if settings.run_emulator_host:
-        channel = insecure_channel(settings.run_emulator_host)
-        return run_v2.RevisionsClient(transport=RevisionsGrpcTransport(channel=channel))
-    return run_v2.RevisionsClient(credentials=_default_credentials())
+    return build_client(run_v2.RevisionsClient, RevisionsGrpcTransport, settings.run_emulator_host)
 
 
 def require_project(settings: Settings) -> str:
@@ -106,18 +120,3 @@ def _default_credentials() -> Any:
             hint="run `gcloud auth application-default login`, or set an *_EMULATOR_HOST",
         ) from None
     return credentials
-
-
-def service_monitoring_client(settings: Settings) -> Any:
-    """A `ServiceMonitoringServiceClient` (SLOs) for the configured project or emulator."""
-    from google.cloud import monitoring_v3
-    from google.cloud.monitoring_v3.services.service_monitoring_service.transports import (
-        ServiceMonitoringServiceGrpcTransport,
-    )
-
-    if settings.monitoring_emulator_host:
-        channel = insecure_channel(settings.monitoring_emulator_host)
-        return monitoring_v3.ServiceMonitoringServiceClient(
-            transport=ServiceMonitoringServiceGrpcTransport(channel=channel)
-        )
-    return monitoring_v3.ServiceMonitoringServiceClient(credentials=_default_credentials())

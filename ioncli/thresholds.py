@@ -63,7 +63,7 @@ class Threshold:
         return Status.OK
 
 
-# The report's 9 default rules (reference section 7.2), mapped onto catalog metrics and units:
+# The original service's 9 default alert rules, mapped onto catalog metrics and units:
 # ratios are 0..1, latency in ms, replica lag in seconds. Durations were not given per rule;
 # 300 s is the one fully specified template's evaluation window.
 DEFAULT_RULES: tuple[Threshold, ...] = (

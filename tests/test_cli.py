@@ -98,6 +98,7 @@ def test_unexpected_errors_are_one_line_without_debug_and_a_traceback_with_it(
     assert "Traceback" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_installed_ion_runs_in_a_subprocess(tmp_path: Path) -> None:
     version = run_ion("--version", cwd=tmp_path)
     assert version.returncode == 0
@@ -111,6 +112,7 @@ def test_installed_ion_runs_in_a_subprocess(tmp_path: Path) -> None:
     assert bad.stderr.strip() == "error: config file nope.toml does not exist"
 
 
+@pytest.mark.slow
 def test_python_dash_m_ioncli_is_the_same_cli(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -93,6 +93,27 @@ def test_cloud_run_port_listens_on_every_interface(tmp_path: Path) -> None:
         ("x = [\n", "malformed TOML"),
         # the flag refuses a negative budget; the file must too
         ("[alerts]\nmax_alerts_per_week = -3\n", "'alerts.max_alerts_per_week' must be 0 or more"),
+        # ranges and choices are checked with the file, for every command (config_schema)
+        (
+            '[alerts]\nrule = "magic"\n',
+            "key 'alerts.rule' must be one of auto, envelope, seasonal, zscore, robust, sigma, "
+            "found 'magic'",
+        ),
+        ("[alerts]\nduration_seconds = -60\n", "key 'alerts.duration_seconds' must be 0 or more"),
+        ("[cost]\nmin_instance_floor = -1\n", "[cost] min_instance_floor must be >= 0"),
+        ("[cost]\nmax_cold_start_share = 1.0\n", "[cost] max_cold_start_share must be in [0, 1)"),
+        ('[cost]\ncommitment = "5y"\n', "[cost] commitment must be none, 1y or 3y"),
+        ("[cost]\nbudget = 0\n", "[cost] budget must be a positive number"),
+        # the open tables' names, keys and types too, before any command uses them
+        ('[metrics.queue]\nunit = "count"\ncolour = "red"\n', "unknown key 'metrics.queue.colour'"),
+        ('[metrics."bad name"]\nunit = "count"\n', "is not a usable metric name"),
+        ('[metrics.latency_p95]\nscale = "big"\n', "'metrics.latency_p95.scale' has the wrong"),
+        ("[metrics.x.denominator]\ncolour = 1\n", "unknown key 'metrics.x.denominator.colour'"),
+        ("[slo.a]\nbudget = 3\n", "unknown key 'slo.a.budget'"),
+        ("[slo.A]\nobjective = 99\n", "key 'slo.A' is not a usable name"),
+        ("[[slo.a.alerts]]\nlong = 5\n", "key 'slo.a.alerts[0].long' has the wrong type (int)"),
+        ("[cost.service]\ncpus = 2\n", "[cost]: unknown key 'service.cpus' (known: ['billing'"),
+        ("[cost.regions.x]\nmin = 2\n", "[cost]: unknown key 'regions.x.min'"),
     ],
 )
 def test_bad_files_name_the_file_the_key_and_what_was_found(
@@ -123,3 +144,64 @@ def test_the_shipped_example_config_is_valid(tmp_path: Path) -> None:
     example = ROOT / "ion.example.toml"
     settings = load_settings(example, env={}, cwd=tmp_path)
     assert settings.source_file == str(example)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[serve]\nheader_read_timeout_seconds = 0\n",
+            "serve.header_read_timeout_seconds must be more than 0 and at most 60",
+        ),
+        ("[serve]\nmax_connections = 10\n", "serve.max_connections must be at least 64"),
+    ],
+)
+def test_serve_limits_are_checked_with_the_file(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "ion.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(env={}, cwd=tmp_path)
+    assert (info.value.exit_code, str(info.value)) == (3, message)
+
+
+def test_every_default_meets_its_own_rule() -> None:
+    import dataclasses
+
+    from ioncli import config_schema
+
+    for cls in (
+        config_schema.ServeSettings,
+        config_schema.AlertSettings,
+        config_schema.CostSettings,
+    ):
+        for f in dataclasses.fields(cls):
+            rule = f.metadata.get("rule")
+            if rule is not None:
+                assert rule.test(getattr(cls(), f.name)), f"{cls.__name__}.{f.name}"
+
+
+def test_the_example_with_every_commented_key_switched_on_is_valid(tmp_path: Path) -> None:
+    """The example documents no key ion would refuse: uncomment every `# key = value` line
+    and `# [table]` header, and the whole file passes the schema and every table's owner."""
+    import re
+
+    from ioncli.cost.pricing import load_table
+    from ioncli.cost.service_config import from_settings
+    from ioncli.slo.config import load_slos
+    from ioncli.sources.catalog import catalog
+
+    commented = re.compile(
+        r'^# ?(\[\[?[A-Za-z0-9_.-]+\]\]?(\s+#.*)?|([A-Za-z_][A-Za-z0-9_]*|"[^"]+") = \S.*)$'
+    )
+    lines = (ROOT / "ion.example.toml").read_text(encoding="utf-8").splitlines()
+    switched = [m.group(1) if (m := commented.match(line)) else line for line in lines]
+    assert sum(a != b for a, b in zip(lines, switched, strict=True)) >= 50
+    path = write(tmp_path, "ion.toml", "\n".join(switched) + "\n")
+    settings = load_settings(path, env={}, cwd=tmp_path)
+    assert settings.cost.budget == 250.0 and settings.alerts.duration_seconds == 300
+    assert {"queue_depth", "cpu_utilization"} <= set(catalog(settings))
+    assert [s.name for s in load_slos(settings.slo, str(path))] == ["availability", "latency"]
+    fleet = from_settings(
+        settings.service, settings.regions, settings.cost.service, settings.cost.regions, where="x"
+    )
+    assert fleet.region("us-central1").min_instances == 3
+    assert set(load_table(None, settings.cost.pricing).overrides) == set(settings.cost.pricing)

@@ -15,19 +15,6 @@ from tests.helpers import ROOT
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    (built,) = out.glob("ion_ops-*.whl")
-    return built
-
-
 def test_wheel_contains_templates_baselines_and_schemas(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     shipped_templates = {

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ioncli.alerting.report import CheckResult, Drift, SeriesOut, TuneReport
+from ioncli.alerting.model import CheckResult, Drift, SeriesOut, TuneReport
 from ioncli.errors import ConfigError
 from ioncli.render import to_json, to_plain, write_atomic
+from ioncli.times import parse_iso
 
 FILE_SCHEMA_VERSION = 1
 LEVELS = ("warning", "critical", "low_warning", "low_critical")
@@ -147,7 +149,6 @@ def stored_window(data: dict[str, Any]) -> tuple[str, str, int] | None:
     `--check` recomputes over exactly this window so that the same data gives the same
     thresholds; a file without a usable window gives None (the command's default range).
     """
-    from datetime import datetime, timedelta
 
     window = data.get("window")
     if not isinstance(window, dict):
@@ -156,8 +157,8 @@ def stored_window(data: dict[str, Any]) -> tuple[str, str, int] | None:
     if not (isinstance(start, str) and isinstance(end, str) and isinstance(step, int)):
         return None
     try:
-        last = datetime.fromisoformat(end.replace("Z", "+00:00"))
-        datetime.fromisoformat(start.replace("Z", "+00:00"))
+        last = parse_iso(end)
+        parse_iso(start)
     except ValueError:
         return None
     # The file keeps the last point's time; the range asked for is half-open.

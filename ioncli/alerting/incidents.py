@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -20,17 +20,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioncli.alerting.report import Catch
+from ioncli.alerting.model import Catch
 from ioncli.errors import DataError
 from ioncli.frame import Incident, SeriesKey
+from ioncli.times import parse_iso
 
 
 def _time(text: Any, where: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+        return parse_iso(str(text))
     except ValueError:
         raise DataError(f"{where}: {text!r} is not an ISO 8601 time") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _incident(raw: Any, where: str) -> Incident:

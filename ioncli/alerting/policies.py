@@ -19,14 +19,14 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from ioncli.alerting.model import ApplyResult, PlanItem, SeriesOut, TuneReport
 from ioncli.alerting.render import fmt
-from ioncli.alerting.report import ApplyResult, PlanItem, SeriesOut, TuneReport
 from ioncli.errors import ApplyError, SourceError
 from ioncli.frame import SeriesKey
+from ioncli.sources.catalog import MetricSpec, catalog
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
-    from ioncli.sources.catalog import MetricSpec
 
 MANAGED_BY = "managed-by"
 LABEL_SERVICE = "ion-service"
@@ -279,7 +279,6 @@ def apply_plan(
     client: Any, project: str, report: TuneReport, settings: Settings, *, dry_run: bool
 ) -> ApplyResult:
     """Plan every series' policy against what exists; with dry_run False, make it so."""
-    from ioncli.sources.catalog import catalog
 
     specs = catalog(settings)
     existing = _managed(client, project, report.service)

@@ -27,6 +27,9 @@ from typing import TYPE_CHECKING
 from ioncli.frame import SeriesKey
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ioncli.frame import MetricFrame
     from ioncli.sources.catalog import GcpQuery, MetricSpec
 
 _TERM = re.compile(r'^\s*(metric|resource)\.labels?\.([A-Za-z_][\w]*)\s*=\s*"([^"\\]*)"\s*$')
@@ -123,6 +126,19 @@ def series_promql(spec: MetricSpec | None, series_id: str, service: str, step: i
     if spec.scale != 1.0:
         expr = f"({expr}) * {spec.scale!r}"
     return expr
+
+
+def series_queries(
+    frame: MetricFrame, specs: Mapping[str, MetricSpec], service: str
+) -> dict[str, str | None]:
+    """Each of the frame's series as PromQL (Cloud Monitoring's names), for the conditions
+    that run."""
+    return {
+        column: series_promql(
+            specs.get(column.split("{", 1)[0]), column, service, frame.step_seconds
+        )
+        for column in frame.data.columns
+    }
 
 
 def fallback(key: SeriesKey) -> str:

@@ -26,6 +26,9 @@ from typing import Literal
 
 import numpy as np
 
+from ioncli.alerting.adaptive import Envelope, ZScore
+from ioncli.alerting.candidates import Seasonal
+from ioncli.alerting.envelope_promql import envelope_query
 from ioncli.alerting.rulebase import Candidate
 
 ConditionType = Literal["threshold", "promql"]
@@ -103,8 +106,6 @@ def _static(cand: Candidate, k: float, series: str) -> Translation:
 
 
 def _seasonal(cand: Candidate, k: float, series: str) -> Translation:
-    from ioncli.alerting.candidates import Seasonal
-
     assert isinstance(cand, Seasonal)
     med, mad = cand._profile()
     ctx = cand.ctx
@@ -131,8 +132,6 @@ def _seasonal(cand: Candidate, k: float, series: str) -> Translation:
 
 
 def _zscore(cand: Candidate, k: float, series: str) -> Translation:
-    from ioncli.alerting.adaptive import ZScore
-
     assert isinstance(cand, ZScore)
     ctx = cand.ctx
     step, ph, pw = ctx.step_seconds, ctx.per_hour, ctx.per_week
@@ -159,9 +158,6 @@ def _zscore(cand: Candidate, k: float, series: str) -> Translation:
 
 
 def _envelope(cand: Candidate, k: float, series: str) -> Translation:
-    from ioncli.alerting.adaptive import Envelope
-    from ioncli.alerting.envelope_promql import envelope_query
-
     assert isinstance(cand, Envelope)
     # Name only the sides this series runs (on hourly data the range alone).
     sides = ["range"]

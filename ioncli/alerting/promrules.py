@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 
+from ioncli.alerting.model import SeriesOut, TuneReport
 from ioncli.alerting.policies import alert_name, rule_group
 from ioncli.alerting.render import fmt
-from ioncli.alerting.report import SeriesOut, TuneReport
 
 
 def _q(text: str) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
-from ioncli.alerting.report import TuneReport
-from ioncli.render import Renderers, fit_markdown, to_json
+from ioncli.alerting.model import CheckResult, Drift, TuneReport
+from ioncli.errors import UsageError
+from ioncli.render import Renderers, fit_markdown, render_plain
+from ioncli.render.ci import Case, find_line, github, junit
 from ioncli.render.jinja import render_template
+from ioncli.render.parts import heading, report_json
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -56,9 +58,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def render_json(report: TuneReport) -> str:
-    # schema_version first (every reader checks it); to_json converts the rest in one pass.
-    fields = {f.name: getattr(report, f.name) for f in dataclasses.fields(report)}
-    return to_json({"schema_version": fields.pop("schema_version"), **fields})
+    return report_json(report)
 
 
 def render_markdown(report: TuneReport) -> str:
@@ -74,16 +74,19 @@ def render_text(report: TuneReport) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
-    head = Text()
-    head.append(f"ion tune-alerts · {report.service}", style="bold")
     simulated = " (simulated)" if report.simulated else ""
-    head.append(
-        f"\nsource {report.source}{simulated} · "
-        f"{report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
-        f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week"
+    learned = (
+        [f"learned until {report.baseline_end:%Y-%m-%d %H:%M} UTC, tested after it"]
+        if report.baseline_end
+        else []
     )
-    if report.baseline_end:
-        head.append(f"\nlearned until {report.baseline_end:%Y-%m-%d %H:%M} UTC, tested after it")
+    head = heading(
+        f"ion tune-alerts · {report.service}",
+        f"source {report.source}{simulated} · "
+        f"{report.start:%Y-%m-%d %H:%M} .. {report.end:%Y-%m-%d %H:%M}"
+        f" UTC · step {report.step_seconds}s · budget {report.max_alerts_per_week:g}/week",
+        *learned,
+    )
     parts: list[RenderableType] = [head]
 
     table = Table(title="Proposed rules", title_justify="left", show_lines=False)
@@ -216,22 +219,85 @@ def _apply_table(report: TuneReport) -> RenderableType:
 
 def render_plain_text(report: TuneReport, width: int = 120) -> str:
     """The text view without colour, for files and tests."""
-    from ioncli.render import render_plain
 
     return render_plain(render_text(report), width=width)
 
 
-def renderers() -> Renderers[TuneReport]:
-    return Renderers(text=render_text, json=render_json, markdown=render_markdown, html=render_html)
+# --format github|junit (with --check): every series is a case; it fails when one of its levels
+# drifted beyond the tolerance (annotated on the series' line of the baselines file), and
+# notes the moves within tolerance.
+def gate_cases(report: TuneReport, check: CheckResult) -> list[Case]:
+    by_series: dict[str, list[Drift]] = {}
+    for d in check.drifts:
+        by_series.setdefault(d.series, []).append(d)
+    ids = sorted({s.id for s in report.series} | set(by_series))
+    cases = []
+    for sid in ids:
+        drifts = by_series.get(sid, [])
+        drifted = [d for d in drifts if d.beyond_tolerance]
+        lines = [
+            f"{d.field}: {fmt(d.old)} -> {fmt(d.new)} ({change_text(d.change)})"
+            + ("" if d.beyond_tolerance else " within tolerance")
+            for d in drifts
+        ]
+        message = (
+            f"alert drift on {sid}: " + "; ".join(lines[: len(drifted)] or lines)
+            if drifted
+            else f"{sid}: no drift"
+        )
+        cases.append(
+            Case(
+                suite=f"ion.tune-alerts.{report.service}",
+                name=sid,
+                failed=bool(drifted),
+                message=message,
+                file=check.path,
+                line=find_line(check.path, f'"{sid}"'),
+                detail="\n".join(lines),
+            )
+        )
+    return cases
+
+
+def _checked(report: TuneReport) -> CheckResult:
+    if report.check is None:
+        raise UsageError(
+            "--format github and junit report a gate: for tune-alerts, use them with --check"
+        )
+    return report.check
+
+
+def render_github(report: TuneReport) -> str:
+    check = _checked(report)
+    cases = gate_cases(report, check)
+    tol = f"{check.tolerance:.0%}"
+    summary = (
+        f"alert drift: {check.failed} level(s) moved more than {tol} from {check.path}"
+        if check.failed
+        else f"no alert drift against {check.path} (tolerance {tol})"
+    )
+    return github(cases, f"ion tune-alerts · {report.service}", summary)
+
+
+def render_junit(report: TuneReport) -> str:
+    return junit(gate_cases(report, _checked(report)), f"ion tune-alerts {report.service}")
+
+
+RENDERERS: Renderers[TuneReport] = Renderers(
+    text=render_text, json=render_json, markdown=render_markdown, html=render_html
+)
 
 
 __all__ = [
+    "RENDERERS",
     "fmt",
+    "gate_cases",
     "levels",
+    "render_github",
     "render_html",
     "render_json",
+    "render_junit",
     "render_markdown",
     "render_plain_text",
-    "renderers",
     "runs_as",
 ]

@@ -23,9 +23,7 @@ import pandas as pd
 from ioncli.alerting import backtest as bt
 from ioncli.alerting.candidates import CANDIDATES, KINDS, Candidate, Context, Direction
 from ioncli.alerting.incidents import applies_to, catches
-from ioncli.alerting.promnames import fallback
-from ioncli.alerting.promql import NOT_EXPRESSIBLE, TRANSLATORS, for_seconds, translate
-from ioncli.alerting.report import (
+from ioncli.alerting.model import (
     Backtest,
     CandidateOut,
     Catch,
@@ -36,6 +34,8 @@ from ioncli.alerting.report import (
     SeriesOut,
     Skipped,
 )
+from ioncli.alerting.promnames import fallback
+from ioncli.alerting.promql import NOT_EXPRESSIBLE, TRANSLATORS, for_seconds, translate
 from ioncli.alerting.sane import data_notes, sanitise
 from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts, hourly
 from ioncli.alerting.window import (

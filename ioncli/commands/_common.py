@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +16,11 @@ from ioncli.render import Format, OutputOptions
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
+
+
+# How a command waits (between Cloud Monitoring retries). `ioncli.cli.run(..., sleep=...)`
+# sets it for one run, so tests never wait for real; library callers pass `sleep` directly.
+SLEEP: ContextVar[Callable[[float], None]] = ContextVar("ion_sleep", default=time.sleep)
 
 
 @dataclass

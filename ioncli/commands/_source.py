@@ -8,13 +8,18 @@ Only light modules are imported at the top: pandas and the cloud clients load in
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ioncli.errors import DataError, SourceError, UsageError
+from ioncli.commands._common import SLEEP
+from ioncli.errors import ConfigError, DataError, SourceError, UsageError
+from ioncli.render import say
+from ioncli.render.progress import progress_bar
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -165,6 +170,7 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     client: Any = None,
     cache_dir: Path | None = None,
     max_points: int | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> MetricFrame:
     """Open the source, fetch [since, until) at `step` and return a non-empty frame.
 
@@ -172,26 +178,24 @@ def load_frame(  # noqa: PLR0917 (the shared signature other commands call posit
     DataError/SourceError (4) for an unknown metric, an empty range or an empty result.
     `now` and `client` exist for tests (a fixed clock, a client bound to a fake server);
     `cache_dir` turns on the on-disk cache of Cloud Monitoring results (`ion pull` does).
+    `sleep` is how retries wait: by default the running command's (`_common.SLEEP`).
     Partial failures stay in `frame.warnings` and are printed to stderr here, so no command
     can hide them; call `raise_if_partial` after writing output to set the exit code.
     The range is sized against the point budget (`max_points`) before the source is opened.
     """
-    from ioncli.errors import ConfigError
     from ioncli.sources import open_source
 
     spec, wanted, request = plan_request(
         settings, source, since, until, step, metrics, regions, now=now, max_points=max_points
     )
     try:
-        src = open_source(spec, settings, client=client, cache_dir=cache_dir)
+        waits = SLEEP.get() if sleep is None else sleep
+        src = open_source(spec, settings, client=client, cache_dir=cache_dir, sleep=waits)
     except UsageError as exc:
         if source:
             raise
         where = settings.source_file or "ION_SOURCE"
         raise ConfigError(f"{where}: key 'source': {exc.message}") from None
-    import time
-
-    from ioncli.render import say
 
     started = time.perf_counter()
     if request is None:
@@ -223,7 +227,6 @@ def _check_regions(
     kind: str, chosen: tuple[str, ...], *, from_flag: bool, settings: Settings
 ) -> None:
     """Sources that know their regions refuse others instead of returning made-up data."""
-    from ioncli.errors import ConfigError
 
     if kind == "sim":
         from ioncli.sources import SIM_REGIONS
@@ -272,7 +275,6 @@ def _fetch(src: Any, request: Any) -> MetricFrame:
     if not hasattr(src, "chunks"):
         frame: MetricFrame = src.fetch(request)
         return frame
-    from ioncli.render.progress import progress_bar
 
     span = (request.end - request.start).total_seconds()
     steps = int(span // request.step_seconds)
@@ -299,8 +301,6 @@ def raise_if_partial(frame: MetricFrame) -> None:
 
 
 def _print_warnings(frame: MetricFrame) -> None:
-    from ioncli.render import say
-
     for warning in frame.warnings:
         say(warning, level="warning")
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ioncli import __version__
 from ioncli.commands._common import FormatOpt, OutputOpt, StepSummaryOpt, output_options, state_of
 from ioncli.commands._source import (
     MaxPointsOpt,
@@ -15,13 +21,19 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
 )
-from ioncli.errors import UsageError
-from ioncli.render import Format
+from ioncli.config_schema import COMMITMENTS
+from ioncli.errors import ApplyError, PolicyViolation, UsageError
+from ioncli.render import Format, emit, verbosity
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
+    from ioncli.cost.cloud_run import ApplyResult, Plan
+    from ioncli.cost.model import Comparison, CostReport
     from ioncli.cost.service_config import FleetConfig
+    from ioncli.frame import MetricFrame
+    from ioncli.render import Renderers
 
 EPILOG = """[b]Examples[/b]
 
@@ -192,23 +204,23 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     if traffic is not None and apply:
         raise UsageError("--apply needs measured traffic from a source, not --traffic")
 
-    from datetime import UTC, datetime
-
-    from ioncli import __version__
-    from ioncli.cost import pricing
+    from ioncli.cost import analysis, compare, model, pricing
     from ioncli.cost.render import RENDERERS
-    from ioncli.cost.report import Options, build_report, compare, with_extras
-    from ioncli.render import emit
 
-    _check_settings(settings, pricing.COMMITMENTS)
-    if commit not in pricing.COMMITMENTS:
+    if commit not in COMMITMENTS:
         raise UsageError(f"--commitment must be none, 1y or 3y, found {commit!r}")
     table = pricing.load_table(
         _rates_path(settings),
         settings.cost.pricing,
         where=f"{settings.source_file or 'configuration'} [cost.pricing]",
     )
-    regions = _regions(settings, region or [], table)
+    regions = analysis.priced_regions(
+        region or [],
+        settings.regions,
+        table,
+        live=bool(settings.project or settings.run_emulator_host),
+        configured_where=f"{settings.source_file or 'ION_REGIONS'} regions",
+    )
     previous = _read_previous(compare_to) if compare_to else None
     traffic_text = "measured"
     if traffic is not None:
@@ -227,27 +239,31 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
             step,
             max_points=max_points,
         )
-    options = Options(
+    options = model.Options(
         floor=settings.cost.min_instance_floor,
         max_cold_start_share=settings.cost.max_cold_start_share,
         budget=money,
         commitment=commit,
         free_tier=settings.cost.free_tier if free_tier is None else free_tier,
     )
-    report = build_report(frame, fleet, table, options, now=datetime.now(UTC), version=__version__)
-    comparison = compare(report, previous, str(compare_to)) if previous is not None else None
+    report = analysis.build_report(
+        frame, fleet, table, options, now=datetime.now(UTC), version=__version__
+    )
+    comparison = (
+        compare.compare(report, previous, str(compare_to)) if previous is not None else None
+    )
     priced = None
     if changes:
-        from ioncli.cost.usage import extract
-        from ioncli.cost.whatif import what_if as price_what_if
+        from ioncli.cost.whatif import what_if_of
 
-        series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
-        priced = price_what_if(series, fleet, changes, table, options, traffic=traffic_text)
+        priced = what_if_of(frame, fleet, changes, table, options, traffic=traffic_text)
     plan = applied = None
     if apply:
-        plan, applied = _apply(report, frame, fleet, clients, table, options,
-                               targets=targets, force=force, yes=yes)  # fmt: skip
-    report = with_extras(
+        plan = analysis.plan_apply(
+            report, frame, fleet, table, options, targets=targets, force=force
+        )
+        applied = _apply(clients[0], plan, yes=yes)
+    report = analysis.with_extras(
         report,
         comparison=comparison,
         plan=plan,
@@ -262,11 +278,8 @@ def cost_report(  # noqa: PLR0917 (Typer passes options positionally)
     _gate(report)
 
 
-def _say_unchanged(comparison: Any) -> None:
+def _say_unchanged(comparison: Comparison) -> None:
     """Why nothing was printed (on stderr; not with --quiet)."""
-    import sys
-
-    from ioncli.render import verbosity
 
     if verbosity() >= 0:
         print(
@@ -276,28 +289,18 @@ def _say_unchanged(comparison: Any) -> None:
         )
 
 
-def _with_gates(renderers: Any) -> Any:
-    from dataclasses import replace
+def _with_gates(renderers: Renderers[CostReport]) -> Renderers[CostReport]:
+    from ioncli.cost.render import render_github, render_junit
 
-    from ioncli.render.gates import cost_github, cost_junit
-
-    return replace(renderers, github=cost_github, junit=cost_junit)
+    return replace(renderers, github=render_github, junit=render_junit)
 
 
-def _gate(report: Any) -> None:
+def _gate(report: CostReport) -> None:
     """After the report is out: a failed apply exits 1, an exceeded budget exits 5."""
-    from ioncli.errors import ApplyError, PolicyViolation
 
     applied = report.applied
     if applied is not None and not applied.ok:
-        done = [s.region for s in applied.steps if s.outcome.value == "applied"]
-        failed = [f"{s.region} ({s.detail})" for s in applied.steps if s.outcome.value == "failed"]
-        skipped = [s.region for s in applied.steps if s.outcome.value == "not attempted"]
-        raise ApplyError(
-            f"apply stopped: failed in {', '.join(failed)}; changed: {', '.join(done) or 'none'}"
-            f"; not attempted: {', '.join(skipped) or 'none'}",
-            hint=f"undo: {applied.undo}" if applied.undo else None,
-        )
+        raise ApplyError(applied.failure(), hint=f"undo: {applied.undo}" if applied.undo else None)
     if report.totals.over_budget:
         t = report.totals
         raise PolicyViolation(
@@ -306,48 +309,13 @@ def _gate(report: Any) -> None:
         )
 
 
-def _check_settings(settings: Settings, commitments: tuple[str, ...]) -> None:
-    """Values the generic config loader cannot judge: one line naming the key and file."""
-    from ioncli.errors import ConfigError
+def _apply(services_client: Any, plan: Plan, *, yes: bool) -> ApplyResult | None:
+    """With --yes, make the planned changes (nothing to do: no result, as for a dry run)."""
+    if not (yes and plan.changes):
+        return None
+    from ioncli.cost.cloud_run import apply_plan
 
-    cost, where = settings.cost, settings.source_file or "configuration"
-    if cost.min_instance_floor < 0:
-        raise ConfigError(f"{where}: [cost] min_instance_floor must be >= 0")
-    if not 0 <= cost.max_cold_start_share < 1:
-        raise ConfigError(f"{where}: [cost] max_cold_start_share must be in [0, 1)")
-    if cost.commitment not in commitments:
-        raise ConfigError(f"{where}: [cost] commitment must be none, 1y or 3y")
-    if cost.budget is not None and not cost.budget > 0:
-        raise ConfigError(f"{where}: [cost] budget must be a positive number")
-
-
-def _apply(  # noqa: PLR0917 (one call site, the command's own values)
-    report: Any,
-    frame: Any,
-    fleet: FleetConfig,
-    clients: Any,
-    table: Any,
-    options: Any,
-    *,
-    targets: dict[str, int],
-    force: bool,
-    yes: bool,
-) -> tuple[Any, Any]:
-    """The plan for --apply, and with --yes its result."""
-    from ioncli.cost.cloud_run import apply_plan, make_plan
-    from ioncli.cost.report import estimator
-
-    if fleet.offline:
-        raise UsageError(
-            "--apply changes Cloud Run: it needs the live configuration, not a file",
-            hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; drop --service-config",
-        )
-    # --set names exactly the regions to change; without it, every recommendation.
-    wanted = targets or {r.region: r.recommended for r in report.recommendations}
-    estimate = estimator(frame, fleet, table)
-    plan = make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
-    applied = apply_plan(clients[0], plan) if yes and plan.changes else None
-    return plan, applied
+    return apply_plan(services_client, plan)
 
 
 def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
@@ -361,10 +329,9 @@ def _measured(  # noqa: PLR0917 (the command's own options, passed through once)
     step: str | None,
     *,
     max_points: int | None = None,
-) -> tuple[Any, Any, Any, list[str]]:
+) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str]]:
     """The source's history for the range, its regions and the service configuration."""
-    from ioncli.commands._source import load_frame
-    from ioncli.cost.report import METRICS
+    from ioncli.cost.analysis import METRICS
     from ioncli.cost.usage import align_regions
 
     kind = (source or settings.source).strip().split(":", 1)[0].lower()
@@ -384,12 +351,10 @@ def _traffic(  # noqa: PLR0917 (the command's own options, passed through once)
     since: str | None,
     until: str | None,
     step: str | None,
-) -> tuple[Any, Any, Any, list[str], str]:
+) -> tuple[MetricFrame, FleetConfig, tuple[Any, Any], list[str], str]:
     """`--traffic`: a synthetic frame (RATE) or a traffic file, with busy time modelled."""
-    from datetime import UTC, datetime
 
-    from ioncli.commands._source import load_frame
-    from ioncli.cost.report import METRICS
+    from ioncli.cost.analysis import METRICS
     from ioncli.cost.traffic import flat_frame, parse_rate, with_modelled_busy
     from ioncli.cost.usage import align_regions
     from ioncli.sources.window import resolve_window
@@ -421,7 +386,6 @@ def _future_until(until: str | None, kind: str) -> list[str]:
     """A range cannot end after now: say so instead of cutting it silently."""
     if until is None or kind == "file":
         return []
-    from datetime import UTC, datetime
 
     from ioncli.sources.window import parse_time
 
@@ -448,7 +412,6 @@ def _rates_path(settings: Settings) -> Path | None:
 def _budget(text: str | None, configured: float | None) -> float | None:
     if text is None:
         return configured
-    import re
 
     cleaned = text.strip().lstrip("$").strip()
     # Commas only as thousands separators ("1,500"): "1,5" is a decimal comma or a typo, and
@@ -485,21 +448,6 @@ def _targets(items: list[str]) -> dict[str, int]:
     return out
 
 
-def _regions(settings: Settings, asked: list[str], table: Any) -> tuple[str, ...]:
-    from ioncli.errors import ConfigError
-
-    regions = tuple(dict.fromkeys(asked)) if asked else tuple(settings.regions)
-    for r in regions:
-        if table.knows(r) or settings.project or settings.run_emulator_host:
-            continue  # Cloud Run itself will say whether a region exists
-        where = "--region" if asked else f"{settings.source_file or 'ION_REGIONS'} regions"
-        message = f"{where}: unknown Cloud Run region {r!r} (not in the rate table's tiers)"
-        if asked:
-            raise UsageError(message)
-        raise ConfigError(message, hint="point [cost] rates_file at a table that lists it")
-    return regions
-
-
 def _fleet(
     settings: Settings, regions: tuple[str, ...], path: Path | None
 ) -> tuple[FleetConfig, tuple[Any, Any]]:
@@ -524,8 +472,6 @@ def _fleet(
 
 
 def _read_previous(path: Path) -> Any:
-    import json
-
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,15 +21,18 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
+    plan_request,
 )
-from ioncli.errors import PolicyViolation, UsageError
-from ioncli.render import Format
+from ioncli.errors import IonError, PolicyViolation, UsageError
+from ioncli.render import Format, emit, make_console
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ioncli.dashboards.model import DashboardReport
     from ioncli.render import Renderers
+    from ioncli.slo.config import SloSpec
 
 EPILOG = """[b]Examples[/b]
 
@@ -111,27 +119,20 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
         )
     if watch is not None and fail_on is not None:
         raise UsageError("--watch runs until Ctrl-C, so --fail-on cannot gate it; use one")
-    if watch is not None:
-        import sys
+    if watch is not None and not sys.stdout.isatty():
+        # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
+        raise UsageError(
+            "--watch needs a terminal (standard output is piped or redirected); "
+            "drop --watch for a one-off report"
+        )
 
-        if not sys.stdout.isatty():
-            # Piped or redirected, a live view prints nothing and never ends (a hung CI job).
-            raise UsageError(
-                "--watch needs a terminal (standard output is piped or redirected); "
-                "drop --watch for a one-off report"
-            )
-
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from ioncli.commands._source import load_frame, plan_request
     from ioncli.dashboards import definitions
     from ioncli.sources.catalog import known_names
     from ioncli.thresholds import load_thresholds
 
     specs = definitions.select([b.value for b in boards or [Board.OVERVIEW]])
     thresholds = load_thresholds(Path(settings.alerts.baselines_dir), settings.service)
-    slos: tuple[Any, ...] = ()
+    slos: tuple[SloSpec, ...] = ()
     if definitions.SLO in specs:
         from ioncli.slo.config import load_slos
         from ioncli.slo.fetch import plan
@@ -150,7 +151,6 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 
     from ioncli.dashboards.analysis import build_report
     from ioncli.dashboards.render import RENDERERS
-    from ioncli.render import emit
 
     def build() -> DashboardReport:
         frame = load_frame(
@@ -178,15 +178,13 @@ def dashboard(  # noqa: PLR0917 (Typer passes options positionally)
 def _with_gates(
     renderers: Renderers[DashboardReport], fail_on: FailOn | None
 ) -> Renderers[DashboardReport]:
-    from dataclasses import replace
-
-    from ioncli.render.gates import dashboard_github, dashboard_junit
+    from ioncli.dashboards.render import render_github, render_junit
 
     level = fail_on.value if fail_on is not None else None
     return replace(
         renderers,
-        github=lambda r: dashboard_github(r, level),
-        junit=lambda r: dashboard_junit(r, level),
+        github=lambda r: render_github(r, level),
+        junit=lambda r: render_junit(r, level),
     )
 
 
@@ -210,23 +208,18 @@ def _gate(report: DashboardReport, fail_on: FailOn) -> None:
 
 
 def _watch(first: DashboardReport, build: Callable[[], DashboardReport], seconds: float) -> None:
-    import time
-    from datetime import UTC, datetime
-
     from rich.console import Group
     from rich.live import Live
     from rich.text import Text
 
-    from ioncli.dashboards.text import render_text
-    from ioncli.errors import IonError
-    from ioncli.render import make_console
+    from ioncli.dashboards.render import RENDERERS
 
     def view(report: DashboardReport, problem: str = "") -> Group:
         stamp = datetime.now(UTC).strftime("%H:%M:%S")
         line = Text(f"refreshed {stamp} UTC, every {seconds:g} s; Ctrl-C to stop", style="dim")
         if problem:
             line = Text(f"refresh failed at {stamp} UTC: {problem}; showing the last data", "red")
-        return Group(line, render_text(report))
+        return Group(line, RENDERERS.text(report))
 
     report = first
     with Live(view(report), console=make_console(), auto_refresh=False) as live:

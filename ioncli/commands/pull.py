@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,8 +17,11 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
+    raise_if_partial,
 )
 from ioncli.errors import UsageError
+from ioncli.render import make_console, verbosity, write_atomic
 
 if TYPE_CHECKING:
     from ioncli.frame import MetricFrame
@@ -85,7 +89,6 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
     if not output.exists() and not parent.is_dir():
         raise UsageError(f"cannot write --output {output}: folder {parent} does not exist")
 
-    from ioncli.commands._source import load_frame, raise_if_partial
     from ioncli.sources.cache import default_cache_dir
 
     frame = load_frame(
@@ -106,9 +109,6 @@ def pull(  # noqa: PLR0917 (Typer passes options positionally)
 
 def _write(frame: MetricFrame, output: Path, suffix: str) -> None:
     """Serialise in memory, then write like every other `-o` (umask mode, symlinks followed)."""
-    import io
-
-    from ioncli.render import write_atomic
 
     if suffix == ".csv":
         body: bytes = frame.data.to_csv(
@@ -122,8 +122,6 @@ def _write(frame: MetricFrame, output: Path, suffix: str) -> None:
 
 
 def _summary(frame: MetricFrame, output: Path) -> None:
-    from ioncli.render import make_console, verbosity
-
     if verbosity() < 0:
         return
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ioncli.commands._common import state_of
-from ioncli.errors import ConfigError, UsageError
+from ioncli.errors import UsageError
 
 EPILOG = """[b]Examples[/b]
 
@@ -96,10 +96,6 @@ def serve(  # noqa: PLR0917 (Typer passes options positionally)
     serve_settings = dataclasses.replace(serve_settings, **given)
     if serve_settings.rate_limit_per_second < 0:
         raise UsageError("--rate-limit must be 0 (off) or more")
-    if not 0 < serve_settings.header_read_timeout_seconds <= 60:
-        raise ConfigError("serve.header_read_timeout_seconds must be more than 0 and at most 60")
-    if serve_settings.max_connections < 64:
-        raise ConfigError("serve.max_connections must be at least 64")
     if serve_settings.redis_url and not serve_settings.redis_url.startswith(
         ("redis://", "rediss://", "unix://")
     ):

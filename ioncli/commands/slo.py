@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from functools import partial
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ioncli.commands._common import OutputOpt, StepSummaryOpt, state_of
-from ioncli.commands._source import RegionOpt, ServiceOpt, SinceOpt, SourceOpt, StepOpt, UntilOpt
+from ioncli.commands._source import (
+    RegionOpt,
+    ServiceOpt,
+    SinceOpt,
+    SourceOpt,
+    StepOpt,
+    UntilOpt,
+    load_frame,
+    raise_if_partial,
+)
 from ioncli.errors import ConfigError, PolicyViolation, UsageError
+from ioncli.render import Format, OutputOptions, emit, is_stdout, write_atomic
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
     from ioncli.slo.config import SloSpec
-    from ioncli.slo.report import SloReport
+    from ioncli.slo.model import ApplySummary, SloReport
 
 EPILOG = """[b]Examples[/b]
 
@@ -105,14 +120,13 @@ def slo(  # noqa: PLR0917 (Typer passes options positionally)
 
         require_project(settings)  # say so before pulling a month of data
     report, frame = _report(settings, slos, source, since, until, step, region)
-    if apply:
-        report.apply = _apply(settings, report, slos, dry_run=not yes)
-    from ioncli.slo.ci import tripped as check_gate
+    from ioncli.slo.analysis import tripped as check_gate
+    from ioncli.slo.analysis import with_extras
 
+    applied = _apply(settings, report, slos, dry_run=not yes) if apply else None
     tripped = check_gate(report, gate)
-    report.gate = tripped
+    report = with_extras(report, apply=applied, gate=tripped)
     _emit(report, gate, fmt, output, step_summary)
-    from ioncli.commands._source import raise_if_partial
 
     raise_if_partial(frame)  # the output says what is missing; its gates may be off
     if tripped:
@@ -128,9 +142,8 @@ def _report(  # noqa: PLR0917 (the shared source options, passed through)
     step: str | None,
     region: list[str] | None,
 ) -> tuple[SloReport, MetricFrame]:
-    from ioncli.commands._source import load_frame
     from ioncli.slo import fetch
-    from ioncli.slo.report import build_report
+    from ioncli.slo.analysis import build_report
 
     planned = fetch.plan(settings, slos, source)
     if since is None and planned.kind != "file":
@@ -155,11 +168,9 @@ def _gate(fail_on: tuple[str, float] | None) -> tuple[str, float] | None:
     return what, float(value)
 
 
-def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Any) -> None:
+def _write_rules(settings: Settings, slos: tuple[SloSpec, ...], output: Path | None) -> None:
     """The rules need no data: they are the objectives, written as PromQL."""
-    import sys
 
-    from ioncli.render import is_stdout, write_atomic
     from ioncli.slo.rules import prometheus_rules
 
     text = prometheus_rules(settings.service, slos)
@@ -173,25 +184,20 @@ def _emit(
     report: SloReport,
     gate: tuple[str, float] | None,
     fmt: SloFormat,
-    output: Any,
+    output: Path | None,
     step_summary: bool,
 ) -> None:
-    from dataclasses import replace
-    from functools import partial
-
-    from ioncli.render import Format, OutputOptions, emit
-    from ioncli.slo.ci import slo_github, slo_junit
-    from ioncli.slo.render import renderers
+    from ioncli.slo.render import RENDERERS, render_github, render_junit
 
     bundle = replace(
-        renderers(), github=partial(slo_github, gate=gate), junit=partial(slo_junit, gate=gate)
+        RENDERERS, github=partial(render_github, gate=gate), junit=partial(render_junit, gate=gate)
     )
     emit(report, bundle, OutputOptions(Format(fmt.value), output, step_summary))
 
 
 def _apply(
     settings: Settings, report: SloReport, slos: tuple[SloSpec, ...], *, dry_run: bool
-) -> Any:
+) -> ApplySummary:
     from ioncli.gcp import alert_policy_client, require_project, service_monitoring_client
     from ioncli.slo.apply import apply_slos
 

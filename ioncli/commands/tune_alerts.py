@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+import sys
+from dataclasses import replace
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,13 +20,19 @@ from ioncli.commands._source import (
     SourceOpt,
     StepOpt,
     UntilOpt,
+    load_frame,
+    plan_request,
 )
-from ioncli.errors import ApplyError, ConfigError, PolicyViolation, UsageError
-from ioncli.render import Format
+from ioncli.config_schema import RuleKind
+from ioncli.errors import ApplyError, PolicyViolation, UsageError
+from ioncli.render import Format, append_step_summary, emit, is_stdout, write_atomic
 from ioncli.render.progress import progress_bar
+from ioncli.times import parse_iso
 
 if TYPE_CHECKING:
+    from ioncli.alerting.model import ApplyResult, TuneReport
     from ioncli.config import Settings
+    from ioncli.render import Renderers
 
 EPILOG = """[b]Examples[/b]
 
@@ -79,15 +88,6 @@ SinceOpt = Annotated[
         show_default=False,
     ),
 ]
-
-
-class RuleKind(StrEnum):
-    AUTO = "auto"
-    ENVELOPE = "envelope"
-    SEASONAL = "seasonal"
-    ZSCORE = "zscore"
-    ROBUST = "robust"
-    SIGMA = "sigma"
 
 
 def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
@@ -206,16 +206,9 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     if fmt in (TuneFormat.GITHUB, TuneFormat.JUNIT) and not check:
         raise UsageError(f"--format {fmt.value} reports the drift gate: use it with --check")
     from ioncli.alerting import baselines as files
-    from ioncli.commands._source import load_frame, plan_request
     from ioncli.sources.catalog import catalog
 
-    alerts = settings.alerts
-    if rule is None and alerts.rule not in {k.value for k in RuleKind}:
-        where = settings.source_file or "configuration"
-        choices = ", ".join(k.value for k in RuleKind)
-        raise ConfigError(
-            f"{where}: key 'alerts.rule' must be one of {choices}, found {alerts.rule!r}"
-        )
+    alerts = settings.alerts  # validated with the file (ioncli.config_schema)
     spec = source or settings.source
     is_file = spec.strip().lower().startswith("file:")
     folder = baselines_dir or Path(alerts.baselines_dir)
@@ -236,8 +229,9 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
     plan_request(
         settings, source, since, until, step, tuple(metric or ()), region, max_points=max_points
     )
-    from ioncli.alerting.build import build_report
+    from ioncli.alerting.analysis import build_report, with_extras
     from ioncli.alerting.incidents import load_incidents
+    from ioncli.alerting.promnames import series_queries
     from ioncli.alerting.tune import TuneOptions
 
     frame = load_frame(
@@ -253,7 +247,7 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         duration_seconds=alerts.duration_seconds if duration is None else duration,
         incidents=load_incidents(incidents) if incidents else (),
         directions={name: s.bad_direction for name, s in specs.items()},
-        series_queries=_series_queries(frame, specs, settings.service),
+        series_queries=series_queries(frame, specs, settings.service),
     )
     total = frame.data.shape[1]
     # Small runs finish before a bar would be worth drawing.
@@ -261,18 +255,17 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
         "tuning and backtesting series", total, show=None if total >= 10 else False
     ) as advance:
         report = build_report(frame, options, service=settings.service, progress=advance)
-    report.apply = _apply(settings, report, dry_run=not yes) if apply else None
-    failed = report.apply.error if report.apply is not None else None
+    applied = _apply(settings, report, dry_run=not yes) if apply else None
+    failed = applied.error if applied is not None else None
     if check:
-        report.check = files.check(
-            report, target, alerts.drift_tolerance if tolerance is None else tolerance, committed
-        )
-    elif failed:
-        # The baselines file follows the cloud: never rewritten after a rejected (undone) apply.
-        report.warnings.append(f"{target} not written: the alert policies were not changed")
+        drift = alerts.drift_tolerance if tolerance is None else tolerance
+        report = with_extras(report, check=files.check(report, target, drift, committed))
     else:
         decision = _should_write(write, is_file=is_file, asked=settings, configured=configured)
-        _write_baselines(report, folder, target, decision, asked=write)
+        written, notes = _write_baselines(
+            report, folder, target, decision, asked=write, failed=failed is not None
+        )
+        report = with_extras(report, apply=applied, baselines_file=written, warnings=notes)
     _emit(report, fmt, output, step_summary)
     if failed:
         raise ApplyError(failed)
@@ -285,38 +278,34 @@ def tune_alerts(  # noqa: PLR0917 (Typer passes options positionally)
 
 
 def _write_baselines(
-    report: Any, folder: Path, target: Path, decision: str | None, *, asked: bool | None
-) -> None:
+    report: TuneReport,
+    folder: Path,
+    target: Path,
+    decision: str | None,
+    *,
+    asked: bool | None,
+    failed: bool,
+) -> tuple[str | None, list[str]]:
+    """The baselines file written (None: not written), and why not when the user should know."""
     from ioncli.alerting import baselines as files
 
+    if failed:
+        # The baselines file follows the cloud: never rewritten after a rejected (undone) apply.
+        return None, [f"{target} not written: the alert policies were not changed"]
     if decision is None:
-        report.baselines_file = str(files.write(report, folder))
-    elif asked is None:
-        report.warnings.append(f"{target} not written: {decision}; pass --write to write it")
+        return str(files.write(report, folder)), []
+    if asked is None:
+        return None, [f"{target} not written: {decision}; pass --write to write it"]
+    return None, []
 
 
-def _series_queries(frame: Any, specs: dict[str, Any], service: str) -> dict[str, str | None]:
-    """Each series as PromQL (Cloud Monitoring's names), for the conditions that run."""
-    from ioncli.alerting.promnames import series_promql
-
-    return {
-        column: series_promql(
-            specs.get(column.split("{", 1)[0]), column, service, frame.step_seconds
-        )
-        for column in frame.data.columns
-    }
-
-
-def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
-    from ioncli.alerting.render import renderers
-    from ioncli.render import append_step_summary, emit, is_stdout, write_atomic
+def _emit(report: TuneReport, fmt: TuneFormat, output: Path | None, step_summary: bool) -> None:
+    from ioncli.alerting.render import RENDERERS
 
     if fmt is not TuneFormat.PROMETHEUS_RULES:
         options = output_options(Format(fmt.value), output, step_summary)
-        emit(report, _with_gates(renderers()), options)
+        emit(report, _with_gates(RENDERERS), options)
         return
-    import os
-    import sys
 
     from ioncli.alerting.promrules import render_rules
 
@@ -328,15 +317,13 @@ def _emit(report: Any, fmt: TuneFormat, output: Path | None, step_summary: bool)
         assert output is not None
         write_atomic(output, text)
     if step_summary:
-        append_step_summary(renderers().markdown(report), os.environ)
+        append_step_summary(RENDERERS.markdown(report), os.environ)
 
 
-def _with_gates(renderers: Any) -> Any:
-    from dataclasses import replace
+def _with_gates(renderers: Renderers[TuneReport]) -> Renderers[TuneReport]:
+    from ioncli.alerting.render import render_github, render_junit
 
-    from ioncli.render.gates import tune_github, tune_junit
-
-    return replace(renderers, github=tune_github, junit=tune_junit)
+    return replace(renderers, github=render_github, junit=render_junit)
 
 
 def _check_flags(*, check: bool, apply: bool, yes: bool, write: bool | None) -> None:
@@ -405,7 +392,7 @@ def _require_project(settings: Settings) -> str:
     return require_project(settings)
 
 
-def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:
+def _apply(settings: Settings, report: TuneReport, *, dry_run: bool) -> ApplyResult:
     from ioncli.alerting.policies import apply_plan
     from ioncli.gcp import alert_policy_client, require_project
 
@@ -416,9 +403,8 @@ def _apply(settings: Settings, report: Any, *, dry_run: bool) -> Any:
 
 def _parse_time(text: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         raise UsageError(
             f"--baseline-end {text!r} is not an ISO time (e.g. 2024-05-01T00:00:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

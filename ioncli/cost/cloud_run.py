@@ -10,6 +10,7 @@ result says what was changed, what failed and what was not attempted, and how to
 
 from __future__ import annotations
 
+import concurrent.futures
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from ioncli.cost.service_config import FleetConfig, call
-from ioncli.errors import PolicyViolation, UsageError
+from ioncli.errors import IonError, PolicyViolation, UsageError
 
 MASK_PATH = "scaling.min_instance_count"
 
@@ -68,6 +69,16 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return all(s.outcome is Outcome.APPLIED for s in self.steps)
+
+    def failure(self) -> str:
+        """Why the apply stopped, as one line: where it failed, what it changed, what it left."""
+        done = [s.region for s in self.steps if s.outcome is Outcome.APPLIED]
+        failed = [f"{s.region} ({s.detail})" for s in self.steps if s.outcome is Outcome.FAILED]
+        skipped = [s.region for s in self.steps if s.outcome is Outcome.NOT_ATTEMPTED]
+        return (
+            f"apply stopped: failed in {', '.join(failed)}; changed: {', '.join(done) or 'none'}"
+            f"; not attempted: {', '.join(skipped) or 'none'}"
+        )
 
 
 def make_plan(
@@ -192,8 +203,6 @@ def _apply_one(client: Any, change: Change, timeout: float, poll_seconds: float)
     from google.cloud import run_v2
     from google.protobuf import field_mask_pb2
 
-    from ioncli.errors import IonError
-
     try:
         svc = call(lambda: client.get_service(name=change.resource), change.resource, "read")
     except IonError as exc:
@@ -251,6 +260,4 @@ def _apply_one(client: Any, change: Change, timeout: float, poll_seconds: float)
 
 
 def _concurrent_timeout() -> type[BaseException]:
-    import concurrent.futures
-
     return concurrent.futures.TimeoutError

@@ -8,36 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ioncli.cost.model import Comparison, CostReport, RegionDelta
 from ioncli.errors import UsageError
-
-if TYPE_CHECKING:
-    from ioncli.cost.report import CostReport
-
-
-@dataclass(frozen=True)
-class RegionDelta:
-    region: str
-    before: float | None
-    after: float | None
-    change: float
-    min_before: int | None
-    min_after: int | None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    previous_generated_at: str
-    previous_monthly: float
-    current_monthly: float
-    change: float
-    change_ratio: float | None
-    increased: bool
-    regions: tuple[RegionDelta, ...]
-    basis_changes: tuple[str, ...] = ()  # pricing choices that differ between the two
-
 
 ACCEPTED_VERSIONS = (1, 2)
 

@@ -12,15 +12,15 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ioncli.config_schema import COMMITMENTS  # declared with [cost] commitment
 from ioncli.errors import ConfigError
 
 DEFAULT_TABLE = Path(__file__).resolve().parent / "rates" / "cloud-run-usd-2026.json"
-COMMITMENTS = ("none", "1y", "3y")
 
 
 class Billing(StrEnum):
@@ -117,8 +117,6 @@ def load_table(
 
 
 def _with_origin(table: RateTable, origin: str) -> RateTable:
-    from dataclasses import replace
-
     return replace(table, origin=origin)
 
 
@@ -214,8 +212,6 @@ def _check_month_hours(hours: float, where: str) -> None:
 
 
 def apply_overrides(table: RateTable, overrides: Mapping[str, float], *, where: str) -> RateTable:
-    from dataclasses import replace
-
     if not overrides:
         return table
     rates = dict(table.rates)

@@ -13,12 +13,12 @@ dollar.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ioncli.cost.model import WEEK_SECONDS, Evaluator
-from ioncli.cost.pricing import RateTable
+from ioncli.cost.costing import WEEK_SECONDS, Evaluator
+from ioncli.cost.pricing import Billing, RateTable, idle_price
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries
 
@@ -263,8 +263,6 @@ def report_schedule(
 
 
 def held_revisions(config: RegionService, table: RateTable) -> tuple[HeldRevision, ...]:
-    from ioncli.cost.pricing import idle_price
-
     out = []
     for rev in config.held_elsewhere:
         price = idle_price(table, config.region, config.billing, rev.size).total
@@ -284,9 +282,6 @@ def billing_option(series: RegionSeries, config: RegionService, table: RateTable
     """What the other billing setting would cost: instance-based bills every instance
     (lingering idle ones too) at a lower rate and no request fee; request-based bills busy
     time, idle min instances at the idle rate, and each request."""
-    from dataclasses import replace
-
-    from ioncli.cost.pricing import Billing
 
     other = Billing.INSTANCE if config.billing is Billing.REQUEST else Billing.REQUEST
     now = Evaluator(series, config, table).monthly(config.min_instances)

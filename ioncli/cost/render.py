@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ioncli.cost.report import CostReport
-from ioncli.render import Renderers, fit_markdown, to_plain
+from ioncli.cost.model import CostReport
+from ioncli.render import Renderers, fit_markdown
+from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import number, render_template
+from ioncli.render.parts import heading, report_json, warning_lines
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -80,48 +82,38 @@ def _context(report: CostReport) -> dict[str, Any]:
     }
 
 
-def to_json(report: CostReport) -> str:
+def render_json(report: CostReport) -> str:
     """JSON with schema_version first, numbers as numbers, timestamps in UTC."""
-    import json
-
-    data = to_plain(report)
-    ordered = {"schema_version": data.pop("schema_version"), **data}
-    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return report_json(report)
 
 
-def to_markdown(report: CostReport) -> str:
+def render_markdown(report: CostReport) -> str:
     return fit_markdown(render_template("cost_report/report.md.j2", **_context(report)))
 
 
-def to_html(report: CostReport) -> str:
+def render_html(report: CostReport) -> str:
     return render_template("cost_report/report.html.j2", **_context(report))
 
 
-def to_text(report: CostReport) -> RenderableType:
+def render_text(report: CostReport) -> RenderableType:
     from rich.console import Group
     from rich.text import Text
 
     parts: list[Any] = []
     t = report.totals
-    head = Text()
-    head.append(f"Cloud Run cost · {report.service}", style="bold")
-    head.append(
-        f"\n{report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC · "
-        f"source {report.source}{' (simulated)' if report.simulated else ''} · "
-        f"step {report.step_seconds} s"
-    )
-    head.append(f"\nconfiguration: {report.configuration}")
-    head.append(
-        f"\nrates: {report.pricing.id} ({report.pricing.origin}, as of {report.pricing.as_of})"
-        + (
-            f", overrides: {', '.join(report.pricing.overrides)}"
-            if report.pricing.overrides
-            else ""
+    rates = report.pricing
+    overrides = f", overrides: {', '.join(rates.overrides)}" if rates.overrides else ""
+    parts.append(
+        heading(
+            f"Cloud Run cost · {report.service}",
+            f"{report.window_start:%Y-%m-%d %H:%M} .. {report.window_end:%Y-%m-%d %H:%M} UTC · "
+            f"source {report.source}{' (simulated)' if report.simulated else ''} · "
+            f"step {report.step_seconds} s",
+            f"configuration: {report.configuration}",
+            f"rates: {rates.id} ({rates.origin}, as of {rates.as_of}){overrides}",
         )
     )
-    parts.append(head)
-    for w in report.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+    parts.extend(warning_lines(report.warnings))
 
     parts.extend(_region_tables(report))
 
@@ -386,6 +378,57 @@ def _plan_text(report: CostReport) -> RenderableType:
     return Group(*parts)
 
 
+# --format github|junit: the budget is a case (skipped without one), and with --compare-to the
+# change against the previous report is another (a notice when the cost went up).
+def gate_cases(report: CostReport) -> list[Case]:
+    t = report.totals
+    suite = f"ion.cost-report.{report.service}"
+    cases = []
+    if t.budget is None:
+        cases.append(
+            Case(suite, "budget", False, "no budget set (--budget or [cost] budget)", skipped=True)
+        )
+    else:
+        verdict = "over" if t.over_budget else "within"
+        cases.append(
+            Case(
+                suite,
+                "budget",
+                bool(t.over_budget),
+                f"{report.month}: ${t.projected_month:,.2f} projected, {verdict} the budget of "
+                f"${t.budget:,.2f}",
+            )
+        )
+    c = report.comparison
+    if c is not None:
+        ratio = f" ({c.change_ratio * 100:+.1f} %)" if c.change_ratio is not None else ""
+        cases.append(
+            Case(
+                suite,
+                "change since the previous report",
+                False,  # an increase is news, not a failure: --budget is the gate
+                f"monthly cost ${c.previous_monthly:,.2f} -> ${c.current_monthly:,.2f}{ratio}",
+                level="notice",
+                annotate=bool(c.increased),
+            )
+        )
+    return cases
+
+
+def render_github(report: CostReport) -> str:
+    t = report.totals
+    return github(
+        gate_cases(report),
+        f"ion cost-report · {report.service}",
+        f"${t.monthly_net:,.2f} a month net, ${t.projected_month:,.2f} projected for "
+        f"{report.month}",
+    )
+
+
+def render_junit(report: CostReport) -> str:
+    return junit(gate_cases(report), f"ion cost-report {report.service}")
+
+
 RENDERERS: Renderers[CostReport] = Renderers(
-    text=to_text, json=to_json, markdown=to_markdown, html=to_html
+    text=render_text, json=render_json, markdown=render_markdown, html=render_html
 )

@@ -33,9 +33,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ioncli.cost.costing import Evaluator
 from ioncli.cost.limits import WHOLE_CPUS, service_problem, smallest_memory
-from ioncli.cost.model import Evaluator
 from ioncli.cost.pricing import Billing, RateTable, Size
+from ioncli.cost.projection import project
 from ioncli.cost.recommend import HeldRevision
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries
@@ -73,8 +74,6 @@ def _monthly(series: RegionSeries, config: RegionService, table: RateTable) -> f
 def _priced(series: RegionSeries, today: RegionService, new: RegionService,
             table: RateTable) -> float:  # fmt: skip
     """What `new` costs a month on today's traffic (the what-if model)."""
-    from ioncli.cost.whatif import project
-
     projected, _ = project(series, today, new, 1.0)
     return Evaluator(projected, new, table).monthly(new.min_instances)
 

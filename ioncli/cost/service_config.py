@@ -13,10 +13,11 @@ import json
 import math
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ioncli.config_schema import check_service_tables
 from ioncli.cost.pricing import Billing, Size
 from ioncli.errors import ConfigError, SourceError
 
@@ -36,7 +37,6 @@ REPORT_REGIONS: dict[str, dict[str, Any]] = {
     "europe-west1": {"min_instances": 2, "max_instances": 50},
     "asia-southeast1": {"min_instances": 1, "max_instances": 30},
 }
-_KEYS = {"cpu", "memory", "concurrency", "billing", "min_instances", "max_instances"}
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,6 @@ def warm_instances(
     `revisions` are the ones the traffic block references. Cloud Run starts a revision's own
     min whenever the traffic block references it or it has a tag, even at 0% of the traffic,
     so every one of them keeps its own min warm."""
-    from dataclasses import replace
 
     revs = list(revisions)
     shares = allocate(service_min, [r.percent for r in revs])
@@ -194,20 +193,13 @@ def from_settings(
 ) -> FleetConfig:
     """The configuration from `[cost.service]` / `[cost.regions.<region>]` (or a file)."""
     regions = tuple(regions)
-    for key in defaults:
-        if key not in _KEYS:
-            raise ConfigError(f"{where}: unknown key 'service.{key}' (known: {sorted(_KEYS)})")
-    for region, values in per_region.items():
+    check_service_tables(defaults, per_region, where)  # keys: declared in the schema
+    for region in per_region:
         if region not in regions:
             raise ConfigError(
                 f"{where}: regions.{region} is not one of the configured regions "
                 f"({', '.join(regions)})"
             )
-        if not isinstance(values, Mapping):
-            raise ConfigError(f"{where}: regions.{region} must be a table")
-        for key in values:
-            if key not in _KEYS:
-                raise ConfigError(f"{where}: unknown key 'regions.{region}.{key}'")
     told = bool(defaults) or bool(per_region)
     out = []
     for region in regions:

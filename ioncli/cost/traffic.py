@@ -4,7 +4,7 @@ RATE is the whole service's request rate, split evenly over its regions, with an
 median latency: `50/s`, `3000/min`, `1.2M/day`, `10M/month` (a bare number is per second),
 `50/s@120ms`. It becomes a flat week at `--step`. FILE is anything `--source file:` reads
 (Parquet from `ion pull`, or CSV) with at least `request_rate`; missing busy time is filled in
-by the queueing model of `whatif` under today's configuration, so the report and any
+by the queueing model of `projection` under today's configuration, so the report and any
 `--what-if` price it like measured traffic, and say that it is not.
 """
 
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from ioncli.cost.projection import occupancy
 from ioncli.cost.service_config import FleetConfig
 from ioncli.errors import UsageError
 from ioncli.frame import MetricFrame, SeriesKey
@@ -92,7 +93,6 @@ def with_modelled_busy(
     frame: MetricFrame, fleet: FleetConfig, latency_ms: float = DEFAULT_LATENCY_MS
 ) -> MetricFrame:
     """Fill in billable instance time where the frame has requests but no busy time."""
-    from ioncli.cost.whatif import occupancy
 
     data = frame.data.copy()
     for config in fleet.regions:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ioncli.errors import DataError
-from ioncli.frame import MetricFrame
+from ioncli.frame import MetricFrame, SeriesKey
 
 METRICS = (
     "billable_instance_time",
@@ -71,7 +71,6 @@ class RegionSeries:
 @functools.lru_cache(maxsize=8)
 def _index(columns: tuple[str, ...]) -> dict[tuple[str, str], list[str]]:
     """(metric, region) -> column names, parsed once per set of columns."""
-    from ioncli.frame import SeriesKey
 
     out: dict[tuple[str, str], list[str]] = {}
     for c in columns:
@@ -135,8 +134,6 @@ def frame_regions(frame: MetricFrame) -> tuple[str, ...]:
 
 
 def _moved(series_id: str, old: str, new: str) -> str:
-    from ioncli.frame import SeriesKey
-
     key = SeriesKey.parse(series_id)
     if key.label("region") != old:
         return series_id

@@ -3,21 +3,11 @@ with today's, per region and in total (what infracost does for a change before i
 
 Changes are `KEY=VALUE` (every region) or `KEY@REGION=VALUE` (one region), with the keys in
 `KEYS`. Price and min/max changes need no model. Concurrency, CPU size and traffic volume
-change how many instances are busy, through this queueing model, per step t:
-
-    in flight   L_t = arrivals_t x latency_t                 (Little's law)
-    busy        B_t = max(1 - exp(-L_t), L_t / concurrency, cpu work_t / vCPU per instance)
-                      capped by max instances
-
-`1 - exp(-L)` is the share of time at least one request is in flight when arrivals are
-random (an instance is billable then, whatever its concurrency); `L / concurrency` is full
-instances; CPU work is today's busy instances x vCPU x CPU utilisation (so a smaller size
-needs more instances). The measured busy time is kept as the anchor: what-if busy =
-measured busy x B_t(new) / B_t(today), so an unchanged configuration prices to exactly
-today's figure. The model ignores: the autoscaler's target utilisation (it scales out
-before instances are full), latency changing with CPU size or load (the latency is kept),
-requests refused or queued above max instances (capped, not priced), and start-up time of
-the extra instances (cold starts are counted by the same model as the report's).
+change how many instances are busy, through the queueing model of `projection`. The model
+ignores: the autoscaler's target utilisation (it scales out before instances are full),
+latency changing with CPU size or load (the latency is kept), requests refused or queued
+above max instances (capped, not priced), and start-up time of the extra instances (cold
+starts are counted by the same model as the report's).
 """
 
 from __future__ import annotations
@@ -28,13 +18,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ioncli.cost.limits import service_problem
-from ioncli.cost.model import Evaluator, monthly, natural_instances, step_costs
+from ioncli.cost.analysis import net_of
+from ioncli.cost.costing import Evaluator, monthly, step_costs
+from ioncli.cost.limits import service_problem, size_problem
+from ioncli.cost.model import Options, RegionWhatIf, Scenario, WhatIf
 from ioncli.cost.pricing import Billing, RateTable, Size
-from ioncli.cost.report import Options, net_of
+from ioncli.cost.projection import project
 from ioncli.cost.service_config import FleetConfig, RegionService, parse_cpu, parse_memory
-from ioncli.cost.usage import RegionSeries
+from ioncli.cost.usage import RegionSeries, extract
 from ioncli.errors import ConfigError, UsageError
+from ioncli.frame import MetricFrame
 
 KEYS = ("cpu", "memory", "min", "max", "concurrency", "billing", "region", "requests-scale")
 MAX_SCALE = 1000.0  # a traffic multiplier beyond this is a typo, not a plan
@@ -87,7 +80,6 @@ def parse_changes(items: Iterable[str]) -> tuple[Change, ...]:
 def _check_pairs(changes: list[Change]) -> None:
     """A CPU and memory given together are checked before any data is read (a pair that
     needs today's configuration is checked once it is known)."""
-    from ioncli.cost.limits import size_problem
 
     for scope in dict.fromkeys(c.region for c in changes):
         picked = {c.key: c for c in changes if c.region == scope}
@@ -210,113 +202,6 @@ def _scale(changes: tuple[Change, ...], region: str) -> float:
     return scale
 
 
-def occupancy(in_flight: np.ndarray, concurrency: int, cpu_work: np.ndarray | None,
-              cpu: float) -> np.ndarray:  # fmt: skip
-    """Busy instances the queueing model expects (see the module doc)."""
-    busy = np.maximum(-np.expm1(-in_flight), in_flight / max(concurrency, 1))
-    if cpu_work is not None:
-        busy = np.maximum(busy, cpu_work / cpu)
-    out: np.ndarray = busy
-    return out
-
-
-def _in_flight(series: RegionSeries) -> np.ndarray:
-    """Requests in flight per step: arrivals x median latency; without latency, one per busy
-    instance (the least a billable instance holds)."""
-    if series.latency_ms is None:
-        return series.busy.copy()
-    latency = np.nan_to_num(series.latency_ms, nan=float(np.nanmedian(series.latency_ms)))
-    out: np.ndarray = series.requests * latency / 1000.0
-    return out
-
-
-def _cpu_work(series: RegionSeries, cpu: float) -> np.ndarray | None:
-    if series.cpu_util is None:
-        return None
-    util = np.nan_to_num(series.cpu_util, nan=0.0)
-    out: np.ndarray = series.busy * cpu * util
-    return out
-
-
-def project(
-    series: RegionSeries, today: RegionService, new: RegionService, scale: float
-) -> tuple[RegionSeries, float]:
-    """The series under the new configuration and traffic scale, and the share of steps the
-    new max capped."""
-    same_shape = (
-        scale == 1.0 and new.concurrency == today.concurrency and new.size.cpu == today.size.cpu
-    )
-    if same_shape:
-        busy = np.minimum(series.busy, new.max_instances)
-        capped = float(np.mean(series.busy > new.max_instances)) if busy.size else 0.0
-        # Idle instances as they would be without today's min, so a new min is priced on the
-        # instances that run on their own (see model.natural_instances).
-        idle = natural_instances(series, today.warm_serving) - series.busy
-    else:
-        flight = _in_flight(series)
-        work = _cpu_work(series, today.size.cpu)
-        before = occupancy(flight, today.concurrency, work, today.size.cpu)
-        after = occupancy(
-            flight * scale, new.concurrency, None if work is None else work * scale, new.size.cpu
-        )
-        ratio = np.divide(after, before, out=np.ones_like(after), where=before > 1e-12)
-        modelled = np.where(before > 1e-12, series.busy * ratio, after)
-        busy = np.minimum(modelled, new.max_instances)
-        capped = float(np.mean(modelled > new.max_instances + 1e-9)) if busy.size else 0.0
-        idle = None  # the observed idle instances belong to today's busy pattern
-    requests = series.requests * scale
-    summary = replace(
-        series.summary,
-        busy_instances_mean=float(busy.mean()) if busy.size else 0.0,
-        busy_instances_peak=float(busy.max()) if busy.size else 0.0,
-        requests_per_second=series.summary.requests_per_second * scale,
-        requests_per_month=series.summary.requests_per_month * scale,
-    )
-    return replace(
-        series, region=new.region, busy=busy, idle=idle, requests=requests, summary=summary
-    ), capped
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One region's configuration and what it costs a month (on demand)."""
-
-    billing: str
-    cpu: float
-    memory_gib: float
-    concurrency: int
-    min_instances: int
-    max_instances: int
-    busy_instances_mean: float
-    requests_per_second: float
-    monthly: float
-    cold_starts_per_week: float
-
-
-@dataclass(frozen=True)
-class RegionWhatIf:
-    region: str
-    today: Scenario | None  # None: a region the change adds
-    what_if: Scenario | None  # None: a region the change removes
-    difference: float  # what-if minus today, a month on demand
-
-
-@dataclass(frozen=True)
-class WhatIf:
-    changes: tuple[str, ...]
-    regions: tuple[RegionWhatIf, ...]
-    today_on_demand: float
-    what_if_on_demand: float
-    today_net: float
-    what_if_net: float
-    difference_on_demand: float
-    difference_net: float  # after the free tier and any commitment, both sides
-    model: str
-    ignores: tuple[str, ...]
-    risks: tuple[str, ...]
-    traffic: str  # "measured" or what --traffic described
-
-
 def _scenario(series: RegionSeries, config: RegionService, table: RateTable,
               ev: Evaluator) -> Scenario:  # fmt: skip
     return Scenario(
@@ -419,6 +304,20 @@ def what_if(
         risks=tuple(risks),
         traffic=traffic,
     )
+
+
+def what_if_of(
+    frame: MetricFrame,
+    fleet: FleetConfig,
+    changes: tuple[Change, ...],
+    table: RateTable,
+    options: Options,
+    *,
+    traffic: str = "measured",
+) -> WhatIf:
+    """`what_if` on a source's frame: each configured region's series, then both sides."""
+    series, _ = extract(frame, tuple(c.region for c in fleet.regions), table.month_seconds)
+    return what_if(series, fleet, changes, table, options, traffic=traffic)
 
 
 def _credit_parts(

@@ -41,6 +41,7 @@ from ioncli.dashboards.model import (
 )
 from ioncli.errors import DataError
 from ioncli.frame import MetricFrame, SeriesKey
+from ioncli.slo.board import budget_table
 from ioncli.thresholds import Threshold, ThresholdSet, default_thresholds
 
 CHART_POINTS = 160
@@ -154,8 +155,6 @@ def _widget(ctx: Context, spec: defs.WidgetSpec) -> Widget | None:
     if isinstance(spec, defs.AlertsSpec):
         return events.alerts(ctx, spec)
     if isinstance(spec, defs.SloBoardSpec):
-        from ioncli.slo.board import budget_table
-
         return budget_table(ctx.frame, ctx.slos, spec.title)
     return events.anomalies(ctx, spec)
 

@@ -43,7 +43,7 @@ class Context:
     _current: dict[int, tuple[float | None, int | None]] = field(default_factory=dict)
 
     def time(self, i: int) -> datetime:
-        return self.index[i].to_pydatetime()  # type: ignore[no-any-return]
+        return self.index[i].to_pydatetime()
 
     @property
     def n(self) -> int:

@@ -1,4 +1,4 @@
-"""What the five dashboards show (reference section 7.3), declared as data.
+"""What the five dashboards of the original service show, declared as data.
 
 A dashboard is a list of widget specs over catalog metric names. The analysis fills them
 from whatever the frame holds; a metric the frame lacks shows as missing, except where a

@@ -34,6 +34,7 @@ from ioncli.dashboards.units import (
     spark,
     trend_span,
 )
+from ioncli.render.parts import warning_lines
 
 STAT_TREND = 16
 CHART_TREND = 32
@@ -206,7 +207,7 @@ def render_text(report: DashboardReport) -> RenderableType:
         style="dim",
     )
     parts: list[RenderableType] = [head, meta]
-    parts.extend(Text(f"warning: {w}", style="yellow") for w in report.warnings)
+    parts.extend(warning_lines(report.warnings))
     parts.append(Text(""))
     parts.extend(render_dashboard(board) for board in report.dashboards)
     legend = "  ".join(f"{mark} {name}" for name, mark in TEXT_MARK.items())

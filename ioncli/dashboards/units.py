@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from ioncli.dashboards.definitions import title_of
 from ioncli.dashboards.model import ThresholdInfo
 
 SPARK_CHARS = "▁▂▃▄▅▆▇█"
@@ -121,7 +122,6 @@ def clip(label: str, limit: int = LONG_LABEL) -> str:
 
 def series_label(metric: str, labels: Mapping[str, str]) -> str:
     """ "Latency p95 · europe-west1": the catalog title and the label values."""
-    from ioncli.dashboards.definitions import title_of
 
     values = [v for _, v in sorted(labels.items())]
     return " · ".join([title_of(metric), *values])

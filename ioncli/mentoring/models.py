@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 
 class Tone(StrEnum):
@@ -45,7 +45,10 @@ class Intent(StrEnum):
 
 # Declaration order is also the router's tie order (see router.py).
 PERSONA_NAMES: tuple[str, ...] = ("Lua", "Elro", "Riri", "Nana")
-PROMPT_MODES: tuple[str, ...] = ("standard", "summary_light")
+PromptMode = Literal["standard", "summary_light"]
+PROMPT_MODES: tuple[str, ...] = get_args(PromptMode)
+# How many aspects a multi-persona answer covers: one, two, three or more.
+Complexity = Literal["simple", "moderate", "complex"]
 
 
 class InvalidInput(Exception):
@@ -201,7 +204,7 @@ class MultiPersonaOutput:
     content: str
     personas_used: tuple[str, ...]
     primary_persona: str
-    complexity: str  # "simple" (one aspect), "moderate" (two), "complex" (three or more)
+    complexity: Complexity
     multi: bool  # False: one persona answered alone
     contributions: tuple[PersonaContribution, ...]
     resonance_key: str

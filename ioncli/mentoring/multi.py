@@ -16,24 +16,26 @@ from ioncli.mentoring import analyzer, router
 from ioncli.mentoring.models import (
     PERSONA_NAMES,
     ChatContext,
+    Complexity,
     InvalidInput,
     MultiPersonaOutput,
     PersonaContribution,
 )
 from ioncli.mentoring.personas import get_persona
 from ioncli.mentoring.recommend import strength_hits
-from ioncli.mentoring.responder import answer_safely
+from ioncli.mentoring.responder import Responder, answer_safely
 
 if TYPE_CHECKING:
-    from ioncli.mentoring.pipeline import MentoringPipeline
+    from ioncli.mentoring.prompts import PromptFactory
 
 
-def _complexity(aspect_count: int) -> str:
+def _complexity(aspect_count: int) -> Complexity:
     return "simple" if aspect_count <= 1 else "moderate" if aspect_count == 2 else "complex"
 
 
 async def answer_multi(
-    pipeline: MentoringPipeline,
+    prompts: PromptFactory,
+    responder: Responder,
     user_input: str,
     context: ChatContext | None,
     force_multi: bool,
@@ -62,11 +64,10 @@ async def answer_multi(
                 participants.append(name)
     primary = routing.primary if routing.primary in participants else participants[0]
 
-    prompts = [
-        pipeline.prompts.create(name).build(text, analysis.key, context, "standard")
-        for name in participants
+    built = [
+        prompts.create(name).build(text, analysis.key, context, "standard") for name in participants
     ]
-    answers = await asyncio.gather(*(answer_safely(pipeline.responder, p, text) for p in prompts))
+    answers = await asyncio.gather(*(answer_safely(responder, p, text) for p in built))
     contributions = tuple(
         PersonaContribution(
             persona=name,

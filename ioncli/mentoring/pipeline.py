@@ -26,8 +26,10 @@ from ioncli.mentoring.models import (
     RoutingResult,
     TextAnalysis,
 )
+from ioncli.mentoring.multi import answer_multi
 from ioncli.mentoring.personas import PERSONAS, get_persona
 from ioncli.mentoring.prompts import STANDARD_HISTORY, PromptFactory
+from ioncli.mentoring.recommend import recommend as recommend_persona
 from ioncli.mentoring.responder import OfflineResponder, Responder, answer_safely
 
 
@@ -154,19 +156,15 @@ class MentoringPipeline:
     async def multi_persona(
         self, user_input: str, context: ChatContext | None = None, force_multi: bool = False
     ) -> MultiPersonaOutput:
-        from ioncli.mentoring.multi import answer_multi
-
-        return await answer_multi(self, user_input, context, force_multi)
+        return await answer_multi(self.prompts, self.responder, user_input, context, force_multi)
 
     def recommend(self, scenario: str, context: Mapping[str, str] | None = None) -> Recommendation:
-        from ioncli.mentoring.recommend import recommend
-
-        return recommend(scenario, context)
+        return recommend_persona(scenario, context)
 
     def cache_key_parts(self, request: ProcessInput) -> tuple[str, ...]:
         """Normalised parts for the response cache; raises InvalidInput like process() would.
 
-        Shape (after the reference): ("persona", key or "auto", "mode:<m>", "input:<digest>",
+        Shape (the original service's): ("persona", key or "auto", "mode:<m>", "input:<digest>",
         "ctx:<digest>", "meta:<0|1>"). "auto" means the key is derived from the input, which
         the input digest already covers, so no analysis is needed to compute a cache key.
         """

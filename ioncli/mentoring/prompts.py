@@ -21,6 +21,7 @@ from ioncli.mentoring.models import (
     ResonanceKey,
 )
 from ioncli.mentoring.personas import PERSONAS
+from ioncli.render.jinja import environment
 
 if TYPE_CHECKING:
     from jinja2 import Environment, Template
@@ -66,7 +67,6 @@ def prompt_environment() -> Environment:
     With auto-reload on, every render's `extends` looks its base template up again and stats
     its file: a system call per request, and a fifth of the render's cost.
     """
-    from ioncli.render.jinja import environment
 
     return environment().overlay(auto_reload=False)
 

@@ -7,6 +7,7 @@ Renderers are plain functions of the report; only this package knows where outpu
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ioncli.errors import UsageError
+from ioncli.render.jsonout import dumps
+from ioncli.render.jsonout import to_plain as to_plain  # re-exported: reports import it from here
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -314,7 +317,6 @@ def write_atomic(path: Path, text: str | bytes, *, what: str = "--output") -> No
     not a regular file (a device such as /dev/null, a FIFO, a socket) is written to directly:
     replacing it would break whatever else uses it.
     """
-    import stat
 
     path = Path(path)
     try:
@@ -333,25 +335,13 @@ def write_atomic(path: Path, text: str | bytes, *, what: str = "--output") -> No
     if not parent.is_dir():
         raise UsageError(f"cannot write {what} {path}: folder {parent} does not exist")
     mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
-    import tempfile  # not at module top: `ion --help` imports this package
+    from ioncli.atomic import replace_file
 
+    data = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        replace_file(target, lambda fh: fh.write(data), mode=mode)
     except OSError as exc:
         raise UsageError(f"cannot write {what} {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"cannot write {what} {path}: {exc.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_in_place(path: Path, text: str | bytes, what: str) -> None:
@@ -378,44 +368,7 @@ def fit_markdown(text: str, limit: int = MARKDOWN_LIMIT) -> str:
     return text[:cut] + note
 
 
-def to_plain(obj: Any) -> Any:
-    """Turn report objects into JSON-ready data: dataclasses, enums, datetimes, NaN -> null."""
-    import dataclasses
-    import math
-    from datetime import UTC, date, datetime
-    from enum import Enum
-
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if obj is None or isinstance(obj, str | int | bool):
-        return obj
-    if isinstance(obj, datetime):
-        aware = obj if obj.tzinfo else obj.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(obj, date):
-        return obj.isoformat()
-    if isinstance(obj, Enum):
-        return to_plain(obj.value)
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
-        return {str(k): to_plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [to_plain(v) for v in obj]
-    if isinstance(obj, Path):
-        return str(obj)
-    item = getattr(obj, "item", None)  # numpy and pandas scalars
-    if callable(item):
-        return to_plain(item())
-    isoformat = getattr(obj, "isoformat", None)  # pandas Timestamp
-    if callable(isoformat):
-        return to_plain(obj.to_pydatetime())
-    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")
-
-
 def to_json(obj: Any) -> str:
     """Stable JSON: sorted keys off (report order matters to readers), 2-space indent; the
     bytes of `json.dumps(to_plain(obj), indent=2, ensure_ascii=False)` (see `jsonout`)."""
-    from ioncli.render.jsonout import dumps
-
     return dumps(obj) + "\n"

@@ -4,13 +4,15 @@
 (`::error title=...::message`), which GitHub turns into annotations on the pull request's
 checks. `--format junit` writes one test case per threshold or rule, so test reporters
 show what was judged and what failed. Both are built from `Case` lists that each report's
-adapter (`ioncli.render.gates`) produces; this module knows nothing about the reports.
+renderer (`render_github` and `render_junit` in its package's render.py) produces; this
+module knows nothing about the reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 LEVELS = ("error", "warning", "notice")
@@ -108,7 +110,6 @@ def junit(cases: Sequence[Case], name: str) -> str:
 
 def find_line(path: str, needle: str) -> int | None:
     """The 1-based line of `needle` in a text file, for pointing an annotation at it."""
-    from pathlib import Path
 
     try:
         with Path(path).open(encoding="utf-8") as fh:

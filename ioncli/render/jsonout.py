@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from json.encoder import encode_basestring
+from pathlib import Path
 from typing import Any
 
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -77,8 +79,6 @@ def _emit(o: Any, out: list[str], nl: str) -> None:
         elif isinstance(o, float):
             out.append(float.__repr__(o) if math.isfinite(o) else "null")
         else:
-            from ioncli.render import to_plain
-
             _emit(to_plain(o), out, nl)
 
 
@@ -108,3 +108,34 @@ def _items(items: Any, out: list[str], nl: str) -> None:
         _emit(value, out, inner)
         sep = "," + inner
     out.append(nl + "]")
+
+
+def to_plain(obj: Any) -> Any:
+    """Turn report objects into JSON-ready data: dataclasses, enums, datetimes, NaN -> null."""
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if obj is None or isinstance(obj, str | int | bool):
+        return obj
+    if isinstance(obj, datetime):
+        aware = obj if obj.tzinfo else obj.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(obj, date):
+        return obj.isoformat()
+    if isinstance(obj, Enum):
+        return to_plain(obj.value)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_plain(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    item = getattr(obj, "item", None)  # numpy and pandas scalars
+    if callable(item):
+        return to_plain(item())
+    isoformat = getattr(obj, "isoformat", None)  # pandas Timestamp
+    if callable(isoformat):
+        return to_plain(obj.to_pydatetime())
+    raise TypeError(f"cannot serialise {type(obj).__name__} to JSON")

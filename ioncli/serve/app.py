@@ -18,25 +18,30 @@ import secrets
 import signal
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote_to_bytes
+from urllib.parse import unquote_to_bytes
 
+from ioncli.errors import ConfigError
 from ioncli.serve.errors import HTTPError, method_not_allowed, too_large
-from ioncli.serve.metrics import Metrics, RouteStats
+from ioncli.serve.http import (
+    API_CSP,
+    JSON,
+    Headers,
+    Receive,
+    Request,
+    Response,
+    Route,
+    Scope,
+    Send,
+)
+from ioncli.serve.metrics import Metrics
+from ioncli.serve.routes import build_routes
+from ioncli.serve.state import Deps, ServiceState
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
-    from ioncli.serve.state import ServiceState
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Headers = list[tuple[bytes, bytes]]
-
-JSON = b"application/json"
 PRESSURE_READS = 16  # bodies arriving slowly at once before each reader's client is counted
 REAP_SECONDS = 0.5
 _RID_OK = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
@@ -47,43 +52,7 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
     (b"cache-control", b"no-store"),
 )
-API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 CORS_ALLOW_HEADERS = b"content-type, authorization, x-api-key, x-request-id"
-
-
-@dataclass(slots=True)
-class Request:
-    scope: Scope
-    body: bytes
-    request_id: str
-    params: dict[str, str] = field(default_factory=dict)
-
-    def query(self) -> dict[str, list[str]]:
-        raw = self.scope.get("query_string", b"")
-        if not raw:
-            return {}
-        return parse_qs(raw.decode("latin-1"), keep_blank_values=True)
-
-
-@dataclass(slots=True)
-class Response:
-    body: bytes
-    status: int = 200
-    content_type: bytes = JSON
-    headers: tuple[tuple[bytes, bytes], ...] = ()
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass
-class Route:
-    template: str
-    methods: dict[str, Handler]
-    stats: RouteStats
-    public: bool = False  # reachable without the API key
-    limited: bool = True  # subject to the rate limit
-    csp: tuple[bytes, bytes] = API_CSP
 
 
 class TokenBuckets:
@@ -97,9 +66,12 @@ class TokenBuckets:
 
     MAX_CLIENTS = 65_536
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = float(max(1, burst or int(rate) or 1))
+        self._clock = clock  # monotonic seconds; tests pass a fake to move time on
         self._buckets: OrderedDict[str, list[float]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -107,7 +79,7 @@ class TokenBuckets:
 
     def take(self, client: str) -> float:
         """0.0 when allowed, else the seconds until a token is back."""
-        now = time.monotonic()
+        now = self._clock()
         buckets = self._buckets
         bucket = buckets.get(client)
         if bucket is None:
@@ -616,8 +588,6 @@ _READ_BODY_CODE = App._read_body.__code__
 
 
 def _api_key(env_name: str | None, environ: Mapping[str, str]) -> bytes | None:
-    from ioncli.errors import ConfigError
-
     if not env_name:
         return None
     value = environ.get(env_name, "")
@@ -631,8 +601,5 @@ def _api_key(env_name: str | None, environ: Mapping[str, str]) -> bytes | None:
 
 def create_app(settings: Settings, deps: Any = None) -> App:
     """Build the service: state (pipeline, cache, metrics, history) and the route table."""
-    from ioncli.serve.routes import build_routes
-    from ioncli.serve.state import Deps, ServiceState
-
     state = ServiceState(settings, deps if isinstance(deps, Deps) else Deps())
     return App(settings, state, build_routes(state))

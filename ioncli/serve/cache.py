@@ -16,6 +16,7 @@ import asyncio
 import fnmatch
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,9 +57,12 @@ class _Entry:
 class LRUCache:
     """L1: bounded LRU; each entry expires at its own deadline. Not thread-safe (one loop)."""
 
-    def __init__(self, max_items: int, ttl_seconds: float) -> None:
+    def __init__(
+        self, max_items: int, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.max_items = max(1, max_items)
         self.ttl = ttl_seconds
+        self._clock = clock  # monotonic seconds; tests pass a fake to move time on
         self._data: OrderedDict[Any, _Entry] = OrderedDict()
         self.counters = TierCounters()
 
@@ -70,7 +74,7 @@ class LRUCache:
         if entry is None:
             self.counters.misses += 1
             return None
-        if entry.expires < time.monotonic():
+        if entry.expires < self._clock():
             del self._data[slot]
             self.counters.expirations += 1
             self.counters.misses += 1
@@ -84,7 +88,7 @@ class LRUCache:
         entry = self._data.get(slot)
         if entry is None:
             return None
-        if entry.expires < time.monotonic():
+        if entry.expires < self._clock():
             del self._data[slot]
             self.counters.expirations += 1
             return None
@@ -97,7 +101,7 @@ class LRUCache:
         """Store under `slot` (a logical key or a raw-body digest); `key` is what globs match."""
         ttl = self.ttl if ttl is None else min(ttl, self.ttl)
         data = self._data
-        data[slot] = _Entry(key, value, time.monotonic() + ttl)
+        data[slot] = _Entry(key, value, self._clock() + ttl)
         data.move_to_end(slot)
         while len(data) > self.max_items:
             data.popitem(last=False)
@@ -111,7 +115,7 @@ class LRUCache:
 
     def peek(self, limit: int) -> list[tuple[str, float]]:
         """The most recently used entries' keys and seconds left, without touching them."""
-        now = time.monotonic()
+        now = self._clock()
         out: list[tuple[str, float]] = []
         for entry in reversed(self._data.values()):
             out.append((entry.key, entry.expires - now))
@@ -128,7 +132,7 @@ class LRUCache:
         """Most recently used first: (logical key, value), one per logical key."""
         seen: set[str] = set()
         out: list[tuple[str, Any]] = []
-        now = time.monotonic()
+        now = self._clock()
         for entry in reversed(self._data.values()):
             if entry.key not in seen and entry.expires >= now:
                 seen.add(entry.key)
@@ -147,12 +151,14 @@ class RedisTier:
         timeout: float = 0.25,
         client: Redis[bytes] | None = None,
         max_entry_bytes: int = 65_536,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from redis.asyncio import Redis
 
         self.url = url
         self.prefix = prefix
         self.max_entry_bytes = max_entry_bytes
+        self._clock = clock
         self._size: tuple[float, int] | None = None
         self.client: Redis[bytes] = client or Redis.from_url(
             url,
@@ -172,7 +178,7 @@ class RedisTier:
         return self._backoff > 0.0
 
     def _available(self) -> bool:
-        if self._backoff and time.monotonic() < self._retry_at:
+        if self._backoff and self._clock() < self._retry_at:
             self.counters.skipped += 1
             return False
         return True
@@ -181,7 +187,7 @@ class RedisTier:
         self.counters.errors += 1
         self.last_error = f"{type(exc).__name__}: {exc}"[:200]
         self._backoff = min(5.0, self._backoff * 2 if self._backoff else 0.25)
-        self._retry_at = time.monotonic() + self._backoff
+        self._retry_at = self._clock() + self._backoff
 
     def _ok(self) -> None:
         if self._backoff:
@@ -252,7 +258,7 @@ class RedisTier:
         with SCAN under our prefix, at most every SIZE_SECONDS and up to SIZE_LIMIT keys."""
         if self.degraded and not self._available():
             return None
-        now = time.monotonic()
+        now = self._clock()
         if self._size is not None and now - self._size[0] < SIZE_SECONDS:
             return self._size[1]
         count = 0

@@ -8,8 +8,14 @@ as a 500 that names no internals) into this body.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import msgspec
+
+
+def now_iso() -> str:
+    """The `timestamp` every answer carries: UTC to the millisecond, with a Z."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ErrorDetail(msgspec.Struct, omit_defaults=True):
@@ -25,12 +31,6 @@ class ErrorBody(msgspec.Struct):
     request_id: str
     errors: list[ErrorDetail] | None  # the original's field: always null here
     timestamp: str
-
-
-def _now() -> str:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HTTPError(Exception):
@@ -56,7 +56,7 @@ class HTTPError(Exception):
 
     def body(self, request_id: str) -> bytes:
         detail = ErrorDetail(self.code, self.message, self.field, self.valid_values)
-        return _encode(ErrorBody(False, detail, request_id, None, _now()))
+        return _encode(ErrorBody(False, detail, request_id, None, now_iso()))
 
 
 _encode = msgspec.json.Encoder().encode

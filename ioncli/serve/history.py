@@ -22,47 +22,49 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import msgspec
+
+from ioncli.errors import ConfigError
+from ioncli.serve.errors import HTTPError, invalid
 from ioncli.serve.metrics import Metrics, rss_bytes
+from ioncli.serve.schemas import HistoryResponse, SeriesOut
+from ioncli.sources.catalog import catalog, keeps_worst
+from ioncli.times import parse_iso
 
 if TYPE_CHECKING:
     from ioncli.serve.cache import TwoTierCache
-    from ioncli.serve.state import ServiceState
 
 STEP_SECONDS = 10
 MAX_STEP_SECONDS = 3600
 
-UNITS = {
-    "request_rate": "req/s",
-    "latency_p50": "ms",
-    "latency_p95": "ms",
-    "latency_p99": "ms",
-    "error_ratio_5xx": "ratio",
-    "error_ratio_4xx": "ratio",
-    "availability": "ratio",
-    "instances_active": "count",
-    "cpu_utilization": "ratio",
-    "billable_instance_time": "s/s",
-    "max_concurrency_p95": "count",
-    "memory_utilization": "ratio",
-    "cache_hit_ratio_l1": "ratio",
-    "cache_hit_ratio_l2": "ratio",
-    "cache_hit_ratio": "ratio",
-    "cache_evictions": "1/s",
-    "pipeline_latency_p95": "ms",
-    "routing_confidence_mean": "ratio",
-    "persona_share_lua": "ratio",
-    "persona_share_elro": "ratio",
-    "persona_share_riri": "ratio",
-    "persona_share_nana": "ratio",
-}
-# Downsampling keeps the worst value of a percentile and the mean of everything else.
-_WORST = {
+# What the sampler writes, in this order (the order of the series in an answer); each is a
+# catalog metric under its own name, so units and the downsampling rule come from there.
+SAMPLED = (
+    "request_rate",
     "latency_p50",
     "latency_p95",
     "latency_p99",
-    "pipeline_latency_p95",
+    "error_ratio_5xx",
+    "error_ratio_4xx",
+    "availability",
+    "instances_active",
+    "cpu_utilization",
+    "billable_instance_time",
     "max_concurrency_p95",
-}
+    "memory_utilization",
+    "cache_hit_ratio_l1",
+    "cache_hit_ratio_l2",
+    "cache_hit_ratio",
+    "cache_evictions",
+    "pipeline_latency_p95",
+    "routing_confidence_mean",
+    "persona_share_lua",
+    "persona_share_elro",
+    "persona_share_riri",
+    "persona_share_nana",
+)
+_CATALOG = catalog()
+UNITS = {name: _CATALOG[name].unit for name in SAMPLED}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
@@ -179,7 +181,7 @@ class HistoryStore:
         try:
             with self._connect() as db:
                 for metric in names:
-                    agg = "MAX(value)" if metric in _WORST else "AVG(value)"
+                    agg = "MAX(value)" if keeps_worst(metric) else "AVG(value)"
                     # The primary key (metric, endpoint, ts) serves this range directly.
                     rows = db.execute(
                         f"SELECT endpoint, ts / ? * ? AS bucket, {agg} FROM samples "
@@ -328,17 +330,14 @@ INSTANT = re.compile(INSTANT_PATTERN.strip("^$"))
 
 def parse_instant(text: str, name: str) -> datetime:
     """An ISO 8601 instant; a naive one is UTC. Raises the 422 that names the parameter."""
-    from ioncli.serve.errors import invalid
-
     try:
         if not INSTANT.fullmatch(text):
             raise ValueError(text)
-        when = datetime.fromisoformat(text)
+        return parse_iso(text)
     except ValueError:
         raise invalid(
             name, f"{name}={text[:64]!r} is not an ISO 8601 time (e.g. 2026-11-28T18:00:00Z)"
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def iso(ts: int) -> str:
@@ -364,7 +363,7 @@ def build_series(
             vals = buckets.get(ts)
             if not vals:
                 grid.append((iso(ts), None))
-            elif metric in _WORST:
+            elif keeps_worst(metric):
                 grid.append((iso(ts), max(vals)))
             else:
                 grid.append((iso(ts), sum(vals) / len(vals)))
@@ -378,8 +377,6 @@ def build_series(
 def open_store(path: Path, retention_seconds: float, warn: Callable[[str], None]) -> HistoryStore:
     """Open the history file; a corrupt or unusable one is renamed aside (named in a warning)
     and a fresh one started. ConfigError (exit 3) only when the folder itself is unusable."""
-    from ioncli.errors import ConfigError
-
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -446,10 +443,15 @@ def _one(query: dict[str, list[str]], name: str) -> str | None:
 _READS = asyncio.Semaphore(1)  # history reads one at a time: each may scan much of the file
 
 
-async def history_response(state: ServiceState, query: dict[str, list[str]]) -> bytes:
-    """`GET /api/v2/metrics/history?since=&until=[&step=][&metric=a,b]` as JSON bytes."""
-    from ioncli.serve.errors import HTTPError, invalid
-
+async def history_response(
+    store: HistoryStore | None,
+    metrics: Metrics,
+    query: dict[str, list[str]],
+    service: str,
+    max_points: int,
+) -> bytes:
+    """`GET /api/v2/metrics/history?since=&until=[&step=][&metric=a,b]` as JSON bytes:
+    what `store` holds (nothing when history is off), at most `max_points` points."""
     now = time.time()
     until_text, since_text = _one(query, "until"), _one(query, "since")
     until = parse_instant(until_text, "until").timestamp() if until_text is not None else now
@@ -480,9 +482,9 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
         if unknown:
             raise invalid("metric", f"unknown metric {unknown[0][:64]!r}", sorted(UNITS))
     # The cap is checked before anything is read: the answer to an oversized ask is instant.
-    endpoints = max(1, len(state.metrics.pipeline))
+    endpoints = max(1, len(metrics.pipeline))
     series = sum(endpoints if m == "pipeline_latency_p95" else 1 for m in wanted or UNITS)
-    limit = state.settings.serve.history_max_points
+    limit = max_points
     steps = math.ceil((until - since) / step)
     if steps * series > limit:
         fits = math.ceil((until - since) * series / limit / STEP_SECONDS) * STEP_SECONDS
@@ -496,9 +498,8 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
             f"this asks for {steps * series:,} points ({series} series x {steps:,} steps); "
             f"the limit is {limit:,} points per response (history_max_points): {hint}",
         )
-    store = state.history
     if store is None:
-        return _encode_history(state.settings.service, step, {})
+        return _encode_history(service, step, {})
     async with _READS:
         try:
             # Reading, downsampling and encoding all run in a worker thread: the event loop
@@ -506,7 +507,7 @@ async def history_response(state: ServiceState, query: dict[str, list[str]]) -> 
             return await asyncio.to_thread(
                 _read_and_encode,
                 store,
-                state.settings.service,
+                service,
                 since=math.floor(since),
                 until=math.ceil(until),
                 step=step,
@@ -525,10 +526,6 @@ def _read_and_encode(
 def _encode_history(
     service: str, step: int, raw: dict[tuple[str, str], list[tuple[int, float | None]]]
 ) -> bytes:
-    import msgspec
-
-    from ioncli.serve.schemas import HistoryResponse, SeriesOut
-
     series = [
         SeriesOut(m, labels, unit, points) for m, labels, unit, points in build_series(raw, step)
     ]

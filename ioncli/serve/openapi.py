@@ -1,24 +1,26 @@
-"""`/openapi.json` generated from the msgspec Structs, and a self-contained `/docs` page.
+"""`/openapi.json` generated from the route table and the msgspec Structs, and a `/docs` page.
 
-The component schemas come from msgspec (the same types that validate requests and encode
-responses, so the document cannot drift from the code); the paths are declared here. The
-docs page loads nothing from outside: its script and style are inline and pinned by hash in
-its Content-Security-Policy.
+The paths come from the routes themselves (each published route carries its `Operation`,
+see routes.py) and the component schemas from msgspec (the same types that validate requests
+and encode responses), so the document cannot drift from the code. The docs page loads
+nothing from outside: its script and style are inline and pinned by hash in its
+Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ioncli import __version__
 from ioncli.serve import schemas as s
-from ioncli.serve.app import Request, Response, Route
 from ioncli.serve.errors import ErrorBody
 from ioncli.serve.history import INSTANT_PATTERN
+from ioncli.serve.http import Operation, Request, Response, Route
 
 if TYPE_CHECKING:
     from ioncli.serve.metrics import RouteStats
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
 REF = "#/components/schemas/{name}"
 # 10, 20, ... 3590, 3600: what the server accepts, so generated clients agree with it.
 STEP_PATTERN = "^(?:[1-9][0-9]?0|[1-2][0-9]{2}0|3[0-5][0-9]0|3600)$"
-_TYPES: tuple[Any, ...] = (
+# Every Struct the routes' operations name, in the order the document lists them.
+COMPONENTS: tuple[Any, ...] = (
     ErrorBody,
     s.ProcessRequest,
     s.ProcessResponse,
@@ -69,32 +72,6 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _op(
-    summary: str,
-    response: Any,
-    *,
-    body: Any = None,
-    errors: tuple[int, ...] = (401, 429),
-    params: list[dict[str, Any]] | None = None,
-    tag: str = "v2",
-    content: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "tags": [tag]}
-    if params:
-        op["parameters"] = params
-    if body is not None:
-        op["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _ref(body)}},
-        }
-        errors = (*errors, 400, 413, 422)
-    responses: dict[str, Any] = {"200": content or _json(_ref(response))}
-    for code in sorted(set(errors)):
-        responses[str(code)] = _json(_ref(ErrorBody), _ERRORS[code])
-    op["responses"] = responses
-    return op
-
-
 def _query(name: str, description: str, *, required: bool = False, **schema: Any) -> dict[str, Any]:
     return {
         "name": name,
@@ -105,68 +82,63 @@ def _query(name: str, description: str, *, required: bool = False, **schema: Any
     }
 
 
-def build_openapi(service: str) -> dict[str, Any]:
-    _, components = msgspec.json.schema_components(_TYPES, ref_template=REF)
-    history_params = [
-        _query(
-            "since",
-            "ISO 8601 start, UTC if no offset (default: an hour before until)",
-            pattern=INSTANT_PATTERN,
-        ),
-        _query("until", "ISO 8601 end, exclusive (default: now)", pattern=INSTANT_PATTERN),
-        _query(
-            "step",
-            "Seconds per point: a multiple of 10 up to 3600 (default 10)",
-            pattern=STEP_PATTERN,
-        ),
-        _query("metric", "Comma-separated catalog names (default: all)", pattern=r"^[a-z0-9_,]+$"),
-    ]
-    name_param = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
-    pattern_param = [
-        _query(
-            "pattern",
-            "Glob over logical keys, e.g. resp:calm-*",
-            required=True,
-            minLength=1,
-            maxLength=200,
-        )
-    ]
-    text = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
-    table: list[tuple[str, str, str, Any, dict[str, Any]]] = [
-        ("/", "get", "Where things are: docs, OpenAPI, health, metrics", s.RootResponse,
-         {"errors": (429,), "tag": "observability"}),
-        ("/api/v2/health", "get", "Liveness and dependencies (no API key needed)",
-         s.HealthResponse, {"errors": ()}),
-        ("/api/v2/status", "get", "Version, uptime, request count and cache statistics",
-         s.StatusResponse, {}),
-        ("/api/v2/process", "post", "Route a message to a persona and answer it (cached)",
-         s.ProcessResponse, {"body": s.ProcessRequest}),
-        ("/api/v2/chat/multi-persona", "post", "Answer with every persona the message needs",
-         s.MultiPersonaResponse, {"body": s.MultiPersonaRequest}),
-        ("/api/v2/recommend", "post", "Recommend a persona for a scenario, with reasons",
-         s.RecommendResponse, {"body": s.RecommendRequest}),
-        ("/api/v2/bulk-process", "post", "Process 1-100 requests, in order or concurrently",
-         s.BulkResponse, {"body": s.BulkRequest}),
-        ("/api/v2/personas", "get", "The four personas", s.PersonasResponse, {}),
-        ("/api/v2/personas/{name}", "get", "One persona by name (case-insensitive)",
-         s.PersonaResponse, {"errors": (401, 404, 429), "params": name_param}),
-        ("/api/v2/cache-stats", "get", "Hits, misses, evictions and size per cache tier",
-         s.CacheStatsResponse, {}),
-        ("/api/v2/cache/clear", "post", "Drop every cached entry (our Redis keys only)",
-         s.CacheClearResponse, {"errors": (401, 429, 503)}),
-        ("/api/v2/cache/invalidate", "post", "Drop entries matching a glob (SCAN, never KEYS)",
-         s.CacheInvalidateResponse, {"errors": (401, 422, 429, 503), "params": pattern_param}),
-        ("/api/persona/process", "post", "The v1 route: lenient key parsing, the v1 shape",
-         s.V1ProcessResponse, {"body": s.V1ProcessRequest, "tag": "v1"}),
-        ("/api/v2/metrics/history", "get", "The service's own metric history (10 s steps)",
-         s.HistoryResponse,
-         {"errors": (401, 422, 429), "params": history_params, "tag": "observability"}),
-        ("/metrics", "get", "Prometheus text exposition", None,
-         {"errors": (401,), "tag": "observability", "content": text}),
-    ]  # fmt: skip
+# The parameters and non-JSON answers the route table's operations refer to.
+HISTORY_PARAMS = (
+    _query(
+        "since",
+        "ISO 8601 start, UTC if no offset (default: an hour before until)",
+        pattern=INSTANT_PATTERN,
+    ),
+    _query("until", "ISO 8601 end, exclusive (default: now)", pattern=INSTANT_PATTERN),
+    _query(
+        "step",
+        "Seconds per point: a multiple of 10 up to 3600 (default 10)",
+        pattern=STEP_PATTERN,
+    ),
+    _query("metric", "Comma-separated catalog names (default: all)", pattern=r"^[a-z0-9_,]+$"),
+)
+NAME_PARAM = ({"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},)
+PATTERN_PARAM = (
+    _query(
+        "pattern",
+        "Glob over logical keys, e.g. resp:calm-*",
+        required=True,
+        minLength=1,
+        maxLength=200,
+    ),
+)
+TEXT = {"description": "OK", "content": {"text/plain": {"schema": {"type": "string"}}}}
+
+
+def _op(op: Operation) -> dict[str, Any]:
+    out: dict[str, Any] = {"summary": op.summary, "tags": [op.tag]}
+    errors = op.errors
+    if op.params:
+        out["parameters"] = list(op.params)
+    if op.body is not None:
+        out["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+        errors = (*errors, 400, 413, 422)
+    responses: dict[str, Any] = {"200": op.content or _json(_ref(op.response))}
+    for code in sorted(set(errors)):
+        responses[str(code)] = _json(_ref(ErrorBody), _ERRORS[code])
+    out["responses"] = responses
+    return out
+
+
+def schema_components() -> dict[str, Any]:
+    """The component schemas: every request and response body, by Struct name."""
+    _, components = msgspec.json.schema_components(COMPONENTS, ref_template=REF)
+    return components
+
+
+def build_openapi(service: str, routes: Sequence[Route]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for path, method, summary, response, extra in table:
-        paths.setdefault(path, {})[method] = _op(summary, response, **extra)
+    for route in routes:
+        for method, op in route.operations.items():
+            paths.setdefault(route.template, {})[method] = _op(op)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -178,18 +150,19 @@ def build_openapi(service: str) -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": components,
+            "schemas": schema_components(),
             "securitySchemes": {"apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },
     }
 
 
-def openapi_route(stats: RouteStats, service: str) -> Route:
+def openapi_route(stats: RouteStats, service: str, routes: Sequence[Route]) -> Route:
+    """`/openapi.json` for `routes` (read when first asked: the list may still grow)."""
     cached: list[bytes] = []
 
     async def handler(req: Request) -> Response:
         if not cached:  # built on first use: most processes never serve it
-            cached.append(msgspec.json.encode(build_openapi(service)))
+            cached.append(msgspec.json.encode(build_openapi(service, routes)))
         return Response(cached[0])
 
     return Route("/openapi.json", {"GET": handler}, stats, public=True)

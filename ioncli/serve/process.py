@@ -10,6 +10,7 @@ Answers that fell back from a failed responder are not cached: the model may be 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,9 @@ from ioncli.mentoring.models import (
     ProcessInput,
     ProcessOutput,
 )
-from ioncli.serve.errors import empty, invalid
+from ioncli.serve.errors import empty, invalid, now_iso
 from ioncli.serve.schemas import (
+    CacheTier,
     ContextIn,
     PerformanceOut,
     ProcessRequest,
@@ -33,7 +35,11 @@ from ioncli.serve.schemas import (
 )
 
 if TYPE_CHECKING:
-    from ioncli.serve.state import ServiceState
+    from ioncli.mentoring.pipeline import MentoringPipeline
+    from ioncli.serve.cache import TwoTierCache
+    from ioncli.serve.history import HistoryStore
+    from ioncli.serve.metrics import Metrics
+    from ioncli.serve.sentry import SentryHooks
 
 _encode = msgspec.json.Encoder().encode
 _decode_stored = msgspec.json.Decoder(ProcessResponse).decode
@@ -98,13 +104,15 @@ def _as_hit(answer: Answer, tier: bytes) -> Answer:
     return Answer(prefix, answer.persona, answer.confidence, answer.content, HIT_TAIL)
 
 
-def _with_performance(response: ProcessResponse, tier: str | None, hit: bool) -> ProcessResponse:
+def _with_performance(
+    response: ProcessResponse, tier: CacheTier | None, hit: bool
+) -> ProcessResponse:
     old = response.performance
-    perf = PerformanceOut(old.execution_time_ms, old.cache_key, hit, tier)  # type: ignore[arg-type]
+    perf = PerformanceOut(old.execution_time_ms, old.cache_key, hit, tier)
     return msgspec.structs.replace(response, performance=perf, request_id="")
 
 
-def answer_from_stored(stored: bytes, tier: str) -> Answer:
+def answer_from_stored(stored: bytes, tier: CacheTier) -> Answer:
     return _answer(_with_performance(_decode_stored(stored), tier, True))
 
 
@@ -119,18 +127,20 @@ def to_context(ctx: ContextIn | None) -> ChatContext | None:
     )
 
 
-def key_string(state: ServiceState, raw: ResonanceKeyIn | str | None, field: str) -> str | None:
+def key_string(
+    pipeline: MentoringPipeline, raw: ResonanceKeyIn | str | None, field: str
+) -> str | None:
     """The request's key as `tone-pace-intent`; None: derive from text. Case is forgiven and
     the original's intent spellings are read as ion's; anything else unknown is a 422."""
     if raw is None:
         return None
     try:
         if isinstance(raw, ResonanceKeyIn):
-            return str(state.pipeline.make_key(raw.tone, raw.pace, _intent(raw.intent)))
+            return str(pipeline.make_key(raw.tone, raw.pace, _intent(raw.intent)))
         parts = raw.strip().split("-", 2)
         if len(parts) == 3:
             parts[2] = _intent(parts[2])
-        return str(state.pipeline.parse_key("-".join(parts)))
+        return str(pipeline.parse_key("-".join(parts)))
     except InvalidInput as exc:
         sub = exc.field if exc.field and exc.field != "resonance_key" else ""
         name = f"{field}.{sub}" if sub else field
@@ -150,24 +160,24 @@ def given_key(raw: ResonanceKeyIn | str | None) -> str | None:
     return raw
 
 
-def to_input(state: ServiceState, req: ProcessRequest, field: str = "") -> ProcessInput:
+def to_input(pipeline: MentoringPipeline, req: ProcessRequest, field: str = "") -> ProcessInput:
     where = f"{field}." if field else ""
     if not req.user_input.strip():
         raise empty(f"{where}user_input")
     return ProcessInput(
         user_input=req.user_input,
-        resonance_key=key_string(state, req.resonance_key, f"{where}resonance_key"),
+        resonance_key=key_string(pipeline, req.resonance_key, f"{where}resonance_key"),
         context=to_context(req.context),
         prompt_mode=req.prompt_mode or "standard",
         include_metadata=req.include_metadata,
     )
 
 
-def logical_key(state: ServiceState, pin: ProcessInput, given: str | None = None) -> str:
+def logical_key(pipeline: MentoringPipeline, pin: ProcessInput, given: str | None = None) -> str:
     """`persona:<key or derived>|input:<md5 of the input, 8 hex>|v:<digest of the rest>`: the
     original's key format (so its invalidation patterns work), made unique by a digest of
     everything else that changes the answer (context, mode, metadata, the key as spelled)."""
-    parts = state.pipeline.cache_key_parts(pin)
+    parts = pipeline.cache_key_parts(pin)
     ctx = pin.context
     # How many metadata pairs and history messages the context fingerprint covers: without
     # them {"user": "hi"} as metadata and a message ("user", "hi") digest alike.
@@ -230,88 +240,99 @@ def response_of(
     )
 
 
-async def answer(
-    state: ServiceState,
-    req: ProcessRequest,
-    pin: ProcessInput,
-    slot: bytes | None,
-    *,
-    counted: bool = False,
-) -> tuple[Answer, str]:
-    """The answer and where it came from: "l1", "l2" or "miss" (computed now)."""
-    l1 = state.cache.l1
-    key = logical_key(state, pin, given_key(req.resonance_key)) if req.use_cache else ""
-    if req.use_cache:
-        # A raw-body lookup already counted this request's miss: a hit here replaces it.
-        entry = l1.get_again(key) if counted or slot is not None else l1.get(key)
-        if entry is not None:
-            if slot is not None:
-                l1.set(slot, entry, key=key)
-            return entry, "l1"
-        l2 = state.cache.l2
-        if l2 is not None:
-            stored = await l2.get(key)
-            if stored is not None:
-                try:
-                    hit = answer_from_stored(stored, "l2")
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    hit = None  # written by another version: recompute and overwrite
-                if hit is not None:
-                    keep = answer_from_stored(stored, "l1")
-                    l1.set(key, keep, key=key)
-                    if slot is not None:
-                        l1.set(slot, keep, key=key)
-                    return hit, "l2"
-    out = await state.pipeline.process(pin)
-    state.metrics.observe_pipeline("process", out.execution_time_ms / 1000.0)
-    response = response_of(out, pin, req, key or None, state.timestamp())
-    sentry = state.sentry
-    if sentry is not None and sentry.sampled():
-        user_id = pin.context.user_id if pin.context else None
-        sentry.persona_process(
-            out.persona_used, out.resonance_key, out.confidence, out.execution_time_ms, False,
-            user_id=user_id,
-        )  # fmt: skip
-        r = out.routing
-        sentry.routing_decision(r.primary, r.secondary, r.confidence, r.scores, out.resonance_key)
-    fresh = _answer(response)
-    if req.use_cache and out.fallback_reason is None:
-        keep = _as_hit(fresh, b"l1")
-        l1.set(key, keep, key=key)
-        if slot is not None:
-            l1.set(slot, keep, key=key)
-        if state.cache.l2 is not None:
-            state.cache.l2.set_later(
-                key, fresh.stored(), state.settings.serve.l2_response_ttl_seconds
+class CachedAnswers:
+    """The cached path, with the parts of the service it uses; built once per app."""
+
+    def __init__(
+        self,
+        pipeline: MentoringPipeline,
+        cache: TwoTierCache,
+        metrics: Metrics,
+        l2_ttl_seconds: float,
+    ) -> None:
+        self.pipeline = pipeline
+        self.cache = cache
+        self.metrics = metrics
+        self.l2_ttl_seconds = l2_ttl_seconds
+        self.sentry: SentryHooks | None = None  # set when the service starts
+
+    async def answer(
+        self,
+        req: ProcessRequest,
+        pin: ProcessInput,
+        slot: bytes | None,
+        *,
+        counted: bool = False,
+    ) -> tuple[Answer, str]:
+        """The answer and where it came from: "l1", "l2" or "miss" (computed now)."""
+        l1 = self.cache.l1
+        key = logical_key(self.pipeline, pin, given_key(req.resonance_key)) if req.use_cache else ""
+        if req.use_cache:
+            # A raw-body lookup already counted this request's miss: a hit here replaces it.
+            entry = l1.get_again(key) if counted or slot is not None else l1.get(key)
+            if entry is not None:
+                if slot is not None:
+                    l1.set(slot, entry, key=key)
+                return entry, "l1"
+            l2 = self.cache.l2
+            if l2 is not None:
+                stored = await l2.get(key)
+                if stored is not None:
+                    try:
+                        hit = answer_from_stored(stored, "l2")
+                    except (msgspec.DecodeError, msgspec.ValidationError):
+                        hit = None  # written by another version: recompute and overwrite
+                    if hit is not None:
+                        keep = answer_from_stored(stored, "l1")
+                        l1.set(key, keep, key=key)
+                        if slot is not None:
+                            l1.set(slot, keep, key=key)
+                        return hit, "l2"
+        out = await self.pipeline.process(pin)
+        self.metrics.observe_pipeline("process", out.execution_time_ms / 1000.0)
+        response = response_of(out, pin, req, key or None, now_iso())
+        sentry = self.sentry
+        if sentry is not None and sentry.sampled():
+            user_id = pin.context.user_id if pin.context else None
+            sentry.persona_process(
+                out.persona_used, out.resonance_key, out.confidence, out.execution_time_ms, False,
+                user_id=user_id,
+            )  # fmt: skip
+            r = out.routing
+            sentry.routing_decision(
+                r.primary, r.secondary, r.confidence, r.scores, out.resonance_key
             )
-    return fresh, "miss"
+        fresh = _answer(response)
+        if req.use_cache and out.fallback_reason is None:
+            keep = _as_hit(fresh, b"l1")
+            l1.set(key, keep, key=key)
+            if slot is not None:
+                l1.set(slot, keep, key=key)
+            if self.cache.l2 is not None:
+                self.cache.l2.set_later(key, fresh.stored(), self.l2_ttl_seconds)
+        return fresh, "miss"
 
+    def hot_entries(self, limit: int) -> list[tuple[str, bytes]]:
+        """The most recently used answers, for the warm-up table."""
+        out: list[tuple[str, bytes]] = []
+        for key, value in self.cache.l1.hottest():
+            if isinstance(value, Answer) and key.startswith("persona:"):
+                out.append((key, value.stored()))
+                if len(out) >= limit:
+                    break
+        return out
 
-def hot_entries(state: ServiceState, limit: int) -> list[tuple[str, bytes]]:
-    """The most recently used answers, for the warm-up table."""
-    out: list[tuple[str, bytes]] = []
-    for key, value in state.cache.l1.hottest():
-        if isinstance(value, Answer) and key.startswith("persona:"):
-            out.append((key, value.stored()))
-            if len(out) >= limit:
-                break
-    return out
-
-
-async def warm_up(state: ServiceState, limit: int) -> int:
-    """Load the answers that were hottest at the last shutdown into L1 (and L2 if missing)."""
-    import asyncio
-
-    if state.history is None:
-        return 0
-    loaded = 0
-    for key, stored in await asyncio.to_thread(state.history.load_hot, limit):
-        try:
-            entry = answer_from_stored(stored, "l1")
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            continue
-        state.cache.l1.set(key, entry, key=key)
-        if state.cache.l2 is not None:
-            state.cache.l2.set_later(key, stored, state.settings.serve.l2_response_ttl_seconds)
-        loaded += 1
-    return loaded
+    async def warm_up(self, store: HistoryStore, limit: int) -> int:
+        """Load the answers that were hottest at the last shutdown into L1 (and L2 if
+        missing)."""
+        loaded = 0
+        for key, stored in await asyncio.to_thread(store.load_hot, limit):
+            try:
+                entry = answer_from_stored(stored, "l1")
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                continue
+            self.cache.l1.set(key, entry, key=key)
+            if self.cache.l2 is not None:
+                self.cache.l2.set_later(key, stored, self.l2_ttl_seconds)
+            loaded += 1
+        return loaded

@@ -13,9 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from ioncli.serve.app import Request, Response, Route
+from ioncli.mentoring.models import InvalidInput, Persona, RoutingResult
+from ioncli.mentoring.pipeline import analysis_dict
+from ioncli.serve import schemas as s
 from ioncli.serve.errors import HTTPError, empty, invalid, not_found
-from ioncli.serve.process import answer, digest, to_context, to_input
+from ioncli.serve.history import history_response
+from ioncli.serve.http import Handler, Operation, Request, Response, Route
+from ioncli.serve.openapi import (
+    HISTORY_PARAMS,
+    NAME_PARAM,
+    PATTERN_PARAM,
+    TEXT,
+    docs_route,
+    openapi_route,
+)
+from ioncli.serve.process import digest, to_context, to_input
 from ioncli.serve.schemas import (
     BulkItemOut,
     BulkRequest,
@@ -45,7 +57,6 @@ from ioncli.serve.schemas import (
 )
 
 if TYPE_CHECKING:
-    from ioncli.mentoring.models import Persona, RoutingResult
     from ioncli.serve.state import ServiceState
 
 _encode = msgspec.json.Encoder().encode
@@ -80,6 +91,7 @@ class Handlers:
     def __init__(self, state: ServiceState) -> None:
         self.state = state
         self.pipeline = state.pipeline
+        self.answers = state.answers
         self.metrics = state.metrics
         self.l1 = state.cache.l1
         self.process_decoder = msgspec.json.Decoder(ProcessRequest)
@@ -152,11 +164,11 @@ class Handlers:
             return Response(hit.body(req.request_id), headers=HIT_L1)
         try:
             parsed = decode(self.process_decoder, body)
-            pin = to_input(self.state, parsed)
+            pin = to_input(self.pipeline, parsed)
         except HTTPError:
             self.l1.counters.misses -= 1  # a rejected body was never a cache lookup
             raise
-        result, source = await answer(self.state, parsed, pin, slot if parsed.use_cache else None)
+        result, source = await self.answers.answer(parsed, pin, slot if parsed.use_cache else None)
         self.metrics.observe_routing(result.persona, result.confidence)
         headers = _CACHE_HEADERS[source] if parsed.use_cache else BYPASS
         return Response(result.body(req.request_id), headers=headers)
@@ -176,19 +188,17 @@ class Handlers:
             as_v2 = ProcessRequest(
                 user_input=parsed.user_input, resonance_key=key, include_metadata=False
             )
-            pin = to_input(self.state, as_v2)
+            pin = to_input(self.pipeline, as_v2)
         except HTTPError:
             self.l1.counters.misses -= 1  # a rejected body was never a cache lookup
             raise
-        result, source = await answer(self.state, as_v2, pin, None, counted=True)
+        result, source = await self.answers.answer(as_v2, pin, None, counted=True)
         body = _encode(V1ProcessResponse(result.content, result.persona, result.confidence))
         self.l1.set(slot, (body, result.persona, result.confidence), key=f"persona:{key}|v1")
         self.metrics.observe_routing(result.persona, result.confidence)
         return Response(body, headers=_CACHE_HEADERS[source])
 
     async def multi_persona(self, req: Request) -> Response:
-        from ioncli.mentoring.models import InvalidInput
-
         parsed = decode(self.multi_decoder, req.body)
         if not parsed.user_input.strip():
             raise empty("user_input")
@@ -198,8 +208,6 @@ class Handlers:
             )
         except InvalidInput as exc:
             raise invalid(exc.field, exc.message, exc.valid_values or None) from None
-        from ioncli.mentoring.pipeline import analysis_dict
-
         self.metrics.observe_pipeline("multi-persona", out.execution_time_ms / 1000.0)
         self.metrics.observe_routing(out.primary_persona, out.routing.confidence)
         return self._json(
@@ -216,7 +224,7 @@ class Handlers:
                 },
                 persona_used=out.primary_persona,
                 personas_used=list(out.personas_used),
-                complexity=out.complexity,  # type: ignore[arg-type]
+                complexity=out.complexity,
                 multi=out.multi,
                 contributions=[
                     ContributionOut(
@@ -237,8 +245,6 @@ class Handlers:
         )
 
     async def recommend(self, req: Request) -> Response:
-        from ioncli.mentoring.models import InvalidInput
-
         parsed = decode(self.recommend_decoder, req.body)
         if not parsed.scenario.strip():
             raise empty("scenario", "Scenario")
@@ -270,12 +276,14 @@ class Handlers:
             raise empty("requests", "The requests list")
         started = time.perf_counter()
         # Validate every item before doing any work: one bad item is a 422 naming it.
-        inputs = [to_input(self.state, r, f"requests[{i}]") for i, r in enumerate(parsed.requests)]
+        inputs = [
+            to_input(self.pipeline, r, f"requests[{i}]") for i, r in enumerate(parsed.requests)
+        ]
 
         async def one(index: int) -> BulkItemOut:
             item = parsed.requests[index]
             try:
-                result, _ = await answer(self.state, item, inputs[index], None)
+                result, _ = await self.answers.answer(item, inputs[index], None)
             except Exception as exc:  # one item failing must not sink the others
                 self.state.report_exception(exc, f"{req.request_id}-{index}")
                 return BulkItemOut(
@@ -473,41 +481,90 @@ class Handlers:
         )
 
     async def history(self, req: Request) -> Response:
-        from ioncli.serve.history import history_response
-
-        return Response(await history_response(self.state, req.query()))
+        state = self.state
+        serve = state.settings.serve
+        body = await history_response(
+            state.history,
+            self.metrics,
+            req.query(),
+            state.settings.service,
+            serve.history_max_points,
+        )
+        return Response(body)
 
     def _json(self, obj: object) -> Response:
         return Response(_encode(obj))
 
 
 def build_routes(state: ServiceState) -> list[Route]:
-    from ioncli.serve.openapi import docs_route, openapi_route
-
+    """The route table, and what /openapi.json publishes about each route."""
     h = Handlers(state)
     m = state.metrics
 
     def route(
-        template: str, *, public: bool = False, limited: bool = True, **methods: object
+        template: str,
+        method: str,
+        handler: Handler,
+        op: Operation,
+        *,
+        public: bool = False,
+        limited: bool = True,
     ) -> Route:
-        return Route(template, dict(methods), m.route(template), public=public, limited=limited)  # type: ignore[arg-type]
+        stats = m.route(template)
+        methods = {method: handler}
+        return Route(template, methods, stats, public, limited, operations={method.lower(): op})
 
-    return [
-        route("/", GET=h.root, public=True),
-        route("/api/v2/health", GET=h.health, public=True, limited=False),
-        route("/api/v2/status", GET=h.status),
-        route("/api/v2/process", POST=h.process),
-        route("/api/v2/chat/multi-persona", POST=h.multi_persona),
-        route("/api/v2/recommend", POST=h.recommend),
-        route("/api/v2/bulk-process", POST=h.bulk),
-        route("/api/v2/personas", GET=h.personas),
-        route("/api/v2/personas/{name}", GET=h.persona),
-        route("/api/v2/cache-stats", GET=h.cache_stats),
-        route("/api/v2/cache/clear", POST=h.cache_clear),
-        route("/api/v2/cache/invalidate", POST=h.cache_invalidate),
-        route("/api/persona/process", POST=h.process_v1),
-        route("/api/v2/metrics/history", GET=h.history),
-        route("/metrics", GET=h.prometheus, limited=False),
-        openapi_route(m.route("/openapi.json"), state.settings.service),
-        docs_route(m.route("/docs")),
-    ]
+    routes = [
+        route("/", "GET", h.root,
+              Operation("Where things are: docs, OpenAPI, health, metrics", s.RootResponse,
+                        errors=(429,), tag="observability"),
+              public=True),
+        route("/api/v2/health", "GET", h.health,
+              Operation("Liveness and dependencies (no API key needed)", s.HealthResponse,
+                        errors=()),
+              public=True, limited=False),
+        route("/api/v2/status", "GET", h.status,
+              Operation("Version, uptime, request count and cache statistics",
+                        s.StatusResponse)),
+        route("/api/v2/process", "POST", h.process,
+              Operation("Route a message to a persona and answer it (cached)",
+                        s.ProcessResponse, body=s.ProcessRequest)),
+        route("/api/v2/chat/multi-persona", "POST", h.multi_persona,
+              Operation("Answer with every persona the message needs", s.MultiPersonaResponse,
+                        body=s.MultiPersonaRequest)),
+        route("/api/v2/recommend", "POST", h.recommend,
+              Operation("Recommend a persona for a scenario, with reasons", s.RecommendResponse,
+                        body=s.RecommendRequest)),
+        route("/api/v2/bulk-process", "POST", h.bulk,
+              Operation("Process 1-100 requests, in order or concurrently", s.BulkResponse,
+                        body=s.BulkRequest)),
+        route("/api/v2/personas", "GET", h.personas,
+              Operation("The four personas", s.PersonasResponse)),
+        route("/api/v2/personas/{name}", "GET", h.persona,
+              Operation("One persona by name (case-insensitive)", s.PersonaResponse,
+                        errors=(401, 404, 429), params=NAME_PARAM)),
+        route("/api/v2/cache-stats", "GET", h.cache_stats,
+              Operation("Hits, misses, evictions and size per cache tier",
+                        s.CacheStatsResponse)),
+        route("/api/v2/cache/clear", "POST", h.cache_clear,
+              Operation("Drop every cached entry (our Redis keys only)", s.CacheClearResponse,
+                        errors=(401, 429, 503))),
+        route("/api/v2/cache/invalidate", "POST", h.cache_invalidate,
+              Operation("Drop entries matching a glob (SCAN, never KEYS)",
+                        s.CacheInvalidateResponse, errors=(401, 422, 429, 503),
+                        params=PATTERN_PARAM)),
+        route("/api/persona/process", "POST", h.process_v1,
+              Operation("The v1 route: lenient key parsing, the v1 shape", s.V1ProcessResponse,
+                        body=s.V1ProcessRequest, tag="v1")),
+        route("/api/v2/metrics/history", "GET", h.history,
+              Operation("The service's own metric history (10 s steps)", s.HistoryResponse,
+                        errors=(401, 422, 429), params=HISTORY_PARAMS, tag="observability")),
+        route("/metrics", "GET", h.prometheus,
+              Operation("Prometheus text exposition", None, errors=(401,),
+                        tag="observability", content=TEXT),
+              limited=False),
+    ]  # fmt: skip
+    # The document describes the table above; it and the docs page are not in it themselves.
+    routes.append(openapi_route(m.route("/openapi.json"), state.settings.service, list(routes)))
+    routes.append(docs_route(m.route("/docs")))
+    return routes

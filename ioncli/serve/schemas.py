@@ -1,18 +1,19 @@
 """Request and response bodies as msgspec Structs: the validation, the JSON and the OpenAPI.
 
 The v2 request bodies are strict (unknown fields, unknown enum values and oversized inputs are
-422s naming the field); the v1 body is lenient, as the original promised. The enum literals
-below are checked against the pipeline's own enums by the tests.
+422s naming the field); the v1 body is lenient, as the original promised. The value sets the
+pipeline owns (prompt modes, complexity) are its own types, imported from mentoring.models.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import msgspec
 from msgspec import Meta, Struct
 
+from ioncli.mentoring.models import Complexity, PromptMode
 from ioncli.serve.errors import HTTPError, invalid, too_large
 
 MAX_INPUT_CHARS = 4_000
@@ -20,23 +21,8 @@ MAX_HISTORY_MESSAGES = 50
 MAX_BULK_ITEMS = 100
 MAX_ID_CHARS = 128
 
-Tone = Literal[
-    "frustrated",
-    "playful",
-    "anxious",
-    "analytical",
-    "calm",
-    "curious",
-    "urgent",
-    "confused",
-    "collaborative",
-]
-Pace = Literal["burst", "flowing", "contemplative", "medium"]
-Intent = Literal[
-    "seek_advice", "problem_solving", "learning", "validation", "planning", "reflection"
-]
-PromptMode = Literal["standard", "summary_light"]
 Role = Literal["user", "assistant", "system"]
+CacheTier = Literal["l1", "l2"]
 
 # Empty or blank text is a 400 INVALID_INPUT (the original's contract), checked by the handlers.
 UserText = Annotated[str, Meta(max_length=MAX_INPUT_CHARS)]
@@ -122,7 +108,7 @@ class PerformanceOut(Struct):
     execution_time_ms: float
     cache_key: str | None  # the original's key format: persona:<key>|input:<md5[:8]>|...
     cache_hit: bool
-    cache_tier: Literal["l1", "l2"] | None = None
+    cache_tier: CacheTier | None = None
 
 
 class ProcessResponse(Struct):
@@ -160,7 +146,7 @@ class MultiPersonaResponse(Struct):
     metadata: dict[str, Any]
     persona_used: str
     personas_used: list[str]
-    complexity: Literal["simple", "moderate", "complex"]
+    complexity: Complexity
     multi: bool
     contributions: list[ContributionOut]
     resonance_key: str
@@ -372,8 +358,8 @@ class HistoryResponse(Struct):
 # ---- decoding with errors that name the field ------------------------------------------
 
 VALID_VALUES: dict[str, tuple[str, ...]] = {
-    "prompt_mode": PromptMode.__args__,  # type: ignore[attr-defined]
-    "role": Role.__args__,  # type: ignore[attr-defined]
+    "prompt_mode": get_args(PromptMode),
+    "role": get_args(Role),
 }
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")

@@ -1,4 +1,4 @@
-"""Optional Sentry: on only when SENTRY_DSN is set, with the reference's four event types.
+"""Optional Sentry: on only when SENTRY_DSN is set, with the original service's four event types.
 
   persona_event      PersonaProcessEvent: persona, key, confidence, time, cache hit, success
   performance_event  APIRequestEvent: method, path, status, time (warning above 2,000 ms)
@@ -16,6 +16,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from typing import Any
+
+from ioncli.errors import ConfigError
 
 SLOW_REQUEST_MS = 2000.0
 
@@ -180,8 +182,6 @@ def init_sentry(env: Mapping[str, str], *, service: str, version: str) -> Sentry
     try:
         import sentry_sdk
     except ImportError:
-        from ioncli.errors import ConfigError
-
         raise ConfigError(
             "SENTRY_DSN is set but sentry-sdk is not installed",
             hint="pip install 'ion-ops[sentry]' or unset SENTRY_DSN",

@@ -8,9 +8,15 @@ shutdown, which writes the last history sample.
 
 from __future__ import annotations
 
+import errno
+import resource
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ioncli.errors import UsageError
+from ioncli.render.jinja import environment
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
@@ -27,7 +33,6 @@ class Limits:
 def raise_open_files(wanted: int) -> int:
     """Lift the soft limit on open files towards `wanted` (up to the hard limit); returns
     what is now allowed. Every connection is a file descriptor."""
-    import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
@@ -81,17 +86,12 @@ def freeze_templates() -> None:
     granian's threads and costs far more than in a loop: removing it cut the CPU of an
     uncached request by about a third here. A running server never reloads templates anyway;
     done only here, in the server process, so tests and other commands keep the default."""
-    from ioncli.render.jinja import environment
 
     environment().auto_reload = False
 
 
 def ensure_free(host: str, port: int) -> None:
     """Fail with one clear line when the address is taken (granian would print a Rust panic)."""
-    import errno
-    import socket
-
-    from ioncli.errors import UsageError
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:

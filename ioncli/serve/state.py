@@ -7,26 +7,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from msgspec import json
+
 from ioncli import __version__
+from ioncli.mentoring.pipeline import MentoringPipeline
+from ioncli.mentoring.responder import build_responder
 from ioncli.serve.cache import LRUCache, RedisTier, TwoTierCache
+from ioncli.serve.errors import now_iso
+from ioncli.serve.history import HistoryStore, Sampler, open_store, run_sampler
 from ioncli.serve.metrics import Metrics
+from ioncli.serve.process import CachedAnswers
+from ioncli.serve.schemas import HealthResponse, ServiceStatusOut
+from ioncli.serve.sentry import SentryHooks, init_sentry
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from ioncli.config import Settings
-    from ioncli.mentoring.pipeline import MentoringPipeline
-    from ioncli.serve.history import HistoryStore, Sampler
-    from ioncli.serve.sentry import SentryHooks
 
 SENTRY_CACHE_SECONDS = 60.0
 MONITOR_SECONDS = 2.0  # how often a quiet service checks Redis (so health and reconnects move)
@@ -45,14 +51,7 @@ def _warn(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def build_pipeline(settings: Settings, environ: Mapping[str, str]) -> MentoringPipeline:
-    from ioncli.mentoring.pipeline import MentoringPipeline
-    from ioncli.mentoring.responder import build_responder
-
     serve = settings.serve
     responder = build_responder(
         serve.responder_url,
@@ -67,8 +66,6 @@ def build_pipeline(settings: Settings, environ: Mapping[str, str]) -> MentoringP
 
 class ServiceState:
     def __init__(self, settings: Settings, deps: Deps) -> None:
-        import os
-
         serve = settings.serve
         self.settings = settings
         self.environ: Mapping[str, str] = deps.environ if deps.environ is not None else os.environ
@@ -86,6 +83,9 @@ class ServiceState:
             )
         self.cache = TwoTierCache(LRUCache(serve.l1_max_items, serve.l1_ttl_seconds), l2)
         self.metrics.cache = self.cache
+        self.answers = CachedAnswers(
+            self.pipeline, self.cache, self.metrics, serve.l2_response_ttl_seconds
+        )
         self.started = time.time()
         self.history: HistoryStore | None = None
         self.sampler: Sampler | None = None
@@ -110,14 +110,11 @@ class ServiceState:
         self._saved = False
         self._stop = asyncio.Event()
         serve = self.settings.serve
-        from ioncli.serve.sentry import init_sentry
-
         self.sentry = init_sentry(self.environ, service=self.settings.service, version=self.version)
+        self.answers.sentry = self.sentry
         if self.sentry is not None:
             self._tasks.append(asyncio.create_task(self._report_cache()))
         if serve.history:
-            from ioncli.serve.history import Sampler, open_store, run_sampler
-
             self.history = await asyncio.to_thread(
                 open_store,
                 Path(serve.history_path),
@@ -131,10 +128,8 @@ class ServiceState:
         if self.cache.l2 is not None:
             await self.cache.l2.ping()
             self._tasks.append(asyncio.create_task(self._monitor_l2()))
-        if serve.warm_up > 0:
-            from ioncli.serve.process import warm_up
-
-            await warm_up(self, serve.warm_up)
+        if serve.warm_up > 0 and self.history is not None:
+            await self.answers.warm_up(self.history, serve.warm_up)
 
     async def shutdown(self) -> None:
         if not self.started_up:
@@ -166,14 +161,12 @@ class ServiceState:
         if self.history is None or self.sampler is None or self._saved:
             return
         self._saved = True
-        from ioncli.serve.process import hot_entries
-
         rows = self.sampler.sample(time.time())
         with contextlib.suppress(Exception):
             await asyncio.to_thread(self.history.write, rows)
         if self.settings.serve.warm_up > 0:
             with contextlib.suppress(Exception):
-                entries = hot_entries(self, self.settings.serve.warm_up)
+                entries = self.answers.hot_entries(self.settings.serve.warm_up)
                 await asyncio.to_thread(self.history.save_hot, entries)
 
     async def _report_cache(self) -> None:
@@ -208,10 +201,6 @@ class ServiceState:
         cached_at, body = self._health
         if body and now - cached_at < 1.0:
             return body
-        from msgspec import json
-
-        from ioncli.serve.schemas import HealthResponse, ServiceStatusOut
-
         l2 = self.cache.l2_status()
         deps = {
             "pipeline": "ok",

@@ -20,67 +20,40 @@ Gaps (NaN) count as neither good nor bad; coverage says how much of the window h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ioncli.slo.events import Events
+from ioncli import __version__
+from ioncli.alerting.window import regular
+from ioncli.frame import MetricFrame
+from ioncli.slo.config import SloSpec
+from ioncli.slo.events import Events, SliData, sli_events
+from ioncli.slo.model import (
+    SCHEMA_VERSION,
+    ApplySummary,
+    BurnRate,
+    Episode,
+    Exhaustion,
+    Gate,
+    RuleReplay,
+    ScopeReplay,
+    ScopeResult,
+    SloReport,
+    SloResult,
+)
+from ioncli.slo.replay import replay_rule, replay_static
 
 BURN_WINDOWS = (("5m", 300), ("1h", 3600), ("6h", 6 * 3600), ("3d", 3 * 86400))
 CURRENT_WINDOW = "1h"  # the burn rate called "current": long enough not to flicker
 EPISODE_JOIN_SECONDS = 15 * 60
 SIGNIFICANT_SHARE = 0.02
 WORST_EPISODES = 5
-
-
-@dataclass
-class BurnRate:
-    window: str
-    seconds: int
-    burn_rate: float | None
-    bad_events: float
-    total_events: float
-
-
-@dataclass
-class Episode:
-    start: datetime
-    end: datetime  # the end of its last bad step
-    minutes: float
-    bad_events: float
-    budget_consumed: float  # share of the window's budget
-    peak_burn_rate: float
-    significant: bool
-
-
-@dataclass
-class Exhaustion:
-    burn_rate: float | None
-    hours: float | None  # None: never at this burn (or undefined)
-    at: datetime | None
-
-
-@dataclass
-class ScopeResult:
-    scope: str
-    total_events: float
-    good_events: float
-    bad_events: float
-    compliance: float | None
-    met: bool | None
-    budget_events: float
-    budget_minutes: float
-    consumed: float
-    remaining: float
-    consumed_minutes: float
-    exhausted_at: datetime | None  # when the window's budget was used up, if it was
-    burn_rates: list[BurnRate]
-    at_current_burn: Exhaustion
-    at_average_burn: Exhaustion
-    coverage: float  # share of the window's steps with data
-    episodes: list[Episode]  # the worst, most budget first
+STATIC_5XX = 0.01  # the original report's critical error-rate rule: 5xx above 1%
 
 
 def window_bounds(
@@ -230,3 +203,160 @@ def episodes(
         )
         for k in keep
     ]
+
+
+def build_report(frame: MetricFrame, slos: tuple[SloSpec, ...], *, service: str) -> SloReport:
+    frame, note = regular(frame)
+    warnings = list(frame.warnings) + ([note] if note else [])
+    index = frame.data.index
+    results = [_one(frame, spec) for spec in slos]
+    return SloReport(
+        schema_version=SCHEMA_VERSION,
+        ion_version=__version__,
+        generated_at=datetime.now(UTC),
+        service=service,
+        source=frame.source,
+        simulated=frame.simulated,
+        step_seconds=frame.step_seconds,
+        data_start=index[0].to_pydatetime() if len(index) else None,
+        data_end=(index[-1] + np.timedelta64(frame.step_seconds, "s")).to_pydatetime()
+        if len(index)
+        else None,
+        significant_share=SIGNIFICANT_SHARE,
+        objectives=results,
+        warnings=warnings,
+    )
+
+
+def _one(frame: MetricFrame, spec: SloSpec) -> SloResult:
+    data = sli_events(frame, spec)
+    base = SloResult(
+        name=spec.name,
+        sli=spec.sli,
+        objective=spec.objective_percent,
+        threshold_ms=spec.threshold_ms,
+        window=spec.window_label,
+        window_start=None,
+        window_end=None,
+        partial=False,
+        description=spec.description,
+        status="unsupported",
+        note=data.unsupported or "",
+    )
+    if data.unsupported or len(data.index) == 0:
+        return base
+    start, end = window_bounds(data.index, data.step_seconds, spec.window_days)
+    base.window_start, base.window_end = start.to_pydatetime(), end.to_pydatetime()
+    window_s = int(month_seconds(start) if spec.window_days is None else spec.window_days * 86400)
+    found = []
+    for events in data.scopes:
+        result, all_episodes = analyse(
+            events,
+            data.index,
+            data.step_seconds,
+            objective=spec.objective,
+            window_days=spec.window_days,
+        )
+        base.scopes.append(result)
+        found.append(all_episodes)
+    fleet = base.scopes[0]
+    base.partial = data.index[0] > start or fleet.coverage < 0.999
+    notes = []
+    if base.partial:
+        notes.append(
+            f"partial: data covers {_share(fleet.coverage)} of the {spec.window_label} window"
+        )
+    if fleet.compliance is None:
+        base.status = "undefined"
+        notes.append("no traffic in the window: compliance is undefined, the budget untouched")
+    else:
+        base.status = "met" if fleet.met else "breached"
+    base.note = "; ".join(notes)
+    base.replay = [
+        _replay(spec, data, (events, result, eps), window_s)
+        for events, result, eps in zip(data.scopes, base.scopes, found, strict=True)
+    ]
+    return base
+
+
+def _share(value: float) -> str:
+    """A share that stays readable when small: 3.6%, 0.012%."""
+    return f"{value:.1%}" if value >= 0.001 else f"{value:.3%}"
+
+
+def _replay(
+    spec: SloSpec, data: SliData, scope: tuple[Any, ScopeResult, list[Episode]], window_s: int
+) -> ScopeReplay:
+    events, result, found = scope
+    ratio = spec.budget_ratio
+    incidents = [e for e in found if e.significant]
+    rules: list[RuleReplay] = [
+        replay_rule(
+            events,
+            data.index,
+            data.step_seconds,
+            rule,
+            ratio=ratio,
+            window_seconds=window_s,
+            incidents=incidents,
+            budget_events=result.budget_events,
+            minimum=spec.min_bad_events,
+        )
+        for rule in spec.alerts
+    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_step = np.where(events.total > 0, events.bad / events.total, np.nan)
+    statics = [
+        (
+            "static-slo",
+            f"bad ratio > {ratio:.4%} (the objective) for 5 min",
+            per_step > ratio,
+        )
+    ]
+    if spec.sli == "availability":
+        statics.append(("static-5xx", "5xx ratio > 1% for 5 min", per_step > STATIC_5XX))
+    for name, text, condition in statics:
+        rules.append(
+            replay_static(
+                name,
+                text,
+                condition,
+                data.index,
+                data.step_seconds,
+                incidents=incidents,
+                events=events,
+                budget_events=result.budget_events,
+            )
+        )
+    return ScopeReplay(events.scope, len(incidents), rules)
+
+
+def with_extras(
+    report: SloReport, *, apply: ApplySummary | None = None, gate: Sequence[str] = ()
+) -> SloReport:
+    """The report with what the command did after building it: the `--apply` plan or result
+    and what crossed the `--fail-on` gate."""
+    return replace(report, apply=apply, gate=list(gate))
+
+
+def tripped(report: SloReport, gate: Gate) -> list[str]:
+    """What crosses the --fail-on gate, one line each (the exit code is 5 when any does)."""
+    if gate is None:
+        return []
+    what, value = gate
+    tripped = []
+    for o in report.objectives:
+        for s in o.scopes:
+            if what == "budget-remaining-below" and s.remaining * 100.0 < value:
+                tripped.append(
+                    f"{o.name} ({s.scope}): {s.remaining * 100:.1f}% of the error budget left, "
+                    f"below {value:g}%"
+                )
+            if what == "burn-rate-above":
+                current = next((b.burn_rate for b in s.burn_rates if b.window == "1h"), None)
+                if current is not None and current > value:
+                    tripped.append(
+                        f"{o.name} ({s.scope}): burning {current:.2f}x over the last hour, "
+                        f"above {value:g}x"
+                    )
+    return tripped

@@ -29,22 +29,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ioncli.alerting.policies import label_value as clean
 from ioncli.errors import ApplyError, SourceError
 from ioncli.slo.config import AlertRule, SloSpec
 from ioncli.slo.events import FLEET
-from ioncli.slo.report import ApplySummary, SloReport
+from ioncli.slo.model import ApplySummary, SloReport
 
 MANAGED_BY = "managed-by"
 MANAGER = "ion-slo"
 LABEL_SERVICE = "ion-service"
 LABEL_RULE = "ion-slo-rule"
-MAX_BURN_LOOKBACK = 24 * 3600  # select_slo_burn_rate's limit (reference peers.md)
+MAX_BURN_LOOKBACK = 24 * 3600  # select_slo_burn_rate accepts a lookback of at most 24 h
 MAX_GOAL = 0.9999  # ServiceLevelObjective.goal's limit
 
 
 def label_value(text: str) -> str:
-    from ioncli.alerting.policies import label_value as clean
-
     return clean(text)
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from ioncli.dashboards.model import Column, Level, Reading, Row, Table
 from ioncli.frame import MetricFrame
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import DEFAULT_SLO, SloSpec
-from ioncli.slo.report import build_report
 
 LOW_BUDGET = 0.25
 

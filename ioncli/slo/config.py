@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ioncli.config_schema import check_slo_table
 from ioncli.errors import ConfigError, UsageError
 
 SLIS = ("availability", "latency")
@@ -35,7 +36,6 @@ DEFAULT_WINDOW_DAYS = 28
 CALENDAR_MONTH = "calendar-month"
 # Cloud Monitoring accepts rolling periods of whole days up to 30 (ServiceLevelObjective).
 MAX_ROLLING_DAYS = 30
-_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class AlertRule:
         return self.burn_rate * self.long_seconds / (30 * 86400)
 
 
-# The SRE Workbook's "Alerting on SLOs" recommendation (reference peers.md: page 2% of the
-# budget in 1 h, 5% in 6 h; ticket 10% in 3 d).
+# The SRE Workbook's "Alerting on SLOs" recommendation: page on 2% of a 30-day budget spent
+# in 1 h or 5% in 6 h; ticket on 10% in 3 d.
 DEFAULT_RULES = (
     AlertRule("page-1h", "page", 3600, 300, 14.4),
     AlertRule("page-6h", "page", 6 * 3600, 1800, 6.0),
@@ -91,18 +91,6 @@ class SloSpec:
 
 DEFAULT_SLO = SloSpec("availability", "availability", DEFAULT_OBJECTIVE / 100.0)
 
-_KEYS = {
-    "sli": str,
-    "objective": (int, float),
-    "threshold_ms": (int, float),
-    "window": str,
-    "regions": list,
-    "description": str,
-    "min_bad_events": (int, str),
-    "alerts": list,
-}
-_RULE_KEYS = {"name": str, "severity": str, "long": str, "short": str, "burn_rate": (int, float)}
-
 
 def load_slos(raw: Mapping[str, Any], where: str) -> tuple[SloSpec, ...]:
     """Every configured SLO, validated; the report's 99.95% availability when none is."""
@@ -127,11 +115,7 @@ def _fail(where: str, key: str, problem: str) -> ConfigError:
 
 def _one(name: str, table: Any, where: str) -> SloSpec:
     key = f"slo.{name}"
-    if not _NAME_RE.match(name):
-        raise _fail(where, key, "is not a usable name (lowercase letters, digits and -)")
-    if not isinstance(table, Mapping):
-        raise _fail(where, key, f"expects a table, found {type(table).__name__}")
-    _check_types(table, _KEYS, key, where)
+    check_slo_table(name, table, where)  # name, keys and types: declared in the schema
     sli = str(table.get("sli", "availability"))
     if sli not in SLIS:
         raise _fail(where, f"{key}.sli", f"must be one of {', '.join(SLIS)}, found {sli!r}")
@@ -168,15 +152,6 @@ def _one(name: str, table: Any, where: str) -> SloSpec:
     )
 
 
-def _check_types(table: Mapping[str, Any], keys: Mapping[str, Any], key: str, where: str) -> None:
-    for name, value in table.items():
-        if name not in keys:
-            known = ", ".join(sorted(keys))
-            raise ConfigError(f"{where}: unknown key '{key}.{name}' (known keys here: {known})")
-        if isinstance(value, bool) or not isinstance(value, keys[name]):
-            raise _fail(where, f"{key}.{name}", f"has the wrong type ({type(value).__name__})")
-
-
 def _window(text: str, key: str, where: str) -> int | None:
     if text.strip().lower() == CALENDAR_MONTH:
         return None
@@ -211,10 +186,7 @@ def _rules(raw: Any, key: str, where: str) -> tuple[AlertRule, ...]:
         return DEFAULT_RULES
     rules = []
     for i, table in enumerate(raw):
-        here = f"{key}.alerts[{i}]"
-        if not isinstance(table, Mapping):
-            raise _fail(where, here, "expects a table")
-        _check_types(table, _RULE_KEYS, here, where)
+        here = f"{key}.alerts[{i}]"  # a table of known typed keys (check_slo_table)
         for needed in ("long", "short", "burn_rate"):
             if needed not in table:
                 raise _fail(where, f"{here}.{needed}", "is missing")

@@ -19,11 +19,14 @@ from typing import TYPE_CHECKING, Any
 from ioncli.errors import ConfigError, DataError
 from ioncli.slo.config import SloSpec
 from ioncli.slo.events import bounds_in, check_threshold, latency_metric, metrics_for
+from ioncli.sources.catalog import RUN_SERVICE
+from ioncli.sources.files import read_file
+from ioncli.sources.sim import LATENCY_BOUNDS
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
     from ioncli.frame import MetricFrame
-    from ioncli.slo.report import SloReport
+    from ioncli.slo.model import SloReport
 
 LOCAL_LATENCY = (
     "unsupported on source local: ion serve's metric history keeps latency percentiles, not "
@@ -49,8 +52,6 @@ def plan(settings: Settings, slos: tuple[SloSpec, ...], source: str | None) -> F
     where = settings.source_file or "configuration"
     latency = [s for s in slos if s.sli == "latency"]
     if kind == "sim":
-        from ioncli.sources.sim import LATENCY_BOUNDS
-
         for s in latency:
             check_threshold(s, LATENCY_BOUNDS, spec, where)
     wanted: list[str] = []
@@ -67,7 +68,6 @@ def plan(settings: Settings, slos: tuple[SloSpec, ...], source: str | None) -> F
 def with_latency_entries(settings: Settings, latency: list[SloSpec]) -> Settings:
     """Catalog entries for the latency shares: Cloud Monitoring's request_latencies
     distribution, summed per region, read as the share under the threshold's bucket bound."""
-    from ioncli.sources.catalog import RUN_SERVICE
 
     extra: dict[str, Any] = {}
     for s in latency:
@@ -102,8 +102,6 @@ def explain(fetch: FetchPlan, slos: tuple[SloSpec, ...], report: SloReport) -> N
     """Say why an objective is unsupported; a file's threshold off its bounds is exit 3, and
     nothing measurable at all is exit 4."""
     if fetch.kind == "file" and any(o.status == "unsupported" for o in report.objectives):
-        from ioncli.sources.files import read_file
-
         # Only the threshold's own series was read: look for the file's other bounds.
         whole: MetricFrame = read_file(Path(fetch.spec.split(":", 1)[1]).expanduser())
         for s in slos:

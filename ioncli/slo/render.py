@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ioncli.render import Renderers, fit_markdown, to_plain
+from ioncli.render import Renderers, fit_markdown
+from ioncli.render.ci import Case, github, junit
 from ioncli.render.jinja import render_template
-from ioncli.slo.report import SloReport, SloResult
+from ioncli.render.parts import heading, report_json, warning_lines
+from ioncli.slo.model import Gate, SloReport, SloResult
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -64,35 +65,32 @@ def _context(report: SloReport) -> dict[str, Any]:
     }
 
 
-def to_json(report: SloReport) -> str:
-    data = to_plain(report)
-    ordered = {"schema_version": data.pop("schema_version"), **data}
-    return json.dumps(ordered, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def render_json(report: SloReport) -> str:
+    return report_json(report)
 
 
-def to_markdown(report: SloReport) -> str:
+def render_markdown(report: SloReport) -> str:
     return fit_markdown(render_template("slo/report.md.j2", **_context(report)))
 
 
-def to_html(report: SloReport) -> str:
+def render_html(report: SloReport) -> str:
     return render_template("slo/report.html.j2", **_context(report))
 
 
-def to_text(report: SloReport) -> RenderableType:
+def render_text(report: SloReport) -> RenderableType:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
     parts: list[Any] = []
-    head = Text()
-    head.append(f"Service level objectives · {report.service}", style="bold")
-    head.append(
-        f"\n{when(report.data_start)} .. {when(report.data_end)} · source {report.source}"
-        f"{' (simulated)' if report.simulated else ''} · step {report.step_seconds} s"
+    parts.append(
+        heading(
+            f"Service level objectives · {report.service}",
+            f"{when(report.data_start)} .. {when(report.data_end)} · source {report.source}"
+            f"{' (simulated)' if report.simulated else ''} · step {report.step_seconds} s",
+        )
     )
-    parts.append(head)
-    for w in report.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+    parts.extend(warning_lines(report.warnings))
     for o in report.objectives:
         style = {"met": "green", "breached": "bold red"}.get(o.status, "yellow")
         title = Text()
@@ -212,5 +210,68 @@ def _apply_text(report: SloReport) -> Any:
     return text
 
 
-def renderers() -> Renderers[SloReport]:
-    return Renderers(text=to_text, json=to_json, markdown=to_markdown, html=to_html)
+# --format github|junit: per objective and scope, the objective met (fails when breached), the
+# error budget left and the burn rate over the last hour (failing when the `--fail-on` gate of
+# that kind trips: the same judgement as the exit code). An objective the source cannot
+# measure is skipped.
+def gate_cases(report: SloReport, gate: Gate) -> list[Case]:
+    cases = []
+    for o in report.objectives:
+        suite = f"ion.slo.{report.service}.{o.name}"
+        if not o.scopes:
+            cases.append(Case(suite, "objective", False, o.note or o.status, skipped=True))
+            continue
+        for s in o.scopes:
+            compliance = "undefined" if s.compliance is None else f"{s.compliance:.4%}"
+            cases.append(
+                Case(
+                    suite,
+                    f"{s.scope}: objective {o.objective:g}%",
+                    s.met is False,
+                    f"{o.name} ({s.scope}): compliance {compliance} over {o.window}"
+                    + (" (partial window)" if o.partial else ""),
+                )
+            )
+            left = s.remaining * 100.0
+            floor = gate[1] if gate and gate[0] == "budget-remaining-below" else None
+            cases.append(
+                Case(
+                    suite,
+                    f"{s.scope}: error budget left",
+                    floor is not None and left < floor,
+                    f"{o.name} ({s.scope}): {left:.1f}% of the error budget left"
+                    + (f" (gate: below {floor:g}%)" if floor is not None else ""),
+                    level="error" if floor is not None else "warning",
+                )
+            )
+            burn = next((b.burn_rate for b in s.burn_rates if b.window == "1h"), None)
+            limit = gate[1] if gate and gate[0] == "burn-rate-above" else None
+            shown = "undefined (no traffic)" if burn is None else f"{burn:.2f}x"
+            cases.append(
+                Case(
+                    suite,
+                    f"{s.scope}: burn rate over 1 h",
+                    limit is not None and burn is not None and burn > limit,
+                    f"{o.name} ({s.scope}): burning {shown} over the last hour"
+                    + (f" (gate: above {limit:g}x)" if limit is not None else ""),
+                )
+            )
+    return cases
+
+
+def render_github(report: SloReport, gate: Gate) -> str:
+    met = sum(o.status == "met" for o in report.objectives)
+    return github(
+        gate_cases(report, gate),
+        f"ion slo · {report.service}",
+        f"{met} of {len(report.objectives)} objective(s) met over their windows",
+    )
+
+
+def render_junit(report: SloReport, gate: Gate) -> str:
+    return junit(gate_cases(report, gate), f"ion slo {report.service}")
+
+
+RENDERERS: Renderers[SloReport] = Renderers(
+    text=render_text, json=render_json, markdown=render_markdown, html=render_html
+)

@@ -20,7 +20,7 @@ rule's short window (the short window still sees the burn that long).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
@@ -28,46 +28,11 @@ import numpy as np
 import pandas as pd
 
 from ioncli.alerting.backtest import fire_spans, need_points, summarise
-from ioncli.slo.analysis import Episode
 from ioncli.slo.config import AlertRule
 from ioncli.slo.events import Events
+from ioncli.slo.model import Alert, Detection, Episode, RuleReplay
 
 STATIC_DURATION_SECONDS = 300  # the original report's evaluation window for its rules
-
-
-@dataclass
-class Alert:
-    start: datetime
-    end: datetime
-    open: bool
-    caught: str = ""  # the incident it caught ("" when none: a page for nothing)
-
-
-@dataclass
-class Detection:
-    incident_start: datetime
-    fired_at: datetime | None  # None: missed
-    minutes_after_start: float | None
-    budget_burned_before: float | None  # share of the budget spent before the page
-
-
-@dataclass
-class RuleReplay:
-    name: str
-    kind: str  # "burn-rate" or "static"
-    severity: str
-    description: str
-    alerts_per_week: float
-    episodes: int
-    false_alerts: int  # alerts that overlap no budget-burning incident
-    incidents_caught: int
-    incidents_missed: int
-    median_detection_minutes: float | None
-    median_budget_before_detection: float | None
-    min_bad_events: float | None = None  # the minimum as of the end of the data
-    without_minimum: dict[str, float] | None = None  # episodes/false/caught without it
-    alerts: list[Alert] = field(default_factory=list)
-    detections: list[Detection] = field(default_factory=list)
 
 
 def window_sum(running: np.ndarray, n: int) -> np.ndarray:

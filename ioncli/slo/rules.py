@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 
 from ioncli import __version__
+from ioncli.serve.metrics import LATENCY_BUCKETS
 from ioncli.slo.config import SloSpec
 
 REQUESTS = "ion_http_requests_total"
@@ -36,7 +37,6 @@ def _window(seconds: int) -> str:
 
 def _le(threshold_ms: float) -> str | None:
     """The `le` label of ion serve's bucket at the threshold, if there is one."""
-    from ioncli.serve.metrics import LATENCY_BUCKETS
 
     seconds = threshold_ms / 1000.0
     for bound in LATENCY_BUCKETS:
@@ -52,8 +52,6 @@ def _selectors(spec: SloSpec) -> tuple[str, str] | str:
     assert spec.threshold_ms is not None
     le = _le(spec.threshold_ms)
     if le is None:
-        from ioncli.serve.metrics import LATENCY_BUCKETS
-
         bounds = ", ".join(f"{b * 1000:g}" for b in LATENCY_BUCKETS)
         return (
             f"threshold {spec.threshold_ms:g} ms is not a bucket bound of {DURATION} ({bounds} ms)"

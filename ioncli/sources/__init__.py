@@ -2,42 +2,33 @@
 
 Sources: `gcp` (Cloud Monitoring), `local` (a running `ion serve`), `file:PATH` (CSV or
 Parquet) and `sim[:SEED]` (a deterministic simulated fleet). Clients are passed in; nothing
-talks to the network at import time.
+talks to the network at import time. The seam itself is in base.py (the sources import it
+from there); `open_source` imports a source only when it is asked for, so `ion --help` never
+loads pandas, numpy or the Google clients.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from ioncli.config import Settings
+from ioncli.config import ServeSettings, Settings
 from ioncli.errors import UsageError
+from ioncli.gcp import metric_client, require_project
+from ioncli.sources.base import FetchRequest, MetricSource
+from ioncli.sources.catalog import catalog
 
-if TYPE_CHECKING:
-    from ioncli.frame import MetricFrame
-
-
-@dataclass(frozen=True)
-class FetchRequest:
-    """What to fetch: logical metric names (empty = the whole catalog) over [start, end)."""
-
-    start: datetime
-    end: datetime
-    metrics: tuple[str, ...] = ()
-    step_seconds: int = 60
-    regions: tuple[str, ...] = ()
-    service: str | None = None
-
-
-class MetricSource(Protocol):
-    """Anything with a name and a `fetch` that returns the canonical frame."""
-
-    name: str
-
-    def fetch(self, request: FetchRequest) -> MetricFrame: ...
-
+__all__ = [
+    "SIM_REGIONS",
+    "SOURCE_SPECS",
+    "FetchRequest",
+    "MetricSource",
+    "local_url",
+    "open_source",
+]
 
 SOURCE_SPECS = "gcp, local, file:PATH or sim[:SEED]"
 # The simulator's regions, here so that flags are checked without loading numpy.
@@ -45,13 +36,19 @@ SIM_REGIONS = ("us-central1", "europe-west1", "asia-southeast1")
 
 
 def open_source(
-    spec: str, settings: Settings, *, client: Any = None, cache_dir: Path | None = None
+    spec: str,
+    settings: Settings,
+    *,
+    client: Any = None,
+    cache_dir: Path | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> MetricSource:
     """The source a `--source` value names: `gcp`, `local`, `file:PATH` or `sim[:SEED]`.
 
     `client` is a ready `MetricServiceClient` for `gcp` (tests pass one bound to a fake);
     without it the command's default client is built through ioncli.gcp. `cache_dir` turns
-    on the on-disk cache of `gcp` query results.
+    on the on-disk cache of `gcp` query results. `sleep` is how `gcp` waits between retries
+    (tests pass one that returns at once).
     """
     text = spec.strip()
     kind, _, arg = text.partition(":")
@@ -75,13 +72,10 @@ def open_source(
 
         return FileSource(Path(arg).expanduser())
     if kind == "local" and not arg:
-        import os
-
         from ioncli.sources.local import LocalSource
 
         key_env = settings.serve.api_key_env
         api_key = os.environ.get(key_env) if key_env else None
-        from ioncli.sources.catalog import catalog
 
         return LocalSource(
             local_url(settings), settings.service, api_key=api_key, specs=catalog(settings)
@@ -90,8 +84,6 @@ def open_source(
         from ioncli.sources.cloud_monitoring import CloudMonitoringSource
 
         if client is None:
-            from ioncli.gcp import metric_client, require_project
-
             require_project(settings)  # say so before looking for credentials
             client = metric_client(settings)
         cache = None
@@ -99,15 +91,13 @@ def open_source(
             from ioncli.sources.cache import QueryCache
 
             cache = QueryCache(cache_dir)
-        return CloudMonitoringSource(client, settings, cache=cache)
+        return CloudMonitoringSource(client, settings, cache=cache, sleep=sleep)
     raise UsageError(f"unknown source {spec!r} (expected {SOURCE_SPECS})")
 
 
 def local_url(settings: Settings) -> str:
     """Where `ion serve` answers: `local_url`, or the configured [serve] address when only
     that was changed (a user who moved the port expects `--source local` to follow it)."""
-    from ioncli.config import ServeSettings
-
     default = Settings.__dataclass_fields__["local_url"].default
     if settings.local_url != default:
         return settings.local_url

@@ -17,16 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ioncli.atomic import replace_file
+from ioncli.sources.grid import Grid
+
 if TYPE_CHECKING:
     from ioncli.sources.catalog import GcpQuery
-    from ioncli.sources.grid import Grid
 
 CACHE_VERSION = 1
 
@@ -96,8 +97,6 @@ class QueryCache:
         return self.folder / f"{key}.npz"
 
     def _load(self, key: str, step: int) -> Grid | None:
-        from ioncli.sources.grid import Grid
-
         path = self._path(key)
         if not path.is_file():
             return None
@@ -118,24 +117,14 @@ class QueryCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         labels = list(grid.values)
         values = np.vstack([grid.values[k] for k in labels]) if labels else np.zeros((0, grid.n))
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(
-                    fh,
-                    shape=np.array([grid.start, grid.step, grid.n], dtype=np.int64),
-                    labels=np.array(json.dumps([list(k) for k in labels])),
-                    values=values,
-                )
-            Path(tmp).replace(self._path(key))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        shape = np.array([grid.start, grid.step, grid.n], dtype=np.int64)
+        names = np.array(json.dumps([list(k) for k in labels]))
+        replace_file(
+            self._path(key), lambda fh: np.savez(fh, shape=shape, labels=names, values=values)
+        )
 
 
 def _concat(parts: list[Grid]) -> Grid:
-    from ioncli.sources.grid import Grid
-
     start, step = parts[0].start, parts[0].step
     n = (parts[-1].end - start) // step
     out = Grid(start, step, n)
@@ -150,8 +139,6 @@ def _concat(parts: list[Grid]) -> Grid:
 
 
 def _slice(grid: Grid, start: int, end: int) -> Grid:
-    from ioncli.sources.grid import Grid
-
     lo = (start - grid.start) // grid.step
     hi = (end - grid.start) // grid.step
     out = Grid(start, grid.step, hi - lo)

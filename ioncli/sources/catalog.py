@@ -15,71 +15,35 @@ Filters may use `{service}`, replaced by the configured service name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ioncli.errors import DataError
+from ioncli.sources.overrides import filter_problem, user_entry
+from ioncli.sources.spec import RUN_RESOURCE, GcpQuery, MetricSpec
 
 if TYPE_CHECKING:
     from ioncli.config import Settings
 
+__all__ = [
+    "DEFAULT_METRICS",
+    "RUN_RESOURCE",
+    "GcpQuery",
+    "MetricSpec",
+    "catalog",
+    "check_metrics",
+    "filter_problem",
+    "keeps_worst",
+    "known_names",
+    "units",
+]
+
 RUN = "run.googleapis.com/"
 PROM = "prometheus.googleapis.com/"
-RUN_RESOURCE = "cloud_run_revision"
 PROM_RESOURCE = "prometheus_target"
 RUN_SERVICE = 'resource.labels.service_name = "{service}"'
 # Managed Service for Prometheus on Cloud Run files the service's own metrics under a
 # prometheus_target whose namespace is the service name and whose location is the region.
 PROM_SERVICE = 'resource.labels.namespace = "{service}"'
-
-
-@dataclass(frozen=True)
-class GcpQuery:
-    """One ListTimeSeries call: a metric type, extra filter terms and an aggregation."""
-
-    metric_type: str
-    aligner: str = "ALIGN_MEAN"
-    reducer: str = "REDUCE_SUM"
-    filter: str = ""  # extra terms ANDed to the metric and resource type
-    resource_type: str = RUN_RESOURCE
-    group_by: tuple[str, ...] = ()  # beyond the region label
-    region_label: str = "resource.label.location"
-    # For distribution values the server did not reduce: which percentile to take locally
-    # (0 means the distribution's mean).
-    percentile: float = 0.0
-    # For distribution values: the share of the count in buckets under this bound
-    # (an SLO's good requests, counted from whole buckets); 0 means off.
-    below: float = 0.0
-
-    def full_filter(self, service: str) -> str:
-        terms = [f'metric.type = "{self.metric_type}"', f'resource.type = "{self.resource_type}"']
-        if self.filter:
-            terms.append(self.filter.replace("{service}", service))
-        return " AND ".join(terms)
-
-    def group_by_fields(self) -> tuple[str, ...]:
-        return (self.region_label, *self.group_by)
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    name: str
-    unit: str  # "req/s", "ms", "ratio" (0..1), "count", "s/s", "1/s", "s"
-    group: str
-    labels: tuple[str, ...] = ("region",)
-    # Which way is bad: "high" (latency, errors), "low" (hit ratio, availability), "both".
-    bad_direction: str = "high"
-    description: str = ""
-    query: GcpQuery | None = None
-    # A ratio: query / denominator, point by point (a missing numerator point is 0).
-    denominator: GcpQuery | None = None
-    complement: bool = False  # report 1 - value (availability from the 5xx ratio)
-    scale: float = 1.0  # multiply what Cloud Monitoring returns (seconds -> ms)
-    local: str = ""  # name in the local service's history; empty means `name`
-
-    @property
-    def local_name(self) -> str:
-        return self.local or self.name
 
 
 def _run(metric: str, aligner: str, reducer: str, extra: str = "") -> GcpQuery:
@@ -265,8 +229,6 @@ def catalog(settings: Settings | None = None) -> dict[str, MetricSpec]:
     if settings is None:
         return merged
     where = settings.source_file or "configuration"
-    from ioncli.sources.overrides import user_entry
-
     for name, raw in settings.metrics.items():
         merged[name] = user_entry(name, raw, merged.get(name), where)
     return merged
@@ -293,8 +255,13 @@ def units(settings: Settings | None = None) -> dict[str, str]:
     return {name: spec.unit for name, spec in catalog(settings).items()}
 
 
-def filter_problem(text: str) -> str | None:
-    """Why an extra filter cannot work (None when it looks well formed); see overrides."""
-    from ioncli.sources.overrides import filter_problem as check
+# Downsampling keeps the worst value of a percentile (percentiles cannot be averaged: the mean
+# of two p95s is nobody's p95) and the mean of everything else. Matched on the name, so a
+# user's `[metrics.latency_p90]` downsamples like the defaults.
+_WORST_PREFIXES = ("latency_", "pipeline_latency_", "startup_latency_", "max_concurrency_")
 
-    return check(text)
+
+def keeps_worst(name: str) -> bool:
+    """Whether downsampling keeps the worst (largest) value of `name` rather than the mean;
+    `name` is a metric name or a series id that starts with one."""
+    return name.startswith(_WORST_PREFIXES)

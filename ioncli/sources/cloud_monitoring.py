@@ -27,8 +27,9 @@ import pandas as pd
 
 from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
+from ioncli.gcp import require_project
 from ioncli.render.progress import progress_bar
-from ioncli.sources import FetchRequest
+from ioncli.sources.base import FetchRequest
 from ioncli.sources.catalog import GcpQuery, MetricSpec, catalog, filter_problem
 from ioncli.sources.grid import Grid, decode_proto_plus, decode_raw, ratios
 
@@ -40,7 +41,6 @@ PAGE_SIZE = 100_000  # the API's maximum, counted in points
 # Calls in flight at once: enough to hide latency (75 queries at 100 ms take ~0.5 s), few
 # enough to stay far below the read quota and not to starve a 2-core machine's decoding.
 DEFAULT_WORKERS = 16
-RETRYABLE = ("ServiceUnavailable", "TooManyRequests", "ResourceExhausted", "DeadlineExceeded")
 
 
 @dataclass
@@ -102,8 +102,6 @@ class CloudMonitoringSource:
     # ---- the MetricSource seam ------------------------------------------------------------
 
     def fetch(self, request: FetchRequest) -> MetricFrame:
-        from ioncli.gcp import require_project
-
         project = require_project(self.settings)
         specs = catalog(self.settings)
         names = request.metrics or tuple(n for n, s in specs.items() if s.query is not None)
@@ -255,8 +253,7 @@ class CloudMonitoringSource:
                 )
                 return next(iter(pager.pages))
             except exceptions.GoogleAPICallError as exc:
-                code = type(exc).__name__
-                if code not in RETRYABLE:
+                if not isinstance(exc, _retryable()):
                     raise SourceError(
                         f"Cloud Monitoring rejected the query for {what}: "
                         f"{_status(exc)} {exc.message}"
@@ -325,6 +322,14 @@ def _key(text: str, query: GcpQuery) -> str:
     group_by = ",".join(query.group_by_fields())
     below = f" le{query.below:g}" if query.below else ""
     return f"{text} | {query.aligner} {query.reducer} by {group_by} p{query.percentile:g}{below}"
+
+
+def _retryable() -> tuple[type[Exception], ...]:
+    """The errors worth another attempt: the server is busy, over quota or slow, not wrong
+    (ResourceExhausted is a TooManyRequests)."""
+    from google.api_core import exceptions
+
+    return (exceptions.ServiceUnavailable, exceptions.TooManyRequests, exceptions.DeadlineExceeded)
 
 
 def _status(exc: Any) -> str:

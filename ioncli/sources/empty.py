@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ioncli.errors import IonError
+
 
 def explain_empty(
     src: Any, request: Any, metrics: tuple[str, ...], regions: tuple[str, ...]
@@ -62,7 +64,6 @@ def _uptime(src: Any) -> float | None:
 
 
 def _file(src: Any, metrics: tuple[str, ...], regions: tuple[str, ...]) -> str:
-    from ioncli.errors import IonError
     from ioncli.frame import SeriesKey
 
     try:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ioncli.errors import DataError
 from ioncli.frame import MetricFrame, SeriesKey
-from ioncli.sources import FetchRequest
+from ioncli.sources.base import FetchRequest
 from ioncli.sources.catalog import DEFAULT_METRICS
 
 TIME_COLUMNS = ("timestamp", "time", "ts", "datetime", "date")

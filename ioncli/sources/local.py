@@ -20,11 +20,10 @@ import pandas as pd
 
 from ioncli.errors import DataError, SourceError
 from ioncli.frame import MetricFrame, SeriesKey
-from ioncli.sources import FetchRequest
-from ioncli.sources.catalog import MetricSpec, catalog
+from ioncli.sources.base import FetchRequest
+from ioncli.sources.catalog import MetricSpec, catalog, keeps_worst
 
 HISTORY_PATH = "/api/v2/metrics/history"
-_WORST_PREFIXES = ("latency_", "pipeline_latency_", "startup_latency_", "max_concurrency_")
 
 
 class LocalSource:
@@ -147,7 +146,7 @@ def _detail(response: Any) -> str:
 
 def _resample(data: pd.DataFrame, step: int) -> pd.DataFrame:
     rule = f"{step}s"
-    worst = [c for c in data.columns if c.startswith(_WORST_PREFIXES)]
+    worst = [c for c in data.columns if keeps_worst(c)]
     rest = [c for c in data.columns if c not in worst]
     parts = []
     if rest:

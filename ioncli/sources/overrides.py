@@ -9,35 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ioncli.config_schema import METRIC_KEYS, QUERY_KEYS, check_metric_entry
 from ioncli.errors import ConfigError
+from ioncli.sources.spec import GcpQuery, MetricSpec
 
-if TYPE_CHECKING:
-    from ioncli.sources.catalog import GcpQuery, MetricSpec
-
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.:-]*$")
-_SPEC_KEYS: dict[str, type | tuple[type, ...]] = {
-    "unit": str,
-    "group": str,
-    "labels": list,
-    "bad_direction": str,
-    "description": str,
-    "local": str,
-    "scale": (int, float),
-    "complement": bool,
-}
-_QUERY_KEYS: dict[str, type | tuple[type, ...]] = {
-    "metric_type": str,
-    "aligner": str,
-    "reducer": str,
-    "filter": str,
-    "resource_type": str,
-    "group_by": list,
-    "region_label": str,
-    "percentile": (int, float),
-    "below": (int, float),
-}
 ALIGNERS = [
     "ALIGN_NONE",
     "ALIGN_DELTA",
@@ -72,53 +49,25 @@ REDUCERS = [
 
 def user_entry(name: str, raw: Any, base: MetricSpec | None, where: str) -> MetricSpec:
     key = f"metrics.{name}"
-    if not _NAME_RE.match(name):
-        raise ConfigError(f"{where}: '{key}' is not a usable metric name (letters, digits, _)")
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: key '{key}' expects a table, found {type(raw).__name__}")
-    known: dict[str, type | tuple[type, ...]] = {**_SPEC_KEYS, **_QUERY_KEYS, "denominator": dict}
-    for field_name, value in raw.items():
-        if field_name not in known:
-            names = ", ".join(sorted(known))
-            raise ConfigError(
-                f"{where}: unknown key '{key}.{field_name}' (known keys here: {names})"
-            )
-        expected = known[field_name]
-        if isinstance(value, bool) and expected is not bool:
-            expected_ok = False
-        else:
-            expected_ok = isinstance(value, expected)
-        if not expected_ok:
-            raise ConfigError(
-                f"{where}: key '{key}.{field_name}' has the wrong type ({type(value).__name__})"
-            )
+    check_metric_entry(name, raw, where)  # name, keys and types: declared in the schema
     spec_fields: dict[str, Any] = {
-        k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in _SPEC_KEYS
+        k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in METRIC_KEYS
     }
     if "scale" in spec_fields:
         spec_fields["scale"] = float(spec_fields["scale"])
     query = _query(raw, base.query if base else None, key, where)
     denominator = base.denominator if base else None
     if "denominator" in raw:
-        extra = set(raw["denominator"]) - set(_QUERY_KEYS)
-        if extra:
-            names = ", ".join(sorted(_QUERY_KEYS))
-            raise ConfigError(
-                f"{where}: unknown key '{key}.denominator.{sorted(extra)[0]}' "
-                f"(known keys here: {names})"
-            )
         denominator = _query(raw["denominator"], None, f"{key}.denominator", where)
     if base is None:
         if "unit" not in raw:
             raise ConfigError(f"{where}: new metric '{key}' needs a 'unit'")
-        from ioncli.sources.catalog import MetricSpec
-
         base = MetricSpec(name, raw["unit"], "custom")
     return dataclasses.replace(base, query=query, denominator=denominator, **spec_fields)
 
 
 def _query(raw: dict[str, Any], base: GcpQuery | None, key: str, where: str) -> GcpQuery | None:
-    given = {k: v for k, v in raw.items() if k in _QUERY_KEYS}
+    given = {k: v for k, v in raw.items() if k in QUERY_KEYS}
     if not given:
         return base
     if base is None and "metric_type" not in given:
@@ -129,8 +78,6 @@ def _query(raw: dict[str, Any], base: GcpQuery | None, key: str, where: str) -> 
         given["percentile"] = float(given["percentile"])
     if "below" in given:
         given["below"] = float(given["below"])
-    from ioncli.sources.catalog import GcpQuery
-
     query = dataclasses.replace(base, **given) if base else GcpQuery(**given)
     if query.aligner not in ALIGNERS:
         raise ConfigError(f"{where}: key '{key}.aligner': unknown aligner {query.aligner!r}")

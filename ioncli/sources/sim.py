@@ -33,7 +33,7 @@ import pandas as pd
 
 from ioncli.errors import UsageError
 from ioncli.frame import Incident, MetricFrame, SeriesKey
-from ioncli.sources import FetchRequest
+from ioncli.sources.base import FetchRequest
 from ioncli.sources.catalog import DEFAULT_METRICS
 
 DEFAULT_SEED = 7

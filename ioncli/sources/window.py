@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ioncli.errors import UsageError
+from ioncli.times import parse_iso
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
-# Cloud Monitoring makes system metrics readable 3-4 minutes after sampling (reference gcp.md
-# section 1): a window that ends at "now" would show a falsely empty last bucket.
+# Cloud Monitoring makes system metrics readable 3-4 minutes after sampling: a window that
+# ends at "now" would show a falsely empty last bucket.
 GCP_DATA_LAG = timedelta(minutes=4)
 
 
@@ -42,16 +43,12 @@ def parse_duration(text: str, flag: str) -> timedelta:
 
 def parse_time(text: str, flag: str) -> datetime:
     """An ISO 8601 time; a time without a zone is UTC."""
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(raw)
+        return parse_iso(text)
     except ValueError:
         raise UsageError(
             f"{flag} {text!r}: expected an ISO 8601 time like 2026-11-28T12:00:00Z"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_step(text: str | None, *, minimum: int = 1) -> int:

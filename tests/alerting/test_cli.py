@@ -38,6 +38,7 @@ def csv_file(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "latency_p95.csv", 5, spike_day=4.2)
 
 
+@pytest.mark.slow
 def test_json_learn_then_test_on_a_nab_style_csv(tmp_path: Path, csv_file: Path) -> None:
     run = run_ion(
         "tune-alerts",
@@ -63,6 +64,7 @@ def test_json_learn_then_test_on_a_nab_style_csv(tmp_path: Path, csv_file: Path)
     assert written["series"]["latency_p95"]["rule"]["kind"] == series["rule"]["kind"]
 
 
+@pytest.mark.slow
 def test_every_format_and_output_file(tmp_path: Path) -> None:
     for fmt, marker in (
         ("markdown", "### Proposed rules"),
@@ -87,6 +89,7 @@ def test_every_format_and_output_file(tmp_path: Path) -> None:
     assert not (tmp_path / "baselines").exists()
 
 
+@pytest.mark.slow
 def test_check_passes_then_fails_on_drift_and_on_a_broken_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -175,6 +178,7 @@ def fake() -> Iterator[FakeAlertPolicies]:
     server.stop()
 
 
+@pytest.mark.slow
 def test_apply_is_a_dry_run_until_yes(
     tmp_path: Path,
     fake: FakeAlertPolicies,
@@ -258,6 +262,7 @@ def test_duration_is_whole_steps_rounded_up_and_said(
     assert {s["rule"]["duration_seconds"] for s in json.loads(out)["series"]} == {0}
 
 
+@pytest.mark.slow
 def test_prometheus_rules_format_passes_promtool_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from ioncli.alerting import baselines
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
 from ioncli.alerting.incidents import load_incidents
 from ioncli.alerting.tune import TuneOptions
 from ioncli.errors import ConfigError, DataError
@@ -113,8 +113,8 @@ def test_report_json_matches_its_schema_and_only_the_chosen_rule_has_alerts() ->
 
 
 def test_every_format_renders_with_check_and_apply_sections() -> None:
+    from ioncli.alerting.model import ApplyResult, CheckResult, Drift, PlanItem
     from ioncli.alerting.render import render_html, render_markdown, render_plain_text
-    from ioncli.alerting.report import ApplyResult, CheckResult, Drift, PlanItem
 
     r = report()
     r = dataclasses.replace(
@@ -165,3 +165,18 @@ def test_incidents_files_in_csv_and_json(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="not valid JSON"):
         load_incidents(bad_json)
     assert START  # the frames module's start is a Monday, used by other tests
+
+
+def test_the_steps_after_the_analysis_are_added_as_typed_fields() -> None:
+    from ioncli.alerting.analysis import with_extras
+    from ioncli.alerting.model import ApplyResult, CheckResult
+
+    built = report()
+    check = CheckResult("baselines/svc.json", 0.1, [], 0)
+    applied = ApplyResult(True, "demo", [], 0)
+    done = with_extras(
+        built, check=check, apply=applied, baselines_file="b/svc.json", warnings=["later"]
+    )
+    assert (done.check, done.apply, done.baselines_file) == (check, applied, "b/svc.json")
+    assert done.warnings == [*built.warnings, "later"]  # the analysis's own warnings first
+    assert built.check is None and built.baselines_file is None  # the built report is kept

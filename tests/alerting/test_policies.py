@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from google.cloud import monitoring_v3
 
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
+from ioncli.alerting.model import TuneReport
 from ioncli.alerting.policies import MANAGED_BY, apply_plan, desired_policy
 from ioncli.alerting.promnames import series_promql
-from ioncli.alerting.report import TuneReport
 from ioncli.alerting.tune import TuneOptions
 from ioncli.config import Settings
 from ioncli.gcp import alert_policy_client

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ioncli.alerting import promql
-from ioncli.alerting.build import build_report
-from ioncli.alerting.promnames import fallback, metric_name, series_promql
+from ioncli.alerting.analysis import build_report
+from ioncli.alerting.promnames import fallback, metric_name, series_promql, series_queries
 from ioncli.alerting.tune import TuneOptions, auto_kinds
 from ioncli.frame import SeriesKey
 from ioncli.sources.catalog import catalog
@@ -69,6 +69,17 @@ def test_catalog_series_as_promql() -> None:
     )
     assert pipe is not None and pipe.endswith(") * 1000.0") and 'endpoint="process"' in pipe
     assert fallback(SeriesKey.parse("cpu.csv{host=a}")) == 'cpu_csv{host="a"}'
+
+
+def test_series_queries_name_every_column_of_the_frame() -> None:
+    specs = catalog()
+    f = frame({"latency_p95{region=r1}": latency(1), "cpu.csv{host=a}": latency(1)}, 1)
+    queries = series_queries(f, specs, "svc")
+    assert list(queries) == ["latency_p95{region=r1}", "cpu.csv{host=a}"]
+    assert queries["latency_p95{region=r1}"] == series_promql(
+        specs["latency_p95"], "latency_p95{region=r1}", "svc", f.step_seconds
+    )
+    assert queries["cpu.csv{host=a}"] == 'cpu_csv{host="a"}'  # no catalog entry: its name
 
 
 def test_the_envelope_note_names_only_the_sides_that_run() -> None:

@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
+from ioncli.alerting.model import SeriesOut, TuneReport
 from ioncli.alerting.policies import alert_name
 from ioncli.alerting.promql import TRANSLATORS
 from ioncli.alerting.promrules import render_rules, rule_annotations, rule_labels
-from ioncli.alerting.report import SeriesOut, TuneReport
 from ioncli.alerting.tune import TuneOptions
 from ioncli.frame import MetricFrame
 from tests.helpers import require_program
@@ -175,6 +175,7 @@ def test_prometheus_fires_exactly_when_the_backtest_does(  # noqa: PLR0917 (para
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
 
+@pytest.mark.slow
 def test_the_rules_file_is_accepted_by_promtool_check(tmp_path: Path) -> None:
     promtool = require_program("promtool")
     report = tuned("seasonal", 3, 1.5, 300, 300, "both")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from ioncli.alerting.build import build_report
+from ioncli.alerting.analysis import build_report
 from ioncli.alerting.candidates import KINDS
 from ioncli.alerting.tune import TuneOptions, tune_frame
 from ioncli.errors import DataError

@@ -45,6 +45,7 @@ def _outputs(tmp_path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines())
 
 
+@pytest.mark.slow
 def test_one_comment_created_then_updated(
     tmp_path: Path, fleet_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,6 +70,7 @@ def test_one_comment_created_then_updated(
     assert summary.count("ion-mentoring is OK") == 2 and "\n---\n" in summary
 
 
+@pytest.mark.slow
 def test_a_gate_fails_the_step_after_reporting(tmp_path: Path) -> None:
     with FakeGitHub() as fake:
         # Two days: a budget is judged only from a day of data on.
@@ -81,6 +83,7 @@ def test_a_gate_fails_the_step_after_reporting(tmp_path: Path) -> None:
         assert body.startswith("<!-- ion-action:cost-report -->")
 
 
+@pytest.mark.slow
 def test_nothing_is_posted_when_the_command_has_nothing_to_say(
     tmp_path: Path, fleet_file: Path
 ) -> None:
@@ -100,6 +103,7 @@ def test_nothing_is_posted_when_the_command_has_nothing_to_say(
     assert not (tmp_path / "summary.md").exists()
 
 
+@pytest.mark.slow
 def test_api_and_input_problems_are_one_line(
     tmp_path: Path, fleet_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,6 +48,7 @@ def _mins(fake: FakeCloudRun) -> dict[str, int]:
     return {n.split("/")[3]: s.scaling.min_instance_count for n, s in fake.services.items()}
 
 
+@pytest.mark.slow
 def test_default_run_on_the_simulator_as_a_subprocess() -> None:
     result = run_ion(*SIM)
     assert result.returncode == 0, result.stderr

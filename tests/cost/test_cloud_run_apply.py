@@ -232,3 +232,24 @@ def test_the_whole_service_is_sent_so_a_mask_ignoring_server_blanks_nothing(
     svc = three_regions.services[name]
     assert run_v2.RevisionTemplate.serialize(svc.template) == template
     assert (svc.scaling.min_instance_count, svc.scaling.max_instance_count) == (1, 100)
+
+
+def test_a_stopped_apply_says_where_it_failed_what_changed_and_what_it_left() -> None:
+    from ioncli.cost.cloud_run import ApplyResult, StepResult
+
+    result = ApplyResult(
+        (
+            StepResult("us-central1", 3, 2, Outcome.APPLIED),
+            StepResult("europe-west1", 2, 1, Outcome.FAILED, "permission denied"),
+            StepResult("asia-southeast1", 1, 0, Outcome.NOT_ATTEMPTED),
+        )
+    )
+    assert not result.ok
+    assert result.failure() == (
+        "apply stopped: failed in europe-west1 (permission denied); changed: us-central1; "
+        "not attempted: asia-southeast1"
+    )
+    nothing = ApplyResult((StepResult("us-central1", 3, 2, Outcome.FAILED, "quota"),))
+    assert nothing.failure() == (
+        "apply stopped: failed in us-central1 (quota); changed: none; not attempted: none"
+    )

@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 
 from ioncli.cli import run
+from ioncli.cost.analysis import build_report, estimator
+from ioncli.cost.compare import compare
+from ioncli.cost.model import CostReport, Options
 from ioncli.cost.pricing import load_table
 from ioncli.cost.render import RENDERERS
-from ioncli.cost.report import CostReport, Options, build_report, compare, estimator
 from ioncli.cost.service_config import FleetConfig, from_file, from_settings
 from ioncli.errors import ConfigError, UsageError
 from ioncli.frame import MetricFrame, SeriesKey, from_points

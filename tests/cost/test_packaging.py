@@ -12,19 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
-
 pytestmark = pytest.mark.slow
 
 
-def test_installed_wheel_reports_costs(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = dist.glob("ion_ops-*.whl")
+def test_installed_wheel_reports_costs(wheel: Path, tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "ioncli/cost/rates/cloud-run-usd-2026.json" in names
     assert "ioncli/schemas/cost_report.schema.json" in names

@@ -16,9 +16,10 @@ import jsonschema
 import pytest
 
 from ioncli.cli import run
+from ioncli.cost.analysis import build_report, with_extras
+from ioncli.cost.model import Options
 from ioncli.cost.pricing import load_table
 from ioncli.cost.render import RENDERERS
-from ioncli.cost.report import Options, build_report, with_extras
 from ioncli.cost.service_config import FleetConfig, from_settings
 from ioncli.cost.usage import extract
 from ioncli.cost.whatif import WhatIf, parse_changes, what_if

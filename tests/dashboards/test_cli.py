@@ -143,6 +143,7 @@ def test_committed_baselines_are_used_and_named(
     assert doc["status"] == "critical"  # 50 ms against the tuned 45 ms
 
 
+@pytest.mark.slow
 def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> None:
     result = run_ion("dashboard", "all", "--source", "sim", "--since", "3h", env={"COLUMNS": "80"})
     assert result.returncode == 0, result.stderr
@@ -153,13 +154,16 @@ def test_the_installed_command_on_the_simulator_reads_well_at_80_columns() -> No
     assert "\x1b[" not in result.stdout
 
 
+@pytest.mark.slow
 def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     tmp_path: Path, healthy: Path
 ) -> None:
     import pty
     import threading
 
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    # PYTHONFAULTHANDLER: if Ctrl-C ever fails to stop it, SIGABRT makes it print every
+    # thread's stack, so the failure says where it hung.
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80", "PYTHONFAULTHANDLER": "1"}
     # --watch needs a terminal: give it a pseudo-terminal and read what it draws.
     master, slave = pty.openpty()
     proc = subprocess.Popen(
@@ -203,7 +207,12 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
         healthy.unlink()  # the next refresh fails: the view stays and says so
         assert shown("refresh failed"), "the failed refresh was never shown"
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _, err = proc.communicate(timeout=10)
+            pytest.fail(f"ion dashboard --watch did not stop at Ctrl-C; where it was:\n{err}")
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -215,6 +224,7 @@ def test_watch_refreshes_until_interrupted_and_survives_a_failed_refresh(
     assert "refresh failed" in out and "showing the last data" in out
 
 
+@pytest.mark.slow
 def test_watch_off_a_terminal_is_a_usage_error(healthy: Path, tmp_path: Path) -> None:
     # Piped, a live view would print nothing and never stop: the README promises exit 2.
     result = run_ion("dashboard", "--source", f"file:{healthy}", "--watch", "1", cwd=tmp_path)

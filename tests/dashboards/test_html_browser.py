@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ioncli.dashboards import definitions
 from ioncli.dashboards.analysis import build_report
 from ioncli.dashboards.render import render_html
@@ -13,6 +15,7 @@ from tests.dashboards.frames import NASTY, START, flat, frame, healthy_fleet, no
 from tests.helpers import CHROMIUM_FLAGS, require_browser
 
 
+@pytest.mark.slow
 def test_html_renders_in_chromium_with_charts_and_no_requests(tmp_path: Path) -> None:
     chromium, sync_api = require_browser()
     series = healthy_fleet(600)

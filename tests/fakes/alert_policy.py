@@ -28,7 +28,7 @@ import grpc
 from google.cloud import monitoring_v3
 from google.protobuf import empty_pb2
 
-from tests.fakes import start_grpc_server
+from tests.fakes import GrpcFake, copy_message, delete, found, masked_update, unary
 
 AlertPolicy = monitoring_v3.AlertPolicy
 _MASK_PATHS = {
@@ -85,20 +85,17 @@ def _check_burn_rate(text: str, context: Any) -> None:
         )
 
 
-def _copy(policy: Any) -> Any:
-    return AlertPolicy.deserialize(AlertPolicy.serialize(policy))
+_copy = copy_message
 
 
 @dataclass
-class FakeAlertPolicies:
+class FakeAlertPolicies(GrpcFake):
     project: str = "demo-project"
     policies: dict[str, Any] = field(default_factory=dict)
     reject_update: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: Any = None
     _counter: int = 0
-    address: str = ""
 
     def add(self, policy: Any) -> Any:
         """Store a policy as if someone had created it (gets a name)."""
@@ -111,48 +108,22 @@ class FakeAlertPolicies:
 
     def handler(self) -> Any:
         """The generic RPC handler (to serve next to other fakes on one port)."""
-        unary = grpc.unary_unary_rpc_method_handler
         m = monitoring_v3
+        policy = AlertPolicy.serialize
         handlers = {
             "ListAlertPolicies": unary(
-                self._list,
-                request_deserializer=m.ListAlertPoliciesRequest.deserialize,
-                response_serializer=m.ListAlertPoliciesResponse.serialize,
+                self._list, m.ListAlertPoliciesRequest, m.ListAlertPoliciesResponse.serialize
             ),
-            "GetAlertPolicy": unary(
-                self._get,
-                request_deserializer=m.GetAlertPolicyRequest.deserialize,
-                response_serializer=AlertPolicy.serialize,
-            ),
-            "CreateAlertPolicy": unary(
-                self._create,
-                request_deserializer=m.CreateAlertPolicyRequest.deserialize,
-                response_serializer=AlertPolicy.serialize,
-            ),
-            "UpdateAlertPolicy": unary(
-                self._update,
-                request_deserializer=m.UpdateAlertPolicyRequest.deserialize,
-                response_serializer=AlertPolicy.serialize,
-            ),
+            "GetAlertPolicy": unary(self._get, m.GetAlertPolicyRequest, policy),
+            "CreateAlertPolicy": unary(self._create, m.CreateAlertPolicyRequest, policy),
+            "UpdateAlertPolicy": unary(self._update, m.UpdateAlertPolicyRequest, policy),
             "DeleteAlertPolicy": unary(
-                self._delete,
-                request_deserializer=m.DeleteAlertPolicyRequest.deserialize,
-                response_serializer=empty_pb2.Empty.SerializeToString,
+                self._delete, m.DeleteAlertPolicyRequest, empty_pb2.Empty.SerializeToString
             ),
         }
         return grpc.method_handlers_generic_handler(
             "google.monitoring.v3.AlertPolicyService", handlers
         )
-
-    def start(self) -> str:
-        server, self.address = start_grpc_server(self.handler())
-        self._server = server
-        return self.address
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop(grace=None)
-            self._server = None
 
     # --- handlers ------------------------------------------------------------------------
 
@@ -198,10 +169,7 @@ class FakeAlertPolicies:
     def _get(self, request: Any, context: Any) -> Any:
         self.calls.append("get")
         with self._lock:
-            policy = self.policies.get(request.name)
-            if policy is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
-            return _copy(policy)
+            return _copy(found(self.policies, request.name, context))
 
     def _create(self, request: Any, context: Any) -> Any:
         self.calls.append("create")
@@ -221,17 +189,12 @@ class FakeAlertPolicies:
         if unknown:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown update_mask paths {unknown}")
         with self._lock:
-            current = self.policies.get(wanted.name)
-            if current is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{wanted.name} not found")
+            current = found(self.policies, wanted.name, context)
             if wanted.name in self.reject_update or current.display_name in self.reject_update:
                 context.abort(
                     grpc.StatusCode.INVALID_ARGUMENT, f"update of {wanted.name} rejected (test)"
                 )
-            updated = _copy(current) if paths else _copy(wanted)
-            for path in paths:
-                setattr(updated, path, getattr(wanted, path))
-            updated.name = current.name
+            updated = masked_update(current, wanted, paths)
             self._validate(updated, context)
             for i, condition in enumerate(updated.conditions):
                 if not condition.name:
@@ -242,6 +205,5 @@ class FakeAlertPolicies:
     def _delete(self, request: Any, context: Any) -> Any:
         self.calls.append("delete")
         with self._lock:
-            if self.policies.pop(request.name, None) is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            delete(self.policies, request.name, context)
         return empty_pb2.Empty()

@@ -28,7 +28,6 @@ import grpc
 import numpy as np
 from google.cloud.monitoring_v3.types import metric_service
 
-from ioncli.gcp import CHANNEL_OPTIONS
 from tests.fakes.monitoring_query import KIND, VALUE, FakeSeries, Out, query
 
 __all__ = ["FakeMetricService", "FakeSeries", "Fault", "RunningFake", "serve_monitoring"]
@@ -196,9 +195,10 @@ class RunningFake:
             MetricServiceGrpcTransport,
         )
 
-        channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
-        return monitoring_v3.MetricServiceClient(
-            transport=MetricServiceGrpcTransport(channel=channel)
+        from ioncli.gcp import build_client
+
+        return build_client(
+            monitoring_v3.MetricServiceClient, MetricServiceGrpcTransport, self.address
         )
 
 

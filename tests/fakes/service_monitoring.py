@@ -25,7 +25,7 @@ from google.cloud import monitoring_v3
 from google.cloud.monitoring_v3.types import service_service
 from google.protobuf import empty_pb2
 
-from tests.fakes import start_grpc_server
+from tests.fakes import GrpcFake, copy_message, delete, found, masked_update, unary
 
 Service = monitoring_v3.Service
 Slo = monitoring_v3.ServiceLevelObjective
@@ -40,56 +40,44 @@ _SLO_PATHS = {
 }
 
 
-def _copy(message: Any) -> Any:
-    kind = type(message)
-    return kind.deserialize(kind.serialize(message))
+_copy = copy_message
 
 
 @dataclass
-class FakeServiceMonitoring:
+class FakeServiceMonitoring(GrpcFake):
     project: str = "demo-project"
     services: dict[str, Any] = field(default_factory=dict)
     slos: dict[str, Any] = field(default_factory=dict)
     reject: set[str] = field(default_factory=set)
     calls: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: Any = None
-    address: str = ""
 
     def handler(self) -> Any:
         """The generic RPC handler (to serve next to other fakes on one port)."""
-        unary = grpc.unary_unary_rpc_method_handler
         s = service_service
 
-        def handler(fn: Any, request: Any, response: Any) -> Any:
-            return unary(fn, request_deserializer=request.deserialize, response_serializer=response)
-
         handlers = {
-            "CreateService": handler(
-                self._create_service, s.CreateServiceRequest, Service.serialize
-            ),
-            "GetService": handler(self._get_service, s.GetServiceRequest, Service.serialize),
-            "UpdateService": handler(
-                self._update_service, s.UpdateServiceRequest, Service.serialize
-            ),
-            "DeleteService": handler(
+            "CreateService": unary(self._create_service, s.CreateServiceRequest, Service.serialize),
+            "GetService": unary(self._get_service, s.GetServiceRequest, Service.serialize),
+            "UpdateService": unary(self._update_service, s.UpdateServiceRequest, Service.serialize),
+            "DeleteService": unary(
                 self._delete_service, s.DeleteServiceRequest, empty_pb2.Empty.SerializeToString
             ),
-            "CreateServiceLevelObjective": handler(
+            "CreateServiceLevelObjective": unary(
                 self._create_slo, s.CreateServiceLevelObjectiveRequest, Slo.serialize
             ),
-            "GetServiceLevelObjective": handler(
+            "GetServiceLevelObjective": unary(
                 self._get_slo, s.GetServiceLevelObjectiveRequest, Slo.serialize
             ),
-            "ListServiceLevelObjectives": handler(
+            "ListServiceLevelObjectives": unary(
                 self._list_slos,
                 s.ListServiceLevelObjectivesRequest,
                 s.ListServiceLevelObjectivesResponse.serialize,
             ),
-            "UpdateServiceLevelObjective": handler(
+            "UpdateServiceLevelObjective": unary(
                 self._update_slo, s.UpdateServiceLevelObjectiveRequest, Slo.serialize
             ),
-            "DeleteServiceLevelObjective": handler(
+            "DeleteServiceLevelObjective": unary(
                 self._delete_slo,
                 s.DeleteServiceLevelObjectiveRequest,
                 empty_pb2.Empty.SerializeToString,
@@ -98,16 +86,6 @@ class FakeServiceMonitoring:
         return grpc.method_handlers_generic_handler(
             "google.monitoring.v3.ServiceMonitoringService", handlers
         )
-
-    def start(self) -> str:
-        server, self.address = start_grpc_server(self.handler())
-        self._server = server
-        return self.address
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop(grace=None)
-            self._server = None
 
     def snapshot(self) -> tuple[dict[str, bytes], dict[str, bytes]]:
         with self._lock:
@@ -136,10 +114,7 @@ class FakeServiceMonitoring:
     def _get_service(self, request: Any, context: Any) -> Any:
         self.calls.append("get_service")
         with self._lock:
-            found = self.services.get(request.name)
-            if found is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
-            return _copy(found)
+            return _copy(found(self.services, request.name, context))
 
     def _update_service(self, request: Any, context: Any) -> Any:
         self.calls.append("update_service")
@@ -148,15 +123,10 @@ class FakeServiceMonitoring:
         if set(paths) - _SERVICE_PATHS:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown paths {paths}")
         with self._lock:
-            current = self.services.get(wanted.name)
-            if current is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{wanted.name} not found")
+            current = found(self.services, wanted.name, context)
             if wanted.name in self.reject:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "update rejected (test)")
-            updated = _copy(current) if paths else _copy(wanted)
-            for path in paths:
-                setattr(updated, path, getattr(wanted, path))
-            updated.name = current.name
+            updated = masked_update(current, wanted, paths)
             self.services[updated.name] = updated
             return _copy(updated)
 
@@ -165,8 +135,7 @@ class FakeServiceMonitoring:
         with self._lock:
             if any(n.startswith(request.name + "/") for n in self.slos):
                 context.abort(grpc.StatusCode.FAILED_PRECONDITION, "the service still has SLOs")
-            if self.services.pop(request.name, None) is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            delete(self.services, request.name, context)
         return empty_pb2.Empty()
 
     # --- service level objectives --------------------------------------------------------
@@ -228,18 +197,15 @@ class FakeServiceMonitoring:
     def _get_slo(self, request: Any, context: Any) -> Any:
         self.calls.append("get_slo")
         with self._lock:
-            found = self.slos.get(request.name)
-            if found is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
-            return _copy(found)
+            return _copy(found(self.slos, request.name, context))
 
     def _list_slos(self, request: Any, context: Any) -> Any:
         self.calls.append("list_slos")
         with self._lock:
             if request.parent not in self.services:
                 context.abort(grpc.StatusCode.NOT_FOUND, f"{request.parent} not found")
-            found = [_copy(s) for n, s in self.slos.items() if n.startswith(request.parent + "/")]
-        return service_service.ListServiceLevelObjectivesResponse(service_level_objectives=found)
+            mine = [_copy(s) for n, s in self.slos.items() if n.startswith(request.parent + "/")]
+        return service_service.ListServiceLevelObjectivesResponse(service_level_objectives=mine)
 
     def _update_slo(self, request: Any, context: Any) -> Any:
         self.calls.append("update_slo")
@@ -248,15 +214,10 @@ class FakeServiceMonitoring:
         if set(paths) - _SLO_PATHS:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown paths {paths}")
         with self._lock:
-            current = self.slos.get(wanted.name)
-            if current is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{wanted.name} not found")
+            current = found(self.slos, wanted.name, context)
             if wanted.name in self.reject or wanted.name.rsplit("/", 1)[-1] in self.reject:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, "update rejected (test)")
-            updated = _copy(current) if paths else _copy(wanted)
-            for path in paths:
-                setattr(updated, path, getattr(wanted, path))
-            updated.name = current.name
+            updated = masked_update(current, wanted, paths)
         self._check_slo(updated, context)
         with self._lock:
             self.slos[updated.name] = updated
@@ -265,6 +226,5 @@ class FakeServiceMonitoring:
     def _delete_slo(self, request: Any, context: Any) -> Any:
         self.calls.append("delete_slo")
         with self._lock:
-            if self.slos.pop(request.name, None) is None:
-                context.abort(grpc.StatusCode.NOT_FOUND, f"{request.name} not found")
+            delete(self.slos, request.name, context)
         return empty_pb2.Empty()

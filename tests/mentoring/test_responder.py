@@ -96,11 +96,11 @@ def test_a_slow_endpoint_times_out_and_falls_back() -> None:
     with fake_chat_server() as server:
         server.script.extend([("sleep", 1.0), ("sleep", 1.0)])
         responder = OpenAICompatibleResponder(
-            server.url, "m", timeout=0.2, max_retries=1, backoff=0.01
-        )
+            server.url, "m", timeout=0.05, max_retries=1, backoff=0.01
+        )  # the test waits for two real timeouts: keep them short
         result = respond(responder)
     assert result.generated is False
-    assert result.fallback_reason == "openai-compatible: timed out after 0.2 s after 2 attempts"
+    assert result.fallback_reason == "openai-compatible: timed out after 0.05 s after 2 attempts"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from ioncli.mentoring.affinity import value_count
 from ioncli.mentoring.models import DEFAULT_KEY, InvalidInput
 from ioncli.mentoring.router import ALL_KEYS, INTENTS, PACES, TONES
 
-# The reference tables (origin-ion-mentoring.md 2.4), typed in again here on purpose: the test
+# The original service's affinity tables, typed in again here on purpose: the test
 # recomputes the routing independently of ioncli.mentoring.affinity. Order Lua, Elro, Riri, Nana.
 TONE = {
     "frustrated": (1.0, 0.4, 0.6, 0.5),

@@ -77,7 +77,7 @@ def test_every_kind_of_value_is_written_as_json_dumps_writes_it() -> None:
 
 
 def test_a_real_tune_report_is_byte_identical_to_the_reference_writer() -> None:
-    from ioncli.alerting.build import build_report
+    from ioncli.alerting.analysis import build_report
     from ioncli.alerting.render import render_json
     from ioncli.alerting.tune import TuneOptions
     from ioncli.sources.catalog import DEFAULT_METRICS

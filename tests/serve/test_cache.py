@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ioncli.serve import cache as cache_module
 from ioncli.serve.app import TokenBuckets
 from ioncli.serve.cache import LRUCache
 from tests.serve.conftest import Factory
@@ -19,14 +18,12 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(cache_module.time, "monotonic", fake)
-    return fake
+def clock() -> Clock:
+    return Clock()
 
 
 def test_entries_expire_after_their_own_ttl(clock: Clock) -> None:
-    l1 = LRUCache(10, ttl_seconds=45)
+    l1 = LRUCache(10, ttl_seconds=45, clock=clock)
     l1.set("a", 1, key="resp:a")
     l1.set("b", 2, key="resp:b", ttl=10)  # shorter than the tier's TTL
     l1.set("c", 3, key="resp:c", ttl=600)  # never longer than the tier's TTL
@@ -38,7 +35,7 @@ def test_entries_expire_after_their_own_ttl(clock: Clock) -> None:
 
 
 def test_the_least_recently_used_entry_goes_first(clock: Clock) -> None:
-    l1 = LRUCache(3, ttl_seconds=45)
+    l1 = LRUCache(3, ttl_seconds=45, clock=clock)
     for name in "abc":
         l1.set(name, name, key=name)
     assert l1.get("a") == "a"  # a is now the most recent
@@ -48,14 +45,14 @@ def test_the_least_recently_used_entry_goes_first(clock: Clock) -> None:
 
 
 def test_many_unique_entries_stay_within_the_bound(clock: Clock) -> None:
-    l1 = LRUCache(1500, ttl_seconds=45)
+    l1 = LRUCache(1500, ttl_seconds=45, clock=clock)
     for i in range(20_000):
         l1.set(i, b"x" * 10, key=f"resp:{i}")
     assert len(l1) == 1500 and l1.counters.evictions == 18_500
 
 
 def test_glob_invalidation_and_the_second_lookup(clock: Clock) -> None:
-    l1 = LRUCache(10, ttl_seconds=45)
+    l1 = LRUCache(10, ttl_seconds=45, clock=clock)
     l1.set(b"raw-digest", "answer", key="resp:calm-medium-learning:abc")
     l1.set("resp:calm-medium-learning:abc", "answer", key="resp:calm-medium-learning:abc")
     l1.set("resp:urgent-burst-planning:def", "other", key="resp:urgent-burst-planning:def")
@@ -67,16 +64,12 @@ def test_glob_invalidation_and_the_second_lookup(clock: Clock) -> None:
     assert [k for k, _ in l1.hottest()] == ["resp:urgent-burst-planning:def"]
 
 
-def test_token_bucket_refills_at_its_rate(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ioncli.serve import app as app_module
-
-    fake = Clock()
-    monkeypatch.setattr(app_module.time, "monotonic", fake)
-    buckets = TokenBuckets(rate=2.0, burst=2)
+def test_token_bucket_refills_at_its_rate(clock: Clock) -> None:
+    buckets = TokenBuckets(rate=2.0, burst=2, clock=clock)
     assert [buckets.take("c") for _ in range(2)] == [0.0, 0.0]
     assert buckets.take("c") == pytest.approx(0.5)
     assert buckets.take("other") == 0.0  # per client
-    fake.now += 0.5
+    clock.now += 0.5
     assert buckets.take("c") == 0.0
 
 

@@ -13,6 +13,7 @@ from tests.serve.redis_server import RedisServer
 pytestmark = pytest.mark.anyio
 
 
+@pytest.mark.slow
 async def test_answers_are_stored_in_redis_with_the_reference_ttl(
     make_app: Factory, redis_server: RedisServer
 ) -> None:
@@ -39,6 +40,7 @@ async def test_answers_are_stored_in_redis_with_the_reference_ttl(
     assert stats["combined_hit_ratio"] == pytest.approx(2 / 3)
 
 
+@pytest.mark.slow
 async def test_equal_requests_share_an_entry_and_users_never_collide(
     make_app: Factory, redis_server: RedisServer
 ) -> None:
@@ -61,6 +63,7 @@ async def test_equal_requests_share_an_entry_and_users_never_collide(
     assert alice.headers["x-cache"] == bob.headers["x-cache"] == "MISS"
 
 
+@pytest.mark.slow
 async def test_invalidate_uses_scan_and_clear_keeps_other_keys(
     make_app: Factory, redis_server: RedisServer
 ) -> None:
@@ -84,6 +87,7 @@ async def test_invalidate_uses_scan_and_clear_keeps_other_keys(
     assert direct.get("someone-else:key") == b"keep me"
 
 
+@pytest.mark.slow
 async def test_redis_outage_degrades_and_recovers_without_failing_a_request(
     make_app: Factory, redis_server: RedisServer
 ) -> None:
@@ -116,6 +120,7 @@ async def test_redis_outage_degrades_and_recovers_without_failing_a_request(
     assert after.status_code == 200
 
 
+@pytest.mark.slow
 async def test_invalidate_while_redis_is_down_is_a_503_not_a_500(
     make_app: Factory, redis_server: RedisServer
 ) -> None:
@@ -155,6 +160,7 @@ async def test_a_redis_that_never_answers_costs_one_timeout_not_every_request(
     assert health["dependencies"]["cache_l2"] == "degraded"
 
 
+@pytest.mark.slow
 async def test_l2_size_counts_only_our_keys_and_big_answers_stay_out(
     make_app: Factory, redis_server: RedisServer
 ) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ioncli.serve.openapi import COMPONENTS, build_openapi
+from ioncli.serve.routes import build_routes
 from tests.serve.conftest import PROCESS_BODY, Factory, running
 from tests.serve.openapi_check import check
 
@@ -157,6 +159,22 @@ async def test_status_openapi_docs_and_metrics(make_app: Factory) -> None:
     assert "http://" not in docs.text and "https://" not in docs.text  # nothing external
     assert "script-src 'sha256-" in docs.headers["content-security-policy"]
     assert metrics.headers["content-type"].startswith("text/plain")
+
+
+def test_openapi_paths_are_generated_from_the_route_table(make_app: Factory) -> None:
+    routes = build_routes(make_app().state)
+    spec = build_openapi("ion", routes)
+    # Every route is published with every method it answers, except the document and the
+    # page that shows it; nothing is published that no route answers.
+    served = {
+        r.template: sorted(m.lower() for m in r.methods)
+        for r in routes
+        if r.template not in ("/openapi.json", "/docs")
+    }
+    assert {path: sorted(ops) for path, ops in spec["paths"].items()} == served
+    named = {t for r in routes for op in r.operations.values() for t in (op.body, op.response)}
+    assert named - {None} <= set(COMPONENTS)
+    assert set(spec["components"]["schemas"]) >= {t.__name__ for t in COMPONENTS}
 
 
 async def test_root_says_where_things_are(make_app: Factory) -> None:

@@ -9,10 +9,11 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -90,6 +91,29 @@ def test_serves_prints_where_and_stops_cleanly_on_sigterm(tmp_path: Path) -> Non
     assert frame.select("persona_share_elro").iloc[:, 0].dropna().iloc[-1] == 1.0
 
 
+def until(condition: Callable[[], bool], within: float = 15.0) -> None:
+    """Wait (polling every 50 ms) until `condition()` holds; fail after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the server"
+        time.sleep(0.05)
+
+
+def until_json(url: str, condition: Callable[[Any], bool], within: float = 15.0) -> Any:
+    """GET `url` every 50 ms until its JSON satisfies `condition`; that JSON (the last one,
+    which then fails the test's own assertion, when `within` runs out)."""
+    deadline = time.monotonic() + within
+    while True:
+        body = httpx.get(url).json()
+        if condition(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.05)
+
+
+def _l2_is(state: str) -> Callable[[Any], bool]:
+    return lambda health: bool(health["dependencies"]["cache_l2"] == state)
+
+
 def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
     with fake_chat_server() as fake:
         fake.script.append(("sleep", 1.5))
@@ -107,7 +131,7 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path: Path) -> None:
 
             worker = threading.Thread(target=call)
             worker.start()
-            time.sleep(0.5)  # the request is now waiting on the slow model
+            until(lambda: bool(fake.requests))  # the request is now waiting on the slow model
             proc.send_signal(signal.SIGTERM)
             worker.join(timeout=15)
             proc.wait(timeout=20)
@@ -141,16 +165,15 @@ def test_stopping_redis_under_load_fails_no_request(tmp_path: Path) -> None:
             threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
             for t in threads:
                 t.start()
-            time.sleep(0.7)
+            until(lambda: len(codes) > 100)
             redis_server.stop()
-            time.sleep(2.5)  # the service pings Redis every 2 s even when L1 answers everything
-            degraded = httpx.get(f"{url}/api/v2/health").json()
+            # The service pings Redis every 2 s even when L1 answers everything.
+            degraded = until_json(f"{url}/api/v2/health", _l2_is("degraded"))
             redis_server.start()
-            time.sleep(2.5)
+            recovered = until_json(f"{url}/api/v2/cache-stats", lambda s: s["l2"]["status"] == "ok")
             stop.set()
             for t in threads:
                 t.join(timeout=10)
-            recovered = httpx.get(f"{url}/api/v2/cache-stats").json()
     finally:
         redis_server.stop()
     assert failures == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import SloSpec
-from ioncli.slo.report import build_report
 from tests.slo.frames import DAY, frame, minute, steady_day
 
 # 99.9% over one rolling day: the budget is 0.1% of the day's requests.
@@ -131,3 +131,23 @@ def test_a_calendar_month_window_starts_on_the_first() -> None:
     assert f.budget_minutes == pytest.approx(0.001 * 31 * 1440)  # March has 31 days
     assert f.coverage == pytest.approx(0.5)  # one of the two days so far has data
     assert o.partial
+
+
+def test_the_gate_and_the_apply_are_added_after_the_analysis() -> None:
+    from ioncli.slo.analysis import tripped, with_extras
+    from ioncli.slo.model import ApplySummary
+
+    rate, errors = steady_day()
+    errors[100] = 0.5  # 300 of the day's 864 allowed bad requests: 65.3% left
+    built = build_report(frame(rate, errors), (DAILY,), service="s")
+    assert tripped(built, None) == []
+    assert tripped(built, ("budget-remaining-below", 50.0)) == []
+    lines = tripped(built, ("budget-remaining-below", 70.0))
+    assert lines == [  # the fleet and its one region
+        f"availability ({scope}): 65.3% of the error budget left, below 70%"
+        for scope in ("fleet", "r1")
+    ]
+    summary = ApplySummary(True, "demo", "s", [], 0, [])
+    done = with_extras(built, apply=summary, gate=lines)
+    assert (done.apply, done.gate) == (summary, lines)
+    assert built.apply is None and built.gate == []

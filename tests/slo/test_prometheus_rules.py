@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import DEFAULT_RULES, AlertRule, SloSpec
-from ioncli.slo.report import build_report
 from ioncli.slo.rules import prometheus_rules
 from tests.helpers import require_program
 from tests.slo.frames import T0, frame
@@ -28,6 +29,7 @@ def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_default_rules_pass_promtool_check(tmp_path: Path) -> None:
     latency = SloSpec("latency", "latency", 0.99, threshold_ms=250.0)  # a serve bucket bound
     text = prometheus_rules(
@@ -51,6 +53,7 @@ def _series(values: np.ndarray) -> str:
     return " ".join(f"{v:.0f}" for v in values)
 
 
+@pytest.mark.slow
 def test_promtool_fires_where_the_replay_fires(tmp_path: Path) -> None:
     rate = np.full(MINUTES, 10.0)  # 600 requests a minute
     errors = np.zeros(MINUTES)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ioncli.slo.analysis import build_report
 from ioncli.slo.config import AlertRule, SloSpec
-from ioncli.slo.report import build_report
 from tests.slo.frames import DAY, frame, minute, steady_day
 
 FAST = AlertRule("page-1h", "page", 3600, 300, 14.4)

@@ -8,7 +8,13 @@ import pytest
 
 from ioncli.config import Settings, load_settings
 from ioncli.errors import ConfigError, DataError
-from ioncli.sources.catalog import DEFAULT_METRICS, catalog, check_metrics, filter_problem
+from ioncli.sources.catalog import (
+    DEFAULT_METRICS,
+    catalog,
+    check_metrics,
+    filter_problem,
+    keeps_worst,
+)
 
 
 def test_defaults_have_queries_units_and_well_formed_filters() -> None:
@@ -20,6 +26,20 @@ def test_defaults_have_queries_units_and_well_formed_filters() -> None:
             if query is not None:
                 assert filter_problem(query.filter) is None, spec.name
                 assert query.full_filter("svc").count("metric.type") == 1
+
+
+def test_downsampling_keeps_the_worst_of_percentiles_only() -> None:
+    worst = {m.name for m in DEFAULT_METRICS if keeps_worst(m.name)}
+    assert worst == {
+        "latency_p50",
+        "latency_p95",
+        "latency_p99",
+        "startup_latency_p95",
+        "max_concurrency_p95",
+        "pipeline_latency_p95",
+    }
+    # Series ids start with the metric's name: the local source decides on those.
+    assert keeps_worst("latency_p95{region=us-central1}")
 
 
 def test_user_entries_add_and_override(tmp_path: Path) -> None:

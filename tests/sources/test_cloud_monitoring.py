@@ -15,7 +15,7 @@ import pytest
 from ioncli.config import Settings
 from ioncli.errors import ConfigError, SourceError
 from ioncli.frame import MetricFrame
-from ioncli.gcp import insecure_channel
+from ioncli.gcp import build_client
 from ioncli.sources import FetchRequest
 from ioncli.sources.cache import QueryCache
 from ioncli.sources.cloud_monitoring import CloudMonitoringSource
@@ -162,9 +162,8 @@ def test_unreachable_server_is_a_source_error() -> None:
         MetricServiceGrpcTransport,
     )
 
-    channel = insecure_channel(f"127.0.0.1:{free_port()}")
-    client = monitoring_v3.MetricServiceClient(
-        transport=MetricServiceGrpcTransport(channel=channel)
+    client = build_client(
+        monitoring_v3.MetricServiceClient, MetricServiceGrpcTransport, f"127.0.0.1:{free_port()}"
     )
     src = CloudMonitoringSource(
         client, SETTINGS, attempts=2, timeout=2, sleep=lambda _s: None, progress=False

@@ -46,6 +46,7 @@ def test_max_points_raises_the_budget() -> None:
     assert request is not None and request.step_seconds == 60
 
 
+@pytest.mark.slow
 def test_the_refusal_is_quick_from_the_command_line(tmp_path: Path) -> None:
     started = time.perf_counter()
     result = run_ion("dashboard", "--source", "sim", "--since", "3650d", cwd=tmp_path)
@@ -135,6 +136,7 @@ def test_no_data_from_ion_serve_names_why() -> None:
     assert "--since" not in just_started + no_history  # a longer range cannot help
 
 
+@pytest.mark.slow
 def test_too_little_history_does_not_suggest_a_longer_since_for_a_file(tmp_path: Path) -> None:
     path = tmp_path / "short.csv"
     rows = [f"2026-01-01T{h:02d}:00:00Z,{h}" for h in range(10)]

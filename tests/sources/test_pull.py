@@ -84,13 +84,17 @@ def test_partial_failure_writes_the_file_warns_and_exits_4(
         Fault(grpc.StatusCode.RESOURCE_EXHAUSTED, times=999, match="instance_count")
     ]
     out = tmp_path / "partial.parquet"
-    code = run(["pull", "--source", "gcp", *RANGE, "--no-cache", "-o", str(out)])
+    waits: list[float] = []  # the retry back-off, on no clock at all (it slept 0-7.5 s for real)
+    code = run(
+        ["pull", "--source", "gcp", *RANGE, "--no-cache", "-o", str(out)], sleep=waits.append
+    )
     err = capsys.readouterr().err
     assert code == 4
     assert "warning: Cloud Monitoring query failed, left out instances_" in err
     assert "partial result" in err
     frame = MetricFrame.from_parquet(out)
     assert frame.data.shape[1] == 69 and len(frame.warnings) == 2
+    assert waits and len(waits) % 4 == 0 and all(0.0 <= w <= 8.0 for w in waits)  # 5 attempts
 
 
 def test_gcp_step_under_a_minute_is_a_usage_error(

@@ -1,4 +1,4 @@
-"""The `ion tune-alerts` report: plain dataclasses every renderer and writer reads.
+"""The `ion tune-alerts` report's types: plain dataclasses every renderer and writer reads.
 
 JSON note: only the chosen rule's backtest carries a list named `alerts`; candidates report
 their episodes as counts, so a reader that collects every `alerts` list (the NAB scorer does)
@@ -181,6 +181,9 @@ class ApplyResult:
 
 @dataclass
 class TuneReport:
+    """Built by `analysis.build_report`; the command's later steps (the check against the
+    committed file, the apply, the baselines file written) are added by `with_extras`."""
+
     service: str
     source: str
     generated_at: datetime

@@ -1,12 +1,14 @@
-"""Frame in, TuneReport out: the analysis step the command wires between source and renderer."""
+"""Frame in, TuneReport out: the analysis step the command wires between source and renderer,
+and the report completed with the steps that follow it (check, apply, baselines file)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from ioncli import __version__
-from ioncli.alerting.report import TuneReport
+from ioncli.alerting.model import ApplyResult, CheckResult, TuneReport
 from ioncli.alerting.tune import TuneOptions, tune_frame
 from ioncli.frame import MetricFrame
 
@@ -60,4 +62,24 @@ def build_report(
         skipped=tuned.skipped,
         warnings=warnings,
         simulated=frame.simulated,
+    )
+
+
+def with_extras(
+    report: TuneReport,
+    *,
+    check: CheckResult | None = None,
+    apply: ApplyResult | None = None,
+    baselines_file: str | None = None,
+    warnings: Sequence[str] = (),
+) -> TuneReport:
+    """The report with what the command did after building it: the drift check against the
+    committed file, the alert-policy apply, where the baselines were written, and warnings
+    about those steps (after the analysis's own)."""
+    return replace(
+        report,
+        check=check,
+        apply=apply,
+        baselines_file=baselines_file,
+        warnings=[*report.warnings, *warnings],
     )

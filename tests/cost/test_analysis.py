@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from ioncli.cost.analysis import build_report, plan_apply, priced_regions, with_extras
 from ioncli.cost.cloud_run import ApplyResult, Change, Outcome, Plan, StepResult
+from ioncli.cost.compare import compare
+from ioncli.cost.model import CostReport, Options
 from ioncli.cost.pricing import load_table
 from ioncli.cost.render import RENDERERS
-from ioncli.cost.report import CostReport, Options, build_report, compare, with_extras
 from ioncli.cost.service_config import from_settings
-from ioncli.errors import DataError, UsageError
+from ioncli.errors import ConfigError, DataError, UsageError
 from ioncli.frame import SeriesKey, from_points
 from ioncli.render import MARKDOWN_LIMIT, render_plain
 
@@ -196,3 +199,41 @@ def test_the_other_billing_setting_priced_by_hand() -> None:
     # 0.000002) = $0.000019/s -> 2 x 0.000019 x 2,628,000 = $99.864, no request fee.
     assert option.monthly_alternative == pytest.approx(99.864)
     assert option.difference == pytest.approx(99.864 - 86.724)
+
+
+def test_priced_regions_come_from_the_flag_or_the_configuration() -> None:
+    asked = priced_regions(["us-central1", "us-central1"], ["x"], TABLE, live=False,
+                           configured_where="ion.toml regions")  # fmt: skip
+    assert asked == ("us-central1",)
+    configured = priced_regions([], ["europe-west1"], TABLE, live=False, configured_where="f")
+    assert configured == ("europe-west1",)
+    # A live Cloud Run judges region names itself.
+    assert priced_regions(["mars-north1"], [], TABLE, live=True, configured_where="f") == (
+        "mars-north1",
+    )
+
+
+def test_an_unknown_region_names_where_it_came_from() -> None:
+    with pytest.raises(UsageError, match=r"^--region: unknown Cloud Run region 'mars-north1'"):
+        priced_regions(["mars-north1"], [], TABLE, live=False, configured_where="f")
+    with pytest.raises(ConfigError, match=r"^ion.toml regions: unknown Cloud Run region 'mars"):
+        priced_regions([], ["mars-north1"], TABLE, live=False, configured_where="ion.toml regions")
+
+
+def test_the_apply_plan_sets_each_recommendation_or_what_set_names() -> None:
+    report, frame = _report(), _frame()
+    live = replace(_fleet(), offline=False)
+    plan = plan_apply(report, frame, live, TABLE, Options(), targets={}, force=False)
+    [rec] = report.recommendations
+    assert (rec.current, rec.recommended) == (2, 0)  # one instance busy all the time: no min
+    assert [(c.region, c.before, c.after) for c in plan.changes] == [("us-central1", 2, 0)]
+    plan = plan_apply(report, frame, live, TABLE, Options(), targets={"us-central1": 3},
+                      force=False)  # fmt: skip
+    [change] = plan.changes
+    assert (change.before, change.after) == (2, 3)
+    assert change.dollars_per_month > 0  # one more warm instance, priced by the estimator
+
+
+def test_the_apply_plan_needs_the_live_configuration() -> None:
+    with pytest.raises(UsageError, match="needs the live configuration"):
+        plan_apply(_report(), _frame(), _fleet(), TABLE, Options(), targets={}, force=False)

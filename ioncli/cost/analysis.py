@@ -1,29 +1,27 @@
-"""The cost report: plain dataclasses built from the frame, the service configuration and
-the rate table, plus the comparison with a previous report's JSON.
-
-`build_report` is pure (frame and configuration in, report out); the command adds the plan
-and the apply result, which are also plain data.
+"""Building the cost report (pure: frame, service configuration and rate table in, report
+out), the totals net of the free tier and commitments, and the plan an `--apply` would make.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ioncli.cost.cloud_run import ApplyResult, Plan
-from ioncli.cost.compare import Comparison, compare
-from ioncli.cost.model import StepCosts, monthly, step_costs
-from ioncli.cost.pricing import (
-    Billing,
-    RateTable,
-    TableInfo,
-    commitment_discount,
-    describe,
-    free_tier,
+from ioncli.cost.cloud_run import ApplyResult, Plan, make_plan
+from ioncli.cost.costing import Evaluator, StepCosts, monthly, step_costs
+from ioncli.cost.model import (
+    Breakdown,
+    Comparison,
+    CostReport,
+    Options,
+    RegionCost,
+    Totals,
+    WhatIf,
 )
+from ioncli.cost.pricing import Billing, RateTable, commitment_discount, describe, free_tier
 from ioncli.cost.recommend import (
     REPORT_SERVICE,
     BillingOption,
@@ -39,102 +37,9 @@ from ioncli.cost.recommend import (
 from ioncli.cost.rightsize import Sizing
 from ioncli.cost.rightsize import recommend as rightsize
 from ioncli.cost.service_config import FleetConfig
-from ioncli.cost.usage import METRICS, UsageSummary, extract
-from ioncli.errors import DataError
+from ioncli.cost.usage import METRICS, extract
+from ioncli.errors import ConfigError, DataError, UsageError
 from ioncli.frame import MetricFrame
-
-if TYPE_CHECKING:
-    from ioncli.cost.whatif import WhatIf
-
-SCHEMA_VERSION = 2
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    idle: float  # idle min instances (instance-based: all idle time)
-    active: float  # busy instance time
-    requests: float
-    held: float  # warm instances of revisions without traffic
-    total: float
-
-    @classmethod
-    def of(cls, idle: float, active: float, requests: float, held: float) -> Breakdown:
-        return cls(idle, active, requests, held, idle + active + requests + held)
-
-
-@dataclass(frozen=True)
-class RegionCost:
-    region: str
-    tier: int
-    billing: str
-    cpu: float
-    memory_gib: float
-    concurrency: int
-    min_instances: int
-    max_instances: int
-    warm_instances: int
-    monthly: Breakdown
-    monthly_net: float  # this region's share of the net total (free tier and commitment)
-    month_to_date: float
-    projected_month: float
-    usage: UsageSummary
-
-
-@dataclass(frozen=True)
-class Totals:
-    monthly_on_demand: float
-    free_tier_credit: float
-    commitment: str
-    commitment_discount: float
-    monthly_net: float
-    month_to_date: float
-    projected_month: float
-    budget: float | None
-    budget_used: float | None  # projected month / budget
-    over_budget: bool
-
-
-@dataclass(frozen=True)
-class CostReport:
-    service: str
-    generated_at: datetime
-    source: str
-    simulated: bool
-    window_start: datetime
-    window_end: datetime
-    step_seconds: int
-    month: str
-    configuration: str
-    offline: bool
-    pricing: TableInfo
-    assumptions: tuple[str, ...]
-    regions: tuple[RegionCost, ...]
-    totals: Totals
-    recommendations: tuple[MinRecommendation, ...]
-    schedules: tuple[Schedule, ...]
-    held_revisions: tuple[HeldRevision, ...]
-    billing_options: tuple[BillingOption, ...]
-    rightsizing: tuple[Sizing, ...]
-    max_cold_start_share: float
-    warnings: tuple[str, ...] = ()
-    comparison: Comparison | None = None
-    plan: Plan | None = None
-    applied: ApplyResult | None = None
-    what_if: WhatIf | None = None
-    version: str = ""
-    schema_version: int = SCHEMA_VERSION
-    notes: tuple[str, ...] = field(default_factory=tuple)
-    # Why the month is not projected, the budget not judged and no schedule proposed ("" = ok).
-    limited: str = ""
-
-
-@dataclass(frozen=True)
-class Options:
-    floor: int = 0
-    max_cold_start_share: float = 0.0001
-    budget: float | None = None
-    commitment: str = "none"
-    free_tier: bool = True
 
 
 def _month_bounds(end: datetime) -> tuple[datetime, datetime]:
@@ -436,7 +341,6 @@ def estimator(
     frame: MetricFrame, fleet: FleetConfig, table: RateTable
 ) -> Callable[[str, int], tuple[float, float]]:
     """(dollar change per month, cold starts added per week) of a new min in a region."""
-    from ioncli.cost.model import Evaluator
 
     regions = tuple(c.region for c in fleet.regions)
     series, _ = extract(frame, regions, table.month_seconds)
@@ -447,6 +351,52 @@ def estimator(
         return ev.monthly(new) - ev.monthly(now), ev.per_week(new)[0] - ev.per_week(now)[0]
 
     return estimate
+
+
+def plan_apply(
+    report: CostReport,
+    frame: MetricFrame,
+    fleet: FleetConfig,
+    table: RateTable,
+    options: Options,
+    *,
+    targets: Mapping[str, int],
+    force: bool,
+) -> Plan:
+    """The min instances `--apply` would set, each priced and checked against the service's
+    limits and the floor."""
+    if fleet.offline:
+        raise UsageError(
+            "--apply changes Cloud Run: it needs the live configuration, not a file",
+            hint="set `project` (and credentials) or ION_RUN_EMULATOR_HOST; drop --service-config",
+        )
+    # --set names exactly the regions to change; without it, every recommendation.
+    wanted = targets or {r.region: r.recommended for r in report.recommendations}
+    estimate = estimator(frame, fleet, table)
+    return make_plan(fleet, wanted, floor=options.floor, force=force, estimate=estimate)
+
+
+def priced_regions(
+    asked: Sequence[str],
+    configured: Sequence[str],
+    table: RateTable,
+    *,
+    live: bool,
+    configured_where: str,
+) -> tuple[str, ...]:
+    """The regions to price: `--region` (deduplicated) or the configured ones, each known to
+    the rate table. With a live Cloud Run (`live`) any name passes: Cloud Run itself says
+    whether a region exists."""
+    regions = tuple(dict.fromkeys(asked)) if asked else tuple(configured)
+    for r in regions:
+        if table.knows(r) or live:
+            continue
+        where = "--region" if asked else configured_where
+        message = f"{where}: unknown Cloud Run region {r!r} (not in the rate table's tiers)"
+        if asked:
+            raise UsageError(message)
+        raise ConfigError(message, hint="point [cost] rates_file at a table that lists it")
+    return regions
 
 
 def with_extras(
@@ -476,4 +426,12 @@ def with_extras(
     )
 
 
-__all__ = ["METRICS", "CostReport", "Options", "build_report", "compare", "with_extras"]
+__all__ = [
+    "METRICS",
+    "build_report",
+    "estimator",
+    "net_of",
+    "plan_apply",
+    "priced_regions",
+    "with_extras",
+]

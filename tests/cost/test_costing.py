@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ioncli.cost.model import cold_starts, monthly, step_costs
+from ioncli.cost.costing import cold_starts, monthly, step_costs
 from ioncli.cost.pricing import Billing, Size, load_table
 from ioncli.cost.service_config import RegionService
 from ioncli.cost.usage import RegionSeries, UsageSummary
