@@ -34,7 +34,9 @@ def fmt(value: Any, digits: int = 4) -> str:
 
 
 def levels(rule: Any) -> str:
-    """`> 12.3 (warn > 10.1)` / `< 0.9` / both sides, as people read thresholds."""
+    """`> 12.3 (warn > 10.1)` / `< 0.9` / both sides, as people read thresholds; an adaptive
+    rule's levels move with its trailing windows, so they read `now > 12.3`."""
+    now = "now " if rule.adaptive else ""
     parts = []
     if rule.critical is not None:
         warn = f" (warn > {fmt(rule.warning)})" if rule.warning is not None else ""
@@ -42,7 +44,7 @@ def levels(rule: Any) -> str:
     if rule.low_critical is not None:
         warn = f" (warn < {fmt(rule.low_warning)})" if rule.low_warning is not None else ""
         parts.append(f"< {fmt(rule.low_critical)}{warn}")
-    return " or ".join(parts) or "–"
+    return now + " or ".join(parts) if parts else "–"
 
 
 def runs_as(rule: Any) -> str:
@@ -119,6 +121,12 @@ def render_text(report: TuneReport) -> RenderableType:
     why.append("Why each rule\n", style="bold")
     for s in report.series:
         why.append(f"{s.id}: {s.rule.kind}: {s.rule.reason}\n")
+        # The table's levels are where an adaptive band stands at the end of the data; the
+        # rule itself is this sentence, and the condition note says which parts run.
+        why.append(f"  rule: {s.rule.explanation}\n")
+        cond = s.rule.condition
+        if cond is not None and cond.type != "none" and cond.note:
+            why.append(f"  runs as: {cond.note}\n")
         for note in s.rule.notes:
             why.append(f"  ! {note}\n", style="yellow")
     parts.append(why)
