@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import tempfile
@@ -81,7 +82,7 @@ def main() -> int:
     if profile is not None:
         out = io.StringIO()
         stats = pstats.Stats(profile, stream=out)
-        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.top)
         lines = out.getvalue().splitlines()
         start = next(i for i, line in enumerate(lines) if "ncalls" in line)
         here = str(Path(__file__).resolve().parents[1]) + "/"

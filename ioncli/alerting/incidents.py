@@ -13,6 +13,7 @@ import csv
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,13 @@ def applies_to(incident: Incident, series_id: str) -> bool:
     """Whole-service incidents apply everywhere; otherwise by series id or metric name."""
     if not incident.series:
         return True
-    metric = SeriesKey.parse(series_id).metric
-    return series_id in incident.series or metric in incident.series
+    return series_id in incident.series or _metric(series_id) in incident.series
+
+
+@lru_cache(maxsize=4096)
+def _metric(series_id: str) -> str:
+    # Asked once per incident and series: parse each id once.
+    return SeriesKey.parse(series_id).metric
 
 
 def catches(

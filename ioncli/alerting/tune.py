@@ -11,9 +11,7 @@ it learned from, flagged `in_sample`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -44,6 +42,7 @@ from ioncli.alerting.window import (
     check_window,
     regular,
 )
+from ioncli.alerting.workers import map_series
 from ioncli.errors import DataError
 from ioncli.frame import Incident, MetricFrame, SeriesKey
 from ioncli.thresholds import default_thresholds
@@ -101,16 +100,14 @@ def tune_frame(
         except _Skip as exc:
             return Skipped(column, str(exc))
 
-    # Series are independent and numpy/pandas window code releases the GIL for most of its
-    # work, so a small thread pool uses the second core (order is kept by map).
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for found in pool.map(one, list(frame.data.columns)):
-            if progress is not None:
-                progress()
-            if isinstance(found, Skipped):
-                skipped.append(found)
-            else:
-                results.append(found)
+    # Series are independent: every core tunes some (results come back in column order).
+    for found in map_series(one, list(frame.data.columns), int(frame.data.size)):
+        if progress is not None:
+            progress()
+        if isinstance(found, Skipped):
+            skipped.append(found)
+        else:
+            results.append(found)
     if not results:
         reasons = "; ".join(f"{s.id}: {s.reason}" for s in skipped[:3])
         raise DataError(f"not enough data to tune any series ({reasons})")
@@ -431,14 +428,15 @@ def _series_out(  # noqa: PLR0917 (private helper; one call site)
     test_lo = pick.test_lo
     test = bt.summarise(starts, ends, test_lo, plan.test_hi, step)
     keep = (starts >= test_lo) & (starts < plan.test_hi)
-    after_end = index[-1] + pd.Timedelta(seconds=step)
+    after_end = (index[-1] + pd.Timedelta(seconds=step)).to_pydatetime()
+    # Timestamps converted in one call each (one pandas scalar per alert costs more).
+    first, last = starts[keep], ends[keep]
+    open_ = last >= len(index)
+    fired = index[first].to_pydatetime()
+    closed = index[np.minimum(last, len(index) - 1)].to_pydatetime()
     episodes = [
-        Episode(
-            index[s].to_pydatetime(),
-            (index[e] if e < len(index) else after_end).to_pydatetime(),
-            bool(e >= len(index)),
-        )
-        for s, e in zip(starts[keep], ends[keep], strict=True)
+        Episode(a, after_end if still else b, bool(still))
+        for a, b, still in zip(fired, closed, open_, strict=True)
     ]
     return SeriesOut(
         id=column,
