@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -37,8 +39,17 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _set_job(job: Callable[[object], object]) -> None:
+def _set_job(job: Callable[[object], object], parent: int) -> None:
     _job["run"] = job
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    # A worker waits for work on a pipe: if the parent is killed (SIGTERM from a CI
+    # timeout, say) nothing else would ever tell it to stop.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _run(item: object) -> object:
@@ -56,7 +67,7 @@ def map_series(fn: Callable[[T], R], items: Sequence[T], points: int) -> Iterato
             max_workers=min(cpus, len(items)),
             mp_context=multiprocessing.get_context("fork"),
             initializer=_set_job,
-            initargs=(cast("Callable[[object], object]", fn),),
+            initargs=(cast("Callable[[object], object]", fn), os.getpid()),
         )
         with pool, warnings.catch_warnings():
             # Python 3.12+ warns on any fork while other threads run (a progress bar's

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +72,39 @@ def test_a_report_tuned_in_workers_equals_one_tuned_on_threads(
     threads = plain()
     monkeypatch.setattr(workers, "MIN_POINTS_TO_FORK", 0)
     assert plain() == threads
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@needs_fork
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_stop_when_the_parent_is_killed() -> None:
+    # A CI timeout's SIGTERM kills ion itself; its workers must not run on, orphaned.
+    code = (
+        "import time; from ioncli.alerting.workers import map_series; "
+        "list(map_series(time.sleep, [60.0] * 4, points=10**9))"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 30
+        while len(kids := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(kids) >= 2
+    finally:
+        parent.send_signal(signal.SIGTERM)
+        parent.wait(10)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{k}").exists() for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{k}").exists() for k in kids)
