@@ -6,13 +6,15 @@ two threads against 2.23 s on one). Forked worker processes share the frame with
 parent for free (copy-on-write) and return only each series' small result, so on two
 cores the tuning takes about half the time. Forking costs a few tens of milliseconds, so
 small inputs (one NAB file, a test's literal frame) stay on threads; where `fork` does not
-exist (Windows, macOS's default is spawn, which would re-import everything) threads too.
+exist (Windows, macOS's default is spawn, which would re-import everything) or a gRPC
+client is loaded, threads too.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import warnings
@@ -60,7 +62,9 @@ def map_series(fn: Callable[[T], R], items: Sequence[T], points: int) -> Iterato
     """`fn` over `items`, results in order; in forked processes when the input is big
     enough and the platform forks, else on a small thread pool."""
     cpus = usable_cpus()
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    # gRPC's own fork handlers may wait on its threads or shut its channels down in the
+    # child; once a Google client is loaded (a Cloud Monitoring source), stay on threads.
+    fork = "fork" in multiprocessing.get_all_start_methods() and "grpc" not in sys.modules
     pool: Executor
     if fork and cpus > 1 and len(items) > 1 and points >= MIN_POINTS_TO_FORK:
         pool = ProcessPoolExecutor(

@@ -108,3 +108,9 @@ def test_workers_stop_when_the_parent_is_killed() -> None:
     while any(Path(f"/proc/{k}").exists() for k in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(Path(f"/proc/{k}").exists() for k in kids)
+
+
+def test_no_fork_once_grpc_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "grpc", sys.modules[__name__])
+    out = list(workers.map_series(_square_and_pid, [1, 2, 3], points=10**9))
+    assert {pid for _, pid in out} == {os.getpid()}
