@@ -33,17 +33,51 @@ def _square_and_pid(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fresh_python(code: str) -> None:
+    """Run `code` in a new interpreter: the test process may have loaded gRPC (other
+    tests), and then `map_series` rightly refuses to fork."""
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().endswith("ok"), run.stdout[-500:]
+
+
 @needs_fork
+@pytest.mark.slow
 def test_big_inputs_run_in_forked_workers_in_order() -> None:
-    out = list(workers.map_series(_square_and_pid, list(range(20)), points=10**9))
-    assert [v for v, _ in out] == [x * x for x in range(20)]
-    assert os.getpid() not in {pid for _, pid in out}
+    _fresh_python(
+        "import os\n"
+        "from ioncli.alerting.workers import map_series\n"
+        "from tests.alerting.test_workers import _square_and_pid\n"
+        "out = list(map_series(_square_and_pid, list(range(20)), points=10**9))\n"
+        "assert [v for v, _ in out] == [x * x for x in range(20)], out\n"
+        "assert os.getpid() not in {pid for _, pid in out}, out\n"
+        "print('ok')\n"
+    )
 
 
 @needs_fork
+@pytest.mark.slow
 def test_an_error_in_a_worker_reaches_the_caller() -> None:
-    with pytest.raises(DataError, match="bad item -1"):
-        list(workers.map_series(_square_and_pid, [1, -1, 2], points=10**9))
+    _fresh_python(
+        "from ioncli.alerting.workers import map_series\n"
+        "from ioncli.errors import DataError\n"
+        "from tests.alerting.test_workers import _square_and_pid\n"
+        "try:\n"
+        "    list(map_series(_square_and_pid, [1, -1, 2], points=10**9))\n"
+        "except DataError as exc:\n"
+        "    assert str(exc) == 'bad item -1', exc\n"
+        "    print('ok')\n"
+    )
 
 
 def test_small_inputs_stay_in_this_process() -> None:
@@ -52,10 +86,8 @@ def test_small_inputs_stay_in_this_process() -> None:
     assert {pid for _, pid in out} == {os.getpid()}
 
 
-@needs_fork
-def test_a_report_tuned_in_workers_equals_one_tuned_on_threads(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def tuned_twice() -> tuple[dict[str, object], dict[str, object]]:
+    """The same literal frame tuned on threads, then in forked workers (JSON-ready)."""
     columns = {f"latency_p95{{region=r{i}}}": latency(6, seed=i) for i in range(4)}
     columns["latency_p95{region=r1}"][5 * PER_DAY : 5 * PER_DAY + 4] = 400.0
     options = TuneOptions(
@@ -70,8 +102,20 @@ def test_a_report_tuned_in_workers_equals_one_tuned_on_threads(
         return report
 
     threads = plain()
-    monkeypatch.setattr(workers, "MIN_POINTS_TO_FORK", 0)
-    assert plain() == threads
+    workers.MIN_POINTS_TO_FORK = 0
+    return threads, plain()
+
+
+@needs_fork
+@pytest.mark.slow
+def test_a_report_tuned_in_workers_equals_one_tuned_on_threads() -> None:
+    _fresh_python(
+        "from tests.alerting.test_workers import tuned_twice\n"
+        "threads, forked = tuned_twice()\n"
+        "import sys\n"
+        "assert threads == forked and 'grpc' not in sys.modules\n"
+        "print('ok')\n"
+    )
 
 
 def _children(pid: int) -> set[int]:
