@@ -10,6 +10,9 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 
 - hi, lo: max/min of x over the pw points before t (need warm);
   `max_over_time(x[pw*s-1s:s] offset s)`
+- step: median of abs(x - x one sample earlier) over the w samples ending one sample back
+  (need lv_warm): the series' typical step;
+  `quantile_over_time(0.5, abs(x - x offset g)[w*g-1s:g] offset g)`
 - hourly: median of the h samples up to t (need h // 2);
   `quantile_over_time(0.5, x[h*g-1s:g])`
 - lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
@@ -22,7 +25,8 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   when none is); the largest of `quantile_over_time(0.5, x[h*g-1s:g] offset Nd)`, N = 1..7
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
-spike `x > hi + k/2 (hi - lo)` or `x < lo - k/2 (hi - lo)`; level `hourly > lv_hi + m (lv_hi -
+spike `x > hi + M` or `x < lo - M` with M the larger of `k/2 (hi - lo)` and step (only the
+first while step is absent); level `hourly > lv_hi + m (lv_hi -
 lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
 m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
 lv_lo)`. The level, spread and day sides exist only with 3 or more points an hour. A sample at
@@ -87,6 +91,14 @@ def window_weeks(budget: float, direction: str) -> float:
     if budget <= 0:
         return MAX_WINDOW_WEEKS
     return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 class ZScore(Candidate):
@@ -195,6 +207,13 @@ class Envelope(Candidate):
         hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
         arrays["hourly"] = back(hourly)
         lv_warm = win.level_warm
+        # The change between successive samples: the spread side's raw material, and over
+        # the whole trailing window (ending a sample back) the series' typical step, the
+        # least a new record must clear (see `_limits_of`).
+        jumps = np.full(sampled.size, np.nan)
+        with np.errstate(invalid="ignore"):
+            jumps[1:] = np.abs(sampled[1:] - sampled[:-1])
+        arrays["step"] = back(trailing(jumps, per_w, 1, "median", lv_warm))
         arrays["lv_max"] = back(trailing(hourly, per_w, per_h, "max", lv_warm))
         arrays["lv_min"] = back(trailing(hourly, per_w, per_h, "min", lv_warm))
         # The spread side: the noise scale over SPREAD_HOURS against the trailing range of
@@ -202,9 +221,6 @@ class Envelope(Candidate):
         span = win.span
         # The spread: the median absolute difference between successive samples over
         # SPREAD_HOURS (a robust noise scale that a level change does not move).
-        jumps = np.full(sampled.size, np.nan)
-        with np.errstate(invalid="ignore"):
-            jumps[1:] = np.abs(sampled[1:] - sampled[:-1])
         spread = trailing(jumps, span, 0, "median", span // 2)
         arrays["spread"] = back(spread)
         arrays["sp_max"] = back(trailing(spread, per_w, span, "max", lv_warm))
@@ -242,11 +258,15 @@ class Envelope(Candidate):
         # side as on its long one, instead of a hair trigger a little below its floor.
         # For a symmetric series the half-width is max - median, the scale the grid's
         # floor was first chosen with (see benchmarks/results/tune_alerts.md).
+        # The margin is at least the series' typical step (the median change between
+        # successive samples over the window): a record by less than that is the series
+        # moving as it always does, not news. fmax: without enough steps yet, the share.
         half = 0.5 * k
         width = b["max"][at] - b["min"][at]
+        margin = np.fmax(half * width, b["step"][at])
         return {
-            "spike_hi": b["max"][at] + half * width,
-            "spike_lo": b["min"][at] - half * width,
+            "spike_hi": b["max"][at] + margin,
+            "spike_lo": b["min"][at] - margin,
         }
 
     def _history_bands(self) -> dict[str, FloatArray]:
@@ -269,6 +289,14 @@ class Envelope(Candidate):
             second = np.max(np.delete(peak, top)) if peak.size > 1 else -np.inf
             loo = np.where(blocks == top, second, peak[top])
             out[name] = sign * loo
+        # The typical step over the whole learning window, between values a sample apart
+        # as the live rule measures it.
+        every = self.windows().every
+        thinned = x[::every]
+        with np.errstate(invalid="ignore"):
+            steps = np.abs(np.diff(thinned))
+        steps = steps[np.isfinite(steps)]
+        out["step"] = np.full(n, float(np.median(steps)) if steps.size else np.nan)
         self._history = out
         return out
 
@@ -400,7 +428,12 @@ class Envelope(Candidate):
 
     def explain(self, k: float) -> str:
         weeks = window_weeks(self.ctx.budget, self.ctx.direction)
-        text = f"trailing {weeks:g}-week range widened on each side by {k:g} × half its width"
+        apart = self.windows().every * self.ctx.step_seconds
+        text = (
+            f"trailing {weeks:g}-week range widened on each side by {k:g} × half its width "
+            f"or, if more, by its typical step (the median change between values "
+            f"{_duration(apart)} apart)"
+        )
         if self.level is not None:
             text += (
                 f", or the hourly median beyond the trailing range of hourly medians "

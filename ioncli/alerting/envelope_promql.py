@@ -63,11 +63,18 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
     h, w = win.per_hour, win.samples
     hi = over("max", series, win.points, s, win.warm, offset=s)
     lo = over("min", series, win.points, s, win.warm, offset=s)
-    half = num(0.5 * k)
+    # The value one sample back as a one-point subquery: `offset` only follows a selector
+    # or a subquery, and the series may be any expression (a ratio, a rate).
+    before = f"last_over_time(({series})[{g - 1}s:{g}s] offset {g}s)"
+    jumps = f"abs(({series}) - {before})"
+    step = over("median", jumps, w, g, win.level_warm, offset=g)
+    share = f"({num(0.5 * k)} * ({hi} - {lo}))"
+    # numpy's fmax: the larger of the two, the share alone while the step is absent.
+    margin = f"(({step} > {share}) or {share})"
     parts = _sides(
         direction,
-        f"({series}) > ({hi} + {half} * ({hi} - {lo}))",
-        f"({series}) < ({lo} - {half} * ({hi} - {lo}))",
+        f"({series}) > ({hi} + {margin})",
+        f"({series}) < ({lo} - {margin})",
     )
     hourly = over("median", series, h, g, h // 2)
     level_hi = over("max", hourly, w, g, win.level_warm, offset=h * g)
@@ -80,10 +87,6 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
             f"{hourly} < ({level_lo} - {m} * ({level_hi} - {level_lo}))",
         )
     if env.spread is not None:
-        # The value one sample back as a one-point subquery: `offset` only follows a selector
-        # or a subquery, and the series may be any expression (a ratio, a rate).
-        before = f"last_over_time(({series})[{g - 1}s:{g}s] offset {g}s)"
-        jumps = f"abs(({series}) - {before})"
         spread = over("median", jumps, win.span, g, win.span // 2)
         sp_hi = over("max", spread, w, g, win.level_warm, offset=win.span * g)
         sp_lo = over("min", spread, w, g, win.level_warm, offset=win.span * g)

@@ -1,7 +1,8 @@
 """The envelope's PromQL fires exactly when its backtest does, checked by the real promtool.
 
 A series with a daily wave, spikes of one to three points, a hump inside the range, a noisy
-stretch, a missing peak and gaps is turned into an envelope (every side `refine` keeps), and
+stretch, a missing peak, gaps and new maxima that only the spike margin's step floor keeps
+quiet is turned into an envelope (every side `refine` keeps), and
 `envelope_query` is run as an alerting rule by `promtool test rules` over the same values
 (gaps as stale markers), with an expectation at every evaluation step: firing exactly where
 `fire_spans(condition, need)` says, nothing elsewhere. This covers the windows, the guards,
@@ -122,6 +123,8 @@ def test_prometheus_fires_exactly_when_the_envelope_backtest_does(  # noqa: PLR0
     sides = [env.level is not None, env.spread is not None, env.day is not None]
     if step < 1800:
         assert all(sides), "every side on: the level, spread and same-hour windows are checked"
+    if step == 3600:
+        assert floor_decides(env, need), "the spike margin's step floor decides some steps"
     assert done.returncode == 0, f"sides {sides}\n" + (done.stdout + done.stderr)[-3000:]
 
 
@@ -146,7 +149,43 @@ def test_prometheus_fires_exactly_when_the_sampled_envelope_does(
     env, done = prove(tmp_path, v, step, 720, "both", need, 2.0)
     assert env.windows().every == 10, "the sampled path: 10-minute samples of 1-minute data"
     assert env.level is not None and env.spread is not None and env.day is not None
+    assert floor_decides(env, need), "the step floor (over 10-minute samples) decides some steps"
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def near_records(  # noqa: PLR0917 (one test's helper)
+    v: np.ndarray, step: int, split: int, direction: str, need: int, budget: float
+) -> np.ndarray:
+    """v with a few runs of `need` new maxima that clear the range's share of the margin
+    but not the typical step, where the step is the larger: runs only the step floor keeps
+    quiet (each value a little above the last, so the whole run would fire without it)."""
+    env = envelope(v, step, split, direction, need, budget)
+    b, k = env._bands(), env.grid[0]
+    share = 0.5 * k * (b["max"] - b["min"])
+    with np.errstate(invalid="ignore"):
+        room = b["step"] - share
+        where = np.flatnonzero((room > 0) & np.isfinite(v) & (np.arange(v.size) > split))
+    out = v.copy()
+    for start in where[:: max(1, where.size // 4)][:4]:
+        for i in range(start, min(start + need, v.size)):
+            env = envelope(out, step, split, direction, need, budget)
+            b = env._bands()
+            share_i = 0.5 * k * (b["max"][i] - b["min"][i])
+            if not b["step"][i] > share_i:
+                break
+            out[i] = b["max"][i] + share_i + (b["step"][i] - share_i) / 2
+    return out
+
+
+def floor_decides(env: Envelope, need: int) -> bool:
+    """Some run of `need` values clears the share of the range but not the step: without
+    the floor an alert would fire there."""
+    b, k = env._bands(), env.grid[0]
+    x = env.ctx.values
+    with np.errstate(invalid="ignore"):
+        share = x > b["max"] + 0.5 * k * (b["max"] - b["min"])
+    without = set(fire_spans(share, need)[0].tolist())
+    return bool(without - set(fire_spans(env.condition(k), need)[0].tolist()))
 
 
 def prove(  # noqa: PLR0917 (one test's helper)
@@ -155,6 +194,7 @@ def prove(  # noqa: PLR0917 (one test's helper)
     """Tune an envelope on v[:split] and run its PromQL through `promtool test rules` with
     an expectation at every step: firing exactly inside the backtest's episodes."""
     promtool = require_program("promtool")
+    v = near_records(v, step, split, direction, need, budget)
     env = envelope(v, step, split, direction, need, budget)
     k = env.grid[0]
     starts, ends = fire_spans(env.condition(k), need)

@@ -236,3 +236,23 @@ def test_hourly_data_gets_no_level_spread_or_same_hour_side() -> None:
     assert not cand.refine(cand.grid[0], 1)
     assert cand.level is None and cand.spread is None and cand.day is None
     assert "same hour" not in cand.explain(cand.grid[0])
+
+
+def test_a_record_by_less_than_the_typical_step_is_not_news() -> None:
+    """Noisy values move by about 0.6 from one point to the next, far more than a tenth of
+    the range's half-width (0.1): the margin is then the typical step, so a new maximum
+    by 0.3 is the series moving as it always does, and one by 1.0 still pages."""
+    values = _bounded(6)  # 10 ± 1: successive values differ by 0.67 on average
+    at = 4 * PER_DAY
+    k = 0.1
+    for excess, pages in ((0.3, False), (1.0, True)):
+        series = values.copy()
+        series[at] = 11.0 + excess
+        cand = _envelope(series, 3 * PER_DAY)
+        b = cand._bands()
+        top = cand._limits(k, slice(None))["spike_hi"]
+        share = 0.05 * (b["max"][at] - b["min"][at])
+        assert 0.5 < b["step"][at] < 0.8 and share < 0.11
+        assert top[at] == b["max"][at] + b["step"][at]
+        assert (at in fire_spans(cand.condition(k), 1)[0]) == pages
+    assert "typical step" in cand.explain(k)
