@@ -47,7 +47,7 @@ def main() -> int:
     args = ap.parse_args()
 
     c0 = time.process_time()
-    from ioncli.alerting import tune
+    from ioncli.alerting import tune, workers
     from ioncli.alerting.analysis import build_report
     from ioncli.alerting.render import render_json
     from ioncli.frame import MetricFrame
@@ -55,7 +55,9 @@ def main() -> int:
     from ioncli.sources.sim import simulate
 
     c1 = time.process_time()
-    tune.ThreadPoolExecutor = _Serial  # type: ignore[assignment,misc]
+    # One process, one thread: the profile sees the work, not workers waiting for it.
+    workers.MIN_POINTS_TO_FORK = 10**18
+    workers.ThreadPoolExecutor = _Serial  # type: ignore[assignment,misc]
     end = datetime(2026, 3, 2, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fleet.parquet"

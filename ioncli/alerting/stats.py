@@ -107,12 +107,13 @@ def hourly(values: FloatArray, index: pd.DatetimeIndex) -> pd.Series:
 
 
 def autocorrelation(series: pd.Series, lag: int) -> float | None:
-    s = series.dropna()
-    if len(series) < 2 * lag or s.std() == 0 or len(s) < lag + 2:
+    h = series.to_numpy(dtype=np.float64)
+    present = h[~np.isnan(h)]
+    # A constant series has no correlation to speak of (its standard deviation is 0).
+    if len(h) < 2 * lag or len(present) < lag + 2 or present.min() == present.max():
         return None
     # pandas' autocorr is this Pearson correlation over the pairs that both have a value,
     # at a tenth of its cost (it runs twice per series).
-    h = series.to_numpy(dtype=np.float64)
     a, b = h[lag:], h[:-lag]  # each value with the one `lag` earlier, as pandas pairs them
     both = ~(np.isnan(a) | np.isnan(b))
     if int(both.sum()) < 2:
