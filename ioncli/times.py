@@ -17,3 +17,14 @@ def parse_iso(text: str) -> datetime:
         raw = raw[:-1] + "+00:00"
     moment = datetime.fromisoformat(raw)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def short_duration(seconds: int) -> str:
+    """Whole seconds as the flags take them: 1d, 6h, 5m, 90s."""
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400}d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"

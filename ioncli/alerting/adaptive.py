@@ -43,6 +43,7 @@ import pandas as pd
 from ioncli.alerting.backtest import BoolArray
 from ioncli.alerting.rulebase import Candidate, FloatArray, Levels, pick, sides
 from ioncli.alerting.trailing import Sampled, trailing
+from ioncli.times import short_duration
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
 # The level side's margins, as shares of the trailing range of hourly medians, most
@@ -91,14 +92,6 @@ def window_weeks(budget: float, direction: str) -> float:
     if budget <= 0:
         return MAX_WINDOW_WEEKS
     return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
-
-
-def _duration(seconds: int) -> str:
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60} min"
-    return f"{seconds} s"
 
 
 class ZScore(Candidate):
@@ -432,7 +425,7 @@ class Envelope(Candidate):
         text = (
             f"trailing {weeks:g}-week range widened on each side by {k:g} × half its width "
             f"or, if more, by its typical step (the median change between values "
-            f"{_duration(apart)} apart)"
+            f"{short_duration(apart)} apart)"
         )
         if self.level is not None:
             text += (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ioncli.errors import UsageError
+from ioncli.times import short_duration
 
 DEFAULT_MAX_POINTS = 20_000_000
 # Peak resident memory per point of the frame, measured on the dashboard over the simulator
@@ -50,16 +51,6 @@ def human_bytes(size: float) -> str:
     return f"{size:,.1f} TB"  # pragma: no cover (the loop always returns)
 
 
-def _step_text(seconds: int) -> str:
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    if seconds % 60 == 0:
-        return f"{seconds // 60}m"
-    return f"{seconds}s"
-
-
 def check(
     found: Estimate, *, span_seconds: float, step_seconds: int, max_points: int | None
 ) -> None:
@@ -73,7 +64,7 @@ def check(
             continue
         coarser = estimate(span_seconds, step, found.series)
         if coarser.points <= budget:
-            ways.append(f"--step {_step_text(step)} ({coarser.points:,} points)")
+            ways.append(f"--step {short_duration(step)} ({coarser.points:,} points)")
             break
     ways += ["a shorter --since", "fewer --metric/--region", f"--max-points {found.points}"]
     raise UsageError(
