@@ -333,13 +333,14 @@ def test_bad_flags_fail_before_the_pull(
 
 
 def test_budget_with_thousands_separator(capsys: pytest.CaptureFixture[str], _cwd: Path) -> None:
-    # The simulated fleet costs far less than $1,500 a month: exit 0 (read as 1500, not 1.5).
+    # The simulated fleet costs about $1,500 a month (its projection moves with the hour of
+    # the day it is run), far less than $15,000: exit 0 (read as 15000, not 15).
     code = run(
-        ["cost-report", "--source", "sim", "--since", "1d", "--budget", "1,500", "-f", "json"]
+        ["cost-report", "--source", "sim", "--since", "1d", "--budget", "15,000", "-f", "json"]
     )
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert json.loads(out)["totals"]["budget"] == 1500
+    assert json.loads(out)["totals"]["budget"] == 15000
 
 
 def test_a_future_until_is_said(capsys: pytest.CaptureFixture[str], _cwd: Path) -> None:
