@@ -17,6 +17,9 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   `quantile_over_time(0.5, x[h*g-1s:g])`
 - lv_hi, lv_lo: max/min of `hourly` over the w samples ending 1 h back (need lv_warm);
   `max_over_time(hourly[w*g-1s:g] offset 1h)`
+- mean: mean of the h samples up to t (need h // 2), each hour summed afresh oldest first;
+  `avg_over_time(x[h*g-1s:g])`
+- mn_hi, mn_lo: max/min of `mean` over the w samples ending 1 h back (need lv_warm)
 - spread: median of abs(x - x one sample earlier) over the 6h samples up to t (need 3h);
   `quantile_over_time(0.5, abs(x - x offset g)[6*h*g-1s:g])`
 - sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
@@ -26,8 +29,8 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
 spike `x > hi + M` or `x < lo - M` with M the larger of `k/2 (hi - lo)` and step (only the
-first while step is absent); level `hourly > lv_hi + m (lv_hi -
-lv_lo)` or `hourly < lv_lo - m (lv_hi - lv_lo)`; spread (either direction) `spread > sp_hi +
+first while step is absent); level `mean > mn_hi + m (mn_hi -
+mn_lo)` or `mean < mn_lo - m (mn_hi - mn_lo)`; spread (either direction) `spread > sp_hi +
 m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
 lv_lo)`. The level, spread and day sides exist only with 3 or more points an hour. A sample at
 a subquery point is the last frame point at or before it.
@@ -46,7 +49,7 @@ from ioncli.alerting.trailing import Sampled, trailing
 from ioncli.times import short_duration
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
-# The level side's margins, as shares of the trailing range of hourly medians, most
+# The level side's margins, as shares of the trailing range of hourly means, most
 # sensitive first (see `Envelope.refine`).
 LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 # The spread side: the median over SPREAD_HOURS of the absolute difference between successive
@@ -200,6 +203,13 @@ class Envelope(Candidate):
         hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
         arrays["hourly"] = back(hourly)
         lv_warm = win.level_warm
+        # The level side reads the hourly mean: the work done in the hour, which rises both
+        # when the level shifts and when bursts come more often than ever (the median sees
+        # only the first, a single value's band only bursts beyond the range).
+        mean = trailing(sampled, per_h, 0, "mean", per_h // 2)
+        arrays["mean"] = back(mean)
+        arrays["mn_max"] = back(trailing(mean, per_w, per_h, "max", lv_warm))
+        arrays["mn_min"] = back(trailing(mean, per_w, per_h, "min", lv_warm))
         # The change between successive samples: the spread side's raw material, and over
         # the whole trailing window (ending a sample back) the series' typical step, the
         # least a new record must clear (see `_limits_of`).
@@ -239,9 +249,9 @@ class Envelope(Candidate):
         b = self._bands()
         out = self._limits_of(b, k, at)
         if self.level is not None:
-            width = b["lv_max"][at] - b["lv_min"][at]
-            out["level_hi"] = b["lv_max"][at] + self.level * width
-            out["level_lo"] = b["lv_min"][at] - self.level * width
+            width = b["mn_max"][at] - b["mn_min"][at]
+            out["level_hi"] = b["mn_max"][at] + self.level * width
+            out["level_lo"] = b["mn_min"][at] - self.level * width
         return out
 
     @staticmethod
@@ -322,10 +332,11 @@ class Envelope(Candidate):
         return sides(self.ctx, above, below)
 
     def _level_condition(self, m: float) -> BoolArray:
-        """The hourly median beyond the trailing range of hourly medians by m × that range:
-        a lasting departure too small to break the spike band (a hump, a slow shift)."""
+        """The hourly mean beyond the trailing range of hourly means by m × that range: a
+        lasting departure too small to break the spike band (a hump, a slow shift, bursts
+        inside the range coming more often than ever)."""
         b = self._bands()
-        h, top, bottom = b["hourly"], b["lv_max"], b["lv_min"]
+        h, top, bottom = b["mean"], b["mn_max"], b["mn_min"]
         width = top - bottom
         with np.errstate(invalid="ignore"):
             above = h > top + m * width
@@ -354,7 +365,7 @@ class Envelope(Candidate):
         # single values, a second spike side with a narrower scale that pages for noise.
         if ctx.per_hour >= 3:
             self.level = self._quiet_margin(
-                b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+                b["mean"], b["mn_max"], b["mn_min"], ctx.direction, need, LEVEL_GRID
             )
             self.spread = self._quiet_margin(
                 b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
@@ -413,7 +424,7 @@ class Envelope(Candidate):
         return sides(self.ctx, above & np.isfinite(x), below & np.isfinite(x))
 
     def levels(self, k: float) -> Levels:
-        # Critical: the spike band; warning: the level side (on the hourly median), if any.
+        # Critical: the spike band; warning: the level side (on the hourly mean), if any.
         lim = {name: float(v) for name, v in self._limits(k, -1).items()}
         warn = pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
         crit = pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
@@ -429,7 +440,7 @@ class Envelope(Candidate):
         )
         if self.level is not None:
             text += (
-                f", or the hourly median beyond the trailing range of hourly medians "
+                f", or the hourly mean beyond the trailing range of hourly means "
                 f"by {self.level:g} × that range"
             )
         if self.spread is not None:

@@ -14,7 +14,10 @@ to the step (Cloud Monitoring's alignment, or Prometheus scraping at the step):
   each with its own `ion_day` label, reduced with `max without (ion_day)`;
 - constants are written as the exact decimal of the same double (`repr`), and every sum
   and product is written in the order numpy evaluates it, so the comparisons agree bit for
-  bit.
+  bit; the one exception is the hourly mean, whose last bit depends on how an engine sums
+  (Prometheus has changed its `avg_over_time` more than once): ion sums each hour afresh,
+  oldest value first, so a comparison can only differ when an hour's mean sits within a
+  rounding error of its limit.
 
 Gaps are absent samples (stale markers): range functions skip them as pandas skips NaN, and
 an instant comparison at a gap is not met, as in the backtest.
@@ -39,7 +42,8 @@ def window(expr: str, n: int, g: int, offset: int = 0) -> str:
 
 
 def over(fn: str, expr: str, n: int, g: int, need: int, *, offset: int = 0) -> str:
-    """`fn` (max, min or median) over a trailing window, present only with `need` values."""
+    """`fn` (max, min, avg or median) over a trailing window, present only with `need`
+    values."""
     w = window(expr, n, g, offset)
     body = f"quantile_over_time(0.5, {w})" if fn == "median" else f"{fn}_over_time({w})"
     least = max(1, min(need, n))
@@ -80,11 +84,14 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
     level_hi = over("max", hourly, w, g, win.level_warm, offset=h * g)
     level_lo = over("min", hourly, w, g, win.level_warm, offset=h * g)
     if env.level is not None:
+        mean = over("avg", series, h, g, h // 2)
+        mean_hi = over("max", mean, w, g, win.level_warm, offset=h * g)
+        mean_lo = over("min", mean, w, g, win.level_warm, offset=h * g)
         m = num(env.level)
         parts += _sides(
             direction,
-            f"{hourly} > ({level_hi} + {m} * ({level_hi} - {level_lo}))",
-            f"{hourly} < ({level_lo} - {m} * ({level_hi} - {level_lo}))",
+            f"{mean} > ({mean_hi} + {m} * ({mean_hi} - {mean_lo}))",
+            f"{mean} < ({mean_lo} - {m} * ({mean_hi} - {mean_lo}))",
         )
     if env.spread is not None:
         spread = over("median", jumps, win.span, g, win.span // 2)

@@ -30,6 +30,8 @@ import pandas as pd
 FloatArray = npt.NDArray[np.float64]
 Stat = Literal["max", "min", "median", "mean"]
 NS = 1_000_000_000
+# Means over at most this many points are summed afresh for every window (see `short_mean`).
+SHORT_MEAN = 64
 
 
 def trailing(values: FloatArray, points: int, offset: int, fn: Stat, need: int) -> FloatArray:
@@ -38,6 +40,8 @@ def trailing(values: FloatArray, points: int, offset: int, fn: Stat, need: int) 
         fast = extreme(values, points, offset, fn, need)
         if fast is not None:
             return fast
+    if fn == "mean" and points <= SHORT_MEAN:
+        return short_mean(values, points, offset, need)
     s = pd.Series(values)
     if offset:
         s = s.shift(offset)
@@ -79,6 +83,31 @@ def extreme(
     counts = np.cumsum(present, dtype=np.int64)
     counts[w:] -= counts[:-w].copy()
     out[counts < need] = np.nan
+    return out
+
+
+def short_mean(values: FloatArray, points: int, offset: int, need: int) -> FloatArray:
+    """The trailing mean of `trailing` for a short window, each window summed afresh from
+    its oldest value to its newest (as a PromQL range function reads it). pandas keeps one
+    running sum, so two windows holding the same values can differ in their last bit, and
+    a comparison of an hour's mean with an earlier hour's then depends on where the hours
+    fall; summed afresh, the same values give the same mean wherever they sit."""
+    x = np.asarray(values, dtype=np.float64)
+    n = x.size
+    w = max(1, points)
+    need = max(1, min(need, w))
+    present = np.isfinite(x)
+    filled = np.where(present, x, 0.0)
+    total = np.zeros(n)
+    count = np.zeros(n)
+    for age in range(w - 1 + offset, offset - 1, -1):  # the oldest point of the window first
+        if age >= n:
+            continue
+        total[age:] += filled[: n - age]
+        count[age:] += present[: n - age]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = total / count
+    out[count < need] = np.nan
     return out
 
 

@@ -149,6 +149,8 @@ def test_prometheus_fires_exactly_when_the_sampled_envelope_does(
     env, done = prove(tmp_path, v, step, 720, "both", need, 2.0)
     assert env.windows().every == 10, "the sampled path: 10-minute samples of 1-minute data"
     assert env.level is not None and env.spread is not None and env.day is not None
+    for side in ("level", "spread", "day"):
+        assert side_decides(env, need, side), f"the {side} side alone decides some steps"
     assert floor_decides(env, need), "the step floor (over 10-minute samples) decides some steps"
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
 
@@ -175,6 +177,19 @@ def near_records(  # noqa: PLR0917 (one test's helper)
                 break
             out[i] = b["max"][i] + share_i + (b["step"][i] - share_i) / 2
     return out
+
+
+def side_decides(env: Envelope, need: int, side: str) -> bool:
+    """Some alert step fires only because of this side (so the proof covers its PromQL)."""
+    k = env.grid[0]
+    every = set(fire_spans(env.condition(k), need)[0].tolist())
+    kept = getattr(env, side)
+    setattr(env, side, None)
+    try:
+        others = set(fire_spans(env.condition(k), need)[0].tolist())
+    finally:
+        setattr(env, side, kept)
+    return bool(every - others)
 
 
 def floor_decides(env: Envelope, need: int) -> bool:

@@ -54,6 +54,36 @@ def test_a_lasting_hump_inside_the_range_pages_through_the_level_side_only() -> 
     assert not (with_level < 3 * PER_DAY).any()  # quiet over the history it was tuned on
 
 
+def test_bursts_inside_the_range_coming_more_often_page_through_the_level_side() -> None:
+    """A burst to 20 every 3 hours, then three in one hour: no value beyond the range and
+    the hourly median unmoved, but the hour's mean (the work done in it) is new."""
+    values = _bounded(6, seed=17)
+    values[:: 3 * PER_HOUR] = 20.0
+    dense = 5 * PER_DAY + PER_HOUR // 2
+    span = slice(dense, dense + PER_HOUR)
+    values[dense : dense + PER_HOUR : 4] = 20.0
+    f = frame({"mystery": values}, 6)
+    end = START + timedelta(days=3)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    starts = [a.start for a in series.backtest.alerts]
+    onset = START + timedelta(days=5)
+    assert any(onset <= s <= onset + timedelta(hours=2) for s in starts)
+    assert len(starts) <= 2
+    assert "hourly mean" in series.rule.explanation
+
+    cand = _envelope(values, 3 * PER_DAY)
+    k = cand.grid[0]
+    spike_only = fire_spans(cand.condition(k), 1)[0]
+    assert not ((spike_only >= span.start) & (spike_only < span.stop)).any()
+    b = cand._bands()
+    assert (b["hourly"][span] <= b["lv_max"][span]).all()  # a median would not see it
+    assert cand.refine(k, 1)
+    assert cand.level is not None
+    with_level = fire_spans(cand.condition(k), 1)[0]
+    assert ((with_level >= span.start) & (with_level < span.stop + PER_HOUR)).any()
+
+
 def _envelope(values: np.ndarray, split: int) -> Envelope:
     f = frame({"mystery": values}, len(values) / PER_DAY)
     index = f.data.index

@@ -98,5 +98,5 @@ def test_the_envelope_note_names_only_the_sides_that_run() -> None:
     both = promql.translate(full, full.grid[0], "x")
     assert both is not None
     assert both.note == (
-        "trailing windows (range, hourly medians, spread, same hour of past days): PromQL condition"
+        "trailing windows (range, hourly means, spread, same hour of past days): PromQL condition"
     )

@@ -162,7 +162,7 @@ def test_prometheus_fires_exactly_when_the_backtest_does(  # noqa: PLR0917 (para
     values = series_values(days, learn, step)
     assert s.backtest.alerts, "the case must fire for the proof to mean something"
     if kind == "envelope":  # every side in the rule, so every window is proved
-        assert all(w in s.rule.explanation for w in ("hourly median", "spread", "same hour"))
+        assert all(w in s.rule.explanation for w in ("hourly mean", "spread", "same hour"))
     test_file = tmp_path / "test.yml"
     test_file.write_text(json.dumps(promtool_case(report, values, rules)))
     done = subprocess.run(

@@ -94,3 +94,26 @@ def test_reading_samples_back_at_every_point_matches_a_masked_lookup() -> None:
         k = np.searchsorted(grid.times, ns - offset * 1_000_000_000, side="right") - 1
         want = np.where(k >= 0, stat[np.maximum(k, 0)], NAN)
         assert np.array_equal(grid.back(stat, offset), want, equal_nan=True)
+
+
+def test_a_short_mean_sums_each_window_afresh_oldest_first() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.normal(100, 30, 400)
+    x[rng.random(400) < 0.1] = NAN
+    for points, offset, need in ((6, 0, 3), (12, 0, 6), (6, 6, 1), (1, 0, 1), (64, 3, 10)):
+        got = trailing(x, points, offset, "mean", need)
+        for t in range(x.size):
+            window = x[max(0, t - offset - points + 1) : max(0, t - offset + 1)]
+            values = window[np.isfinite(window)]
+            if values.size < max(1, min(need, points)):
+                assert np.isnan(got[t])
+                continue
+            total = 0.0
+            for v in values:  # oldest first, one rounding per addition
+                total += float(v)
+            assert got[t] == total / values.size, (points, offset, t)
+    # The same values give the same mean wherever they sit (pandas' running sum need not).
+    hour = rng.uniform(0, 1, 6) * 0.1
+    y = np.concatenate([hour, rng.uniform(1e6, 2e6, 500), hour])
+    means = trailing(y, 6, 0, "mean", 1)
+    assert means[5] == means[-1]
