@@ -19,7 +19,8 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
   `max_over_time(hourly[w*g-1s:g] offset 1h)`
 - mean: mean of the h samples up to t (need h // 2), each hour summed afresh oldest first;
   `avg_over_time(x[h*g-1s:g])`
-- mn_hi, mn_lo: max/min of `mean` over the w samples ending 1 h back (need lv_warm)
+- mn_hi, mn_lo: max/min of `mean` over the w samples ending 1 h back (need lv_warm);
+  `max_over_time(mean[w*g-1s:g] offset 1h)` (lv_hi and lv_lo scale the same-hour side)
 - spread: median of abs(x - x one sample earlier) over the 6h samples up to t (need 3h);
   `quantile_over_time(0.5, abs(x - x offset g)[6*h*g-1s:g])`
 - sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
