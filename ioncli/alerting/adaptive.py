@@ -30,11 +30,11 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
 spike `x > hi + M` or `x < lo - M` with M the larger of `k/2 (hi - lo)` and step (only the
-first while step is absent); level `mean > mn_hi + m (mn_hi -
-mn_lo)` or `mean < mn_lo - m (mn_hi - mn_lo)`; spread (either direction) `spread > sp_hi +
-m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)` or `hourly < day_lo - d (lv_hi -
-lv_lo)`. The level, spread and day sides exist only with 3 or more points an hour. A sample at
-a subquery point is the last frame point at or before it.
+first while step is absent); level `mean > mn_hi + m (mn_hi - mn_lo) + s |mean|` or
+`mean < mn_lo - m (mn_hi - mn_lo) - s |mean|` (s = `MEAN_SLACK`); spread (either
+direction) `spread > sp_hi + m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)`
+or `hourly < day_lo - d (lv_hi - lv_lo)`. The level, spread and day sides exist only with 3
+or more points an hour. A sample at a subquery point is the last frame point at or before it.
 """
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune
 # The level side's margins, as shares of the trailing range of hourly means, most
 # sensitive first (see `Envelope.refine`).
 LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+# How far (as a share of its own size) an hourly mean must also clear its limit. A mean's last
+# bits depend on how it is summed, and each engine sums its own way: an hour holding the same
+# values as every other one (a metric stuck at 0.95, with one sample missing) can come out a
+# rounding error above them all. A billionth is far above that error (a dozen values: about
+# 1e-15) and far below any change worth a page; medians and extremes need none (they are
+# values of the series).
+MEAN_SLACK = 1e-9
 # The spread side: the median over SPREAD_HOURS of the absolute difference between successive
 # samples (a robust noise scale a level change does not move), so only a change of noise that
 # lasts hours counts (bursts of an hour or two are the spike side's); its margins start at the
@@ -339,9 +346,10 @@ class Envelope(Candidate):
         b = self._bands()
         h, top, bottom = b["mean"], b["mn_max"], b["mn_min"]
         width = top - bottom
+        slack = MEAN_SLACK * np.abs(h)
         with np.errstate(invalid="ignore"):
-            above = h > top + m * width
-            below = h < bottom - m * width
+            above = h > top + m * width + slack
+            below = h < bottom - m * width - slack
         return sides(self.ctx, above, below)
 
     def _spread_condition(self, m: float) -> BoolArray:
@@ -366,7 +374,13 @@ class Envelope(Candidate):
         # single values, a second spike side with a narrower scale that pages for noise.
         if ctx.per_hour >= 3:
             self.level = self._quiet_margin(
-                b["mean"], b["mn_max"], b["mn_min"], ctx.direction, need, LEVEL_GRID
+                b["mean"],
+                b["mn_max"],
+                b["mn_min"],
+                ctx.direction,
+                need,
+                LEVEL_GRID,
+                slack=MEAN_SLACK * np.abs(b["mean"]),
             )
             self.spread = self._quiet_margin(
                 b["spread"], b["sp_max"], b["sp_min"], "high", need, SPREAD_GRID
@@ -391,10 +405,11 @@ class Envelope(Candidate):
         need: int,
         grid: tuple[float, ...],
         scale: FloatArray | None = None,
+        slack: FloatArray | None = None,
     ) -> float | None:
         """The smallest margin of `grid` (× `scale`, default top − bottom) at which `stat`
-        beyond the band never fires over the learning window, in one pass instead of a
-        replay per margin."""
+        beyond the band (and by `slack` more) never fires over the learning window, in one
+        pass instead of a replay per margin."""
         ctx = self.ctx
         at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
         h, hi, lo = stat[at], top[at], bottom[at]
@@ -402,8 +417,9 @@ class Envelope(Candidate):
         # margin below the smallest of theirs, so one pass finds the widest one history needs.
         with np.errstate(invalid="ignore", divide="ignore"):
             width = hi - lo if scale is None else scale[at]
-            up = np.where(h > hi, (h - hi) / width, -np.inf)
-            down = np.where(h < lo, (lo - h) / width, -np.inf)
+            high, low = (h, h) if slack is None else (h - slack[at], h + slack[at])
+            up = np.where(high > hi, (high - hi) / width, -np.inf)
+            down = np.where(low < lo, (lo - low) / width, -np.inf)
         up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
         needed = (
             np.maximum(up, down) if direction == "both" else (up if direction == "high" else down)

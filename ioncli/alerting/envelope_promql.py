@@ -16,8 +16,9 @@ to the step (Cloud Monitoring's alignment, or Prometheus scraping at the step):
   and product is written in the order numpy evaluates it, so the comparisons agree bit for
   bit; the one exception is the hourly mean, whose last bit depends on how an engine sums
   (Prometheus has changed its `avg_over_time` more than once): ion sums each hour afresh,
-  oldest value first, so a comparison can only differ when an hour's mean sits within a
-  rounding error of its limit.
+  oldest value first, and the level side asks the mean to clear its limit by a billionth
+  of itself more (`MEAN_SLACK`), far above any engine's rounding: the hours of a series
+  stuck at one value stay equal to each other whoever sums them.
 
 Gaps are absent samples (stale markers): range functions skip them as pandas skips NaN, and
 an instant comparison at a gap is not met, as in the backtest.
@@ -25,7 +26,7 @@ an instant comparison at a gap is not met, as in the backtest.
 
 from __future__ import annotations
 
-from ioncli.alerting.adaptive import SEASON_DAYS, Envelope
+from ioncli.alerting.adaptive import MEAN_SLACK, SEASON_DAYS, Envelope
 
 DAY_SECONDS = 86_400
 
@@ -88,10 +89,11 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
         mean_hi = over("max", mean, w, g, win.level_warm, offset=h * g)
         mean_lo = over("min", mean, w, g, win.level_warm, offset=h * g)
         m = num(env.level)
+        slack = f"{num(MEAN_SLACK)} * abs({mean})"
         parts += _sides(
             direction,
-            f"{mean} > ({mean_hi} + {m} * ({mean_hi} - {mean_lo}))",
-            f"{mean} < ({mean_lo} - {m} * ({mean_hi} - {mean_lo}))",
+            f"{mean} > (({mean_hi} + {m} * ({mean_hi} - {mean_lo})) + {slack})",
+            f"{mean} < (({mean_lo} - {m} * ({mean_hi} - {mean_lo})) - {slack})",
         )
     if env.spread is not None:
         spread = over("median", jumps, win.span, g, win.span // 2)

@@ -286,3 +286,23 @@ def test_a_record_by_less_than_the_typical_step_is_not_news() -> None:
         assert top[at] == b["max"][at] + b["step"][at]
         assert (at in fire_spans(cand.condition(k), 1)[0]) == pages
     assert "typical step" in cand.explain(k)
+
+
+def test_a_metric_stuck_at_one_value_with_samples_missing_never_pages() -> None:
+    """Hourly means of 0.95 come out 0.95 or a rounding error off it, depending on how many
+    samples the hour holds: the level side must not page for the difference. 20 days, so
+    the first hours (fewer samples: other roundings) have left the 2-week window by the
+    time samples go missing, and the band of hourly means has no width at all."""
+    days = 20
+    values = np.full(days * PER_DAY, 0.95)
+    values[np.arange(17 * PER_DAY, days * PER_DAY, 97)] = np.nan
+    cand = _envelope(values, 15 * PER_DAY)
+    b = cand._bands()
+    later = slice(17 * PER_DAY, None)
+    assert (b["mn_max"][later] == b["mn_min"][later]).any(), "a band of no width"
+    assert len(set(b["mean"][later].tolist())) > 1, "the rounding this test is about happens"
+    f = frame({"mystery": values}, days)
+    end = START + timedelta(days=15)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    assert series.backtest.alerts == []
