@@ -105,6 +105,14 @@ def window_weeks(budget: float, direction: str) -> float:
     return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
 
 
+def _snap(warning: float | None, critical: float | None) -> float | None:
+    """A warning level within the mean's slack of the critical level is that level: a stuck
+    metric's hourly mean is its value give or take a rounding error, not a level beyond it."""
+    if warning is None or critical is None or not np.isfinite(warning):
+        return warning
+    return critical if abs(warning - critical) <= MEAN_SLACK * abs(critical) else warning
+
+
 class ZScore(Candidate):
     kind = "zscore"
     grid = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0)
@@ -445,7 +453,8 @@ class Envelope(Candidate):
         lim = {name: float(v) for name, v in self._limits(k, -1).items()}
         warn = pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
         crit = pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
-        return Levels(warn[0], crit[0], warn[1], crit[1])
+        high, low = _snap(warn[0], crit[0]), _snap(warn[1], crit[1])
+        return Levels(high, crit[0], low, crit[1])
 
     def explain(self, k: float) -> str:
         weeks = window_weeks(self.ctx.budget, self.ctx.direction)

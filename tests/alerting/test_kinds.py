@@ -306,3 +306,7 @@ def test_a_metric_stuck_at_one_value_with_samples_missing_never_pages() -> None:
     tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
     (series,) = tuned.series
     assert series.backtest.alerts == []
+    # Its warning levels (on the hourly mean) are its critical ones, not "beyond" them.
+    rule = series.rule
+    assert (rule.warning, rule.low_warning) == (rule.critical, rule.low_critical) == (0.95, 0.95)
+    assert not any("beyond" in note and "critical" in note for note in rule.notes)
