@@ -38,6 +38,7 @@ from ioncli.alerting.sane import data_notes, sanitise
 from ioncli.alerting.stats import Baseline, baseline, detect_level_shifts, hourly
 from ioncli.alerting.window import (
     MIN_LEARN_SECONDS,
+    NEW_NORMAL_SECONDS,
     check_incidents_cover,
     check_window,
     regular,
@@ -157,7 +158,8 @@ def _learning(
     shifts = detect_level_shifts(learn, index[:split], hours=hours)
     if shifts:
         at = int(index.searchsorted(shifts[-1].at))
-        if int(np.isfinite(learn[at:]).sum()) >= min_points:
+        held = (split - at) * step
+        if int(np.isfinite(learn[at:]).sum()) >= min_points and held >= NEW_NORMAL_SECONDS:
             start = at
     base = baseline(learn[start:], index[start:split], step, hours=None if start else hours)
     base = Baseline(**{**base.__dict__, "level_shifts": shifts})

@@ -13,6 +13,10 @@ from ioncli.errors import DataError
 from ioncli.frame import Incident, MetricFrame
 
 MIN_LEARN_SECONDS = 12 * 3600  # below this a series is skipped: no threshold from nothing
+# A level shift starts the learning window afresh only once the new level has held this
+# long: a weekend's quieter days look like a 2.5-day shift that ends on Monday, and a
+# baseline learned from them alone pages every weekday morning. A week holds a whole cycle.
+NEW_NORMAL_SECONDS = 7 * 86_400
 MIN_DATA_SECONDS = 24 * 3600  # less than a day of data in the whole range: exit 4
 
 

@@ -85,13 +85,30 @@ def test_the_report_method_is_kept_as_sigma_tiers() -> None:
     assert series.rule.warning == pytest.approx(base["mean"] + 2 * base["std"])  # type: ignore[operator]
 
 
-def test_level_shift_in_history_moves_the_baseline() -> None:
-    values = 10 + noise(4 * PER_DAY, 4, 0.3)
-    values[2 * PER_DAY :] += 20  # a lasting change two days in
-    (series,) = tune_frame(frame({"latency_p95": values}, 4), options(rule="robust")).series
+def test_a_level_that_has_held_a_week_is_the_new_normal() -> None:
+    values = 10 + noise(10 * PER_DAY, 4, 0.3)
+    values[2 * PER_DAY :] += 20  # a change two days in, held for eight
+    (series,) = tune_frame(frame({"latency_p95": values}, 10), options(rule="robust")).series
     assert series.baseline["level_shifts"]
     assert series.baseline["median"] > 25  # learned after the shift, not across it
-    assert len(series.backtest.alerts) <= 1  # the budget: one alert in less than a week
+    assert series.baseline["learned_from"] == START + timedelta(days=2)
+    assert len(series.backtest.alerts) <= 2  # the budget: one alert a week
+
+
+def test_a_quieter_weekend_at_the_end_of_learning_is_not_a_new_normal() -> None:
+    """Five busy days then a quiet weekend: learned from the weekend alone, a static rule
+    would page every weekday morning. A level held for less than a week may be the weekly
+    cycle, so the whole week is learned (the shift is still reported)."""
+    values = 30 + noise(14 * PER_DAY, 21, 0.5)
+    for week in (0, 7):
+        values[(week + 5) * PER_DAY : (week + 7) * PER_DAY] -= 10  # Saturday and Sunday
+    f = frame({"latency_p95": values}, 14)
+    end = START + timedelta(days=7)
+    (series,) = tune_frame(f, options(rule="robust", baseline_end=end.to_pydatetime())).series
+    assert series.baseline["level_shifts"]
+    assert series.baseline["learned_from"] == START
+    # Learned from the weekend alone, it fired from Monday to Friday (71 % of the week).
+    assert series.backtest.time_in_alert < 0.05
 
 
 def test_constant_series_nan_and_gaps_are_handled() -> None:
