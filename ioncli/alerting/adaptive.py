@@ -20,7 +20,7 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 - mean: mean of the h samples up to t (need h // 2), each hour summed afresh oldest first;
   `avg_over_time(x[h*g-1s:g])`
 - mn_hi, mn_lo: max/min of `mean` over the w samples ending 1 h back (need lv_warm);
-  `max_over_time(mean[w*g-1s:g] offset 1h)` (lv_hi and lv_lo scale the same-hour side)
+  `max_over_time(mean[w*g-1s:g] offset 1h)`
 - spread: median of abs(x - x one sample earlier) over the 6h samples up to t (need 3h);
   `quantile_over_time(0.5, abs(x - x offset g)[6*h*g-1s:g])`
 - sp_hi, sp_lo: max/min of `spread` over the w samples ending 6 h back (need lv_warm);
@@ -30,11 +30,12 @@ warm = `Context.warm()`, lv_warm = max(1, min(pw, max(ph, learning points // 4))
 
 Pages when (each side only when `refine` kept it; high/low by the direction):
 spike `x > hi + M` or `x < lo - M` with M the larger of `k/2 (hi - lo)` and step (only the
-first while step is absent); level `mean > mn_hi + m (mn_hi - mn_lo) + s |mean|` or
-`mean < mn_lo - m (mn_hi - mn_lo) - s |mean|` (s = `MEAN_SLACK`); spread (either
+first while step is absent); level `hourly > lv_hi + m (lv_hi - lv_lo)` or `hourly < lv_lo -
+m (lv_hi - lv_lo)`; volume `mean > mn_hi + v (mn_hi - mn_lo) + s |mean|` or `mean < mn_lo - v
+(mn_hi - mn_lo) - s |mean|` (s = `MEAN_SLACK`); spread (either
 direction) `spread > sp_hi + m' (sp_hi - sp_lo)`; day `hourly > day_hi + d (lv_hi - lv_lo)`
-or `hourly < day_lo - d (lv_hi - lv_lo)`. The level, spread and day sides exist only with 3
-or more points an hour. A sample at a subquery point is the last frame point at or before it.
+or `hourly < day_lo - d (lv_hi - lv_lo)`. The level, volume, spread and day sides exist only
+with 3 or more points an hour. A sample at a subquery point is the last frame point at or before it.
 """
 
 from __future__ import annotations
@@ -50,15 +51,15 @@ from ioncli.alerting.trailing import Sampled, trailing
 from ioncli.times import short_duration
 
 ENVELOPE_FLOOR = 0.1  # the smallest margin offered (see benchmarks/results/tune_alerts.md)
-# The level side's margins, as shares of the trailing range of hourly means, most
-# sensitive first (see `Envelope.refine`).
+# The level and volume sides' margins, as shares of the trailing range of hourly medians
+# (means), most sensitive first (see `Envelope.refine`).
 LEVEL_GRID = (0.1, 0.15, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-# How far (as a share of its own size) an hourly mean must also clear its limit. A mean's last
-# bits depend on how it is summed, and each engine sums its own way: an hour holding the same
-# values as every other one (a metric stuck at 0.95, with one sample missing) can come out a
-# rounding error above them all. A billionth is far above that error (a dozen values: about
-# 1e-15) and far below any change worth a page; medians and extremes need none (they are
-# values of the series).
+# How far (as a share of its own size) an hourly mean must also clear the volume side's
+# limit. A mean's last bits depend on how it is summed, and each engine sums its own way:
+# an hour holding the same values as every other one (a metric stuck at 0.95, with one
+# sample missing) can come out a rounding error above them all. A billionth is far above
+# that error (a dozen values: about 1e-15) and far below any change worth a page; medians
+# and extremes need none (they are values of the series).
 MEAN_SLACK = 1e-9
 # The spread side: the median over SPREAD_HOURS of the absolute difference between successive
 # samples (a robust noise scale a level change does not move), so only a change of noise that
@@ -103,14 +104,6 @@ def window_weeks(budget: float, direction: str) -> float:
     if budget <= 0:
         return MAX_WINDOW_WEEKS
     return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
-
-
-def _snap(warning: float | None, critical: float | None) -> float | None:
-    """A warning level within the mean's slack of the critical level is that level: a stuck
-    metric's hourly mean is its value give or take a rounding error, not a level beyond it."""
-    if warning is None or critical is None or not np.isfinite(warning):
-        return warning
-    return critical if abs(warning - critical) <= MEAN_SLACK * abs(critical) else warning
 
 
 class ZScore(Candidate):
@@ -166,6 +159,7 @@ class Envelope(Candidate):
     grid = (ENVELOPE_FLOOR, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
     adaptive = True
     level: float | None = None  # the level side's margin once `refine` found one
+    volume: float | None = None  # the volume side's margin once `refine` found one
     spread: float | None = None  # the spread side's margin once `refine` found one
     day: float | None = None  # the same-hour side's margin once `refine` found one
     _spikes: tuple[float, BoolArray] | None = None  # the last k's spike-side condition
@@ -219,9 +213,9 @@ class Envelope(Candidate):
         hourly = trailing(sampled, per_h, 0, "median", per_h // 2)
         arrays["hourly"] = back(hourly)
         lv_warm = win.level_warm
-        # The level side reads the hourly mean: the work done in the hour, which rises both
-        # when the level shifts and when bursts come more often than ever (the median sees
-        # only the first, a single value's band only bursts beyond the range).
+        # The volume side: the hourly mean, the work done in the hour. It rises when bursts
+        # inside the range come more often than ever, which neither a single value's band
+        # (each burst is inside the range) nor the hourly median (it ignores bursts) sees.
         mean = trailing(sampled, per_h, 0, "mean", per_h // 2)
         arrays["mean"] = back(mean)
         arrays["mn_max"] = back(trailing(mean, per_w, per_h, "max", lv_warm))
@@ -265,9 +259,9 @@ class Envelope(Candidate):
         b = self._bands()
         out = self._limits_of(b, k, at)
         if self.level is not None:
-            width = b["mn_max"][at] - b["mn_min"][at]
-            out["level_hi"] = b["mn_max"][at] + self.level * width
-            out["level_lo"] = b["mn_min"][at] - self.level * width
+            width = b["lv_max"][at] - b["lv_min"][at]
+            out["level_hi"] = b["lv_max"][at] + self.level * width
+            out["level_lo"] = b["lv_min"][at] - self.level * width
         return out
 
     @staticmethod
@@ -330,6 +324,8 @@ class Envelope(Candidate):
         cond = self._spikes[1]
         if self.level is not None:
             cond = cond | self._level_condition(self.level)
+        if self.volume is not None:
+            cond = cond | self._volume_condition(self.volume)
         if self.spread is not None:
             cond = cond | self._spread_condition(self.spread)
         if self.day is not None:
@@ -348,9 +344,19 @@ class Envelope(Candidate):
         return sides(self.ctx, above, below)
 
     def _level_condition(self, m: float) -> BoolArray:
-        """The hourly mean beyond the trailing range of hourly means by m × that range: a
-        lasting departure too small to break the spike band (a hump, a slow shift, bursts
-        inside the range coming more often than ever)."""
+        """The hourly median beyond the trailing range of hourly medians by m × that range:
+        a lasting departure too small to break the spike band (a hump, a slow shift)."""
+        b = self._bands()
+        h, top, bottom = b["hourly"], b["lv_max"], b["lv_min"]
+        width = top - bottom
+        with np.errstate(invalid="ignore"):
+            above = h > top + m * width
+            below = h < bottom - m * width
+        return sides(self.ctx, above, below)
+
+    def _volume_condition(self, m: float) -> BoolArray:
+        """The hourly mean beyond the trailing range of hourly means by m × that range (and
+        by `MEAN_SLACK` of itself): bursts inside the range coming more often than ever."""
         b = self._bands()
         h, top, bottom = b["mean"], b["mn_max"], b["mn_min"]
         width = top - bottom
@@ -370,7 +376,8 @@ class Envelope(Candidate):
             return np.asarray(b["spread"] > top + m * (top - b["sp_min"]), dtype=np.bool_)
 
     def refine(self, k: float, need: int) -> bool:
-        """Add the level and spread sides, each with the smallest margin of its grid that
+        """Add the level, volume, spread and same-hour sides, each with the smallest margin of
+        its grid that
         never fires over the learning window (or not at all when none is quiet enough): the
         budget was spent by the spike side at `k`, so these sides may only page for what
         history never showed."""
@@ -382,6 +389,9 @@ class Envelope(Candidate):
         # single values, a second spike side with a narrower scale that pages for noise.
         if ctx.per_hour >= 3:
             self.level = self._quiet_margin(
+                b["hourly"], b["lv_max"], b["lv_min"], ctx.direction, need, LEVEL_GRID
+            )
+            self.volume = self._quiet_margin(
                 b["mean"],
                 b["mn_max"],
                 b["mn_min"],
@@ -402,7 +412,8 @@ class Envelope(Candidate):
                 LEVEL_GRID,
                 b["lv_max"] - b["lv_min"],
             )
-        return self.level is not None or self.spread is not None or self.day is not None
+        kept = (self.level, self.volume, self.spread, self.day)
+        return any(m is not None for m in kept)
 
     def _quiet_margin(  # noqa: PLR0917 (private helper, three call sites)
         self,
@@ -449,12 +460,11 @@ class Envelope(Candidate):
         return sides(self.ctx, above & np.isfinite(x), below & np.isfinite(x))
 
     def levels(self, k: float) -> Levels:
-        # Critical: the spike band; warning: the level side (on the hourly mean), if any.
+        # Critical: the spike band; warning: the level side (on the hourly median), if any.
         lim = {name: float(v) for name, v in self._limits(k, -1).items()}
         warn = pick(self.ctx, lim.get("level_hi", np.nan), lim.get("level_lo", np.nan))
         crit = pick(self.ctx, lim["spike_hi"], lim["spike_lo"])
-        high, low = _snap(warn[0], crit[0]), _snap(warn[1], crit[1])
-        return Levels(high, crit[0], low, crit[1])
+        return Levels(warn[0], crit[0], warn[1], crit[1])
 
     def explain(self, k: float) -> str:
         weeks = window_weeks(self.ctx.budget, self.ctx.direction)
@@ -466,8 +476,13 @@ class Envelope(Candidate):
         )
         if self.level is not None:
             text += (
-                f", or the hourly mean beyond the trailing range of hourly means "
+                f", or the hourly median beyond the trailing range of hourly medians "
                 f"by {self.level:g} × that range"
+            )
+        if self.volume is not None:
+            text += (
+                f", or the hourly mean (the work done in the hour) beyond the trailing range "
+                f"of hourly means by {self.volume:g} × that range"
             )
         if self.spread is not None:
             text += (

@@ -4,12 +4,12 @@ Kinds, in the order `auto` prefers them when several fit the paging budget:
 
 - `envelope`: page when a value breaks the trailing window's range (max/min) by a margin of
   k × half the range's width, the same on both sides. Once k fits the budget, a level side
-  is added: the hourly mean beyond the trailing range of hourly means by the smallest
+  is added: the hourly median beyond the trailing range of hourly medians by the smallest
   margin that never fires over the learning window (a hump or shift too small to break the
-  range, or bursts inside the range more often than ever), a spread side the same way (the
-  6-hour median of successive differences beyond the trailing range of it: lasting new
-  noise, such as an oscillation) and a same-hour side
-  (the hourly median against the same hour of the last 7 days); those three only with 3 or
+  range), a volume side the same way (the hourly mean: bursts inside the range more often
+  than ever), a spread side (the 6-hour median of successive differences beyond the
+  trailing range of it: lasting new noise, such as an oscillation) and a same-hour side
+  (the hourly median against the same hour of the last 7 days); those four only with 3 or
   more points an hour. Adapts after a level shift: the new level becomes part of the window.
 - `seasonal`: an hour-of-day profile (2+ days of history) of medians ± k × the slot's
   robust σ; below 2 days, one flat slot (the robust band). Hour of day even when two weeks

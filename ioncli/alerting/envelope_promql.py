@@ -14,11 +14,11 @@ to the step (Cloud Monitoring's alignment, or Prometheus scraping at the step):
   each with its own `ion_day` label, reduced with `max without (ion_day)`;
 - constants are written as the exact decimal of the same double (`repr`), and every sum
   and product is written in the order numpy evaluates it, so the comparisons agree bit for
-  bit; the one exception is the hourly mean, whose last bit depends on how an engine sums
-  (Prometheus has changed its `avg_over_time` more than once): ion sums each hour afresh,
-  oldest value first, and the level side asks the mean to clear its limit by a billionth
-  of itself more (`MEAN_SLACK`), far above any engine's rounding: the hours of a series
-  stuck at one value stay equal to each other whoever sums them.
+  bit; the one exception is the volume side's hourly mean, whose last bit depends on how
+  an engine sums (Prometheus has changed its `avg_over_time` more than once): ion sums each
+  hour afresh, oldest value first, and the volume side asks the mean to clear its limit by
+  a billionth of itself more (`MEAN_SLACK`), far above any engine's rounding: the hours of
+  a series stuck at one value stay equal to each other whoever sums them.
 
 Gaps are absent samples (stale markers): range functions skip them as pandas skips NaN, and
 an instant comparison at a gap is not met, as in the backtest.
@@ -85,10 +85,17 @@ def envelope_query(env: Envelope, k: float, series: str) -> str:
     level_hi = over("max", hourly, w, g, win.level_warm, offset=h * g)
     level_lo = over("min", hourly, w, g, win.level_warm, offset=h * g)
     if env.level is not None:
+        m = num(env.level)
+        parts += _sides(
+            direction,
+            f"{hourly} > ({level_hi} + {m} * ({level_hi} - {level_lo}))",
+            f"{hourly} < ({level_lo} - {m} * ({level_hi} - {level_lo}))",
+        )
+    if env.volume is not None:
         mean = over("avg", series, h, g, h // 2)
         mean_hi = over("max", mean, w, g, win.level_warm, offset=h * g)
         mean_lo = over("min", mean, w, g, win.level_warm, offset=h * g)
-        m = num(env.level)
+        m = num(env.volume)
         slack = f"{num(MEAN_SLACK)} * abs({mean})"
         parts += _sides(
             direction,

@@ -162,6 +162,8 @@ def _envelope(cand: Candidate, k: float, series: str) -> Translation:
     # Name only the sides this series runs (on hourly data the range alone).
     sides = ["range"]
     if cand.level is not None:
+        sides.append("hourly medians")
+    if cand.volume is not None:
         sides.append("hourly means")
     if cand.spread is not None:
         sides.append("spread")

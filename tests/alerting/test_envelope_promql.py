@@ -120,9 +120,9 @@ def test_prometheus_fires_exactly_when_the_envelope_backtest_does(  # noqa: PLR0
 ) -> None:
     v = values(days, learn, step)
     env, done = prove(tmp_path, v, step, int(learn * 86_400 // step), direction, need, budget)
-    sides = [env.level is not None, env.spread is not None, env.day is not None]
+    sides = [m is not None for m in (env.level, env.volume, env.spread, env.day)]
     if step < 1800:
-        assert all(sides), "every side on: the level, spread and same-hour windows are checked"
+        assert all(sides), "every side on: the level, volume, spread and same-hour windows"
     if step == 3600:
         assert floor_decides(env, need), "the spike margin's step floor decides some steps"
     assert done.returncode == 0, f"sides {sides}\n" + (done.stdout + done.stderr)[-3000:]
@@ -148,8 +148,8 @@ def test_prometheus_fires_exactly_when_the_sampled_envelope_does(
     v[[740, 1500, 1700]] = np.nan  # gaps at sample times (the others fall between them)
     env, done = prove(tmp_path, v, step, 720, "both", need, 2.0)
     assert env.windows().every == 10, "the sampled path: 10-minute samples of 1-minute data"
-    assert env.level is not None and env.spread is not None and env.day is not None
-    for side in ("level", "spread", "day"):
+    assert None not in (env.level, env.volume, env.spread, env.day)
+    for side in ("level", "volume", "spread", "day"):
         assert side_decides(env, need, side), f"the {side} side alone decides some steps"
     assert floor_decides(env, need), "the step floor (over 10-minute samples) decides some steps"
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

@@ -94,15 +94,16 @@ def test_the_envelope_note_names_only_the_sides_that_run() -> None:
     # Every 20 minutes with a hump, a noisy stretch and a missing peak: every side runs.
     v = values(3, 1.5, 1200)
     full = envelope(v, 1200, int(1.5 * 86_400 // 1200), "both", 2, 2.0)
-    assert None not in (full.level, full.spread, full.day)
+    assert None not in (full.level, full.volume, full.spread, full.day)
     both = promql.translate(full, full.grid[0], "x")
     assert both is not None
     assert both.note == (
-        "trailing windows (range, hourly means, spread, same hour of past days): PromQL condition"
+        "trailing windows (range, hourly medians, hourly means, spread, same hour of past days):"
+        " PromQL condition"
     )
 
 
-def test_the_level_side_asks_the_hourly_mean_to_clear_its_limit_by_its_slack() -> None:
+def test_the_volume_side_asks_the_hourly_mean_to_clear_its_limit_by_its_slack() -> None:
     # promtool cannot show the slack deciding anything (Prometheus's running mean of equal
     # values is exact), so the text is checked: the same sums in the same order as numpy.
     from ioncli.alerting.adaptive import MEAN_SLACK
@@ -111,7 +112,7 @@ def test_the_level_side_asks_the_hourly_mean_to_clear_its_limit_by_its_slack() -
     from .test_envelope_promql import envelope, values
 
     env = envelope(values(3, 1.5, 1200), 1200, int(1.5 * 86_400 // 1200), "both", 2, 2.0)
-    assert env.level is not None
+    assert env.volume is not None
     query = envelope_query(env, env.grid[0], "x")
     mean = "((avg_over_time((x)[3599s:1200s])) and (count_over_time((x)[3599s:1200s]) >= 1))"
     slack = f"{MEAN_SLACK!r} * abs({mean})"
