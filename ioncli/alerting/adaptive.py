@@ -106,6 +106,50 @@ def window_weeks(budget: float, direction: str) -> float:
     return min(MAX_WINDOW_WEEKS, max(1.0, sides / budget))
 
 
+def widest_need(  # noqa: PLR0917 (one formula's operands)
+    high: FloatArray,
+    low: FloatArray,
+    top: FloatArray,
+    bottom: FloatArray,
+    width: FloatArray,
+    direction: str,
+    need: int,
+    first: int,
+) -> float:
+    """The widest margin a run of history needs to stay quiet (`Envelope._quiet_margin`).
+
+    A point above the band needs (high - top) / width, one below it (bottom - low) / width;
+    a run of `need` points fires at every margin below the smallest of theirs, so history
+    needs the largest such smallest over the runs ending at or after `first` (-inf when
+    none: any margin is quiet; NaN needs nothing, as a comparison with NaN never fires).
+    Only the points beyond the band are visited: a quiet history has few."""
+    none = np.zeros(high.size, dtype=np.bool_)
+    with np.errstate(invalid="ignore"):
+        over = high > top if direction != "low" else none
+        under = low < bottom if direction != "high" else none
+    points = np.flatnonzero(over | under)
+    if points.size == 0:
+        return -np.inf
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = width[points]
+        up = np.where(over[points], (high[points] - top[points]) / w, -np.inf)
+        down = np.where(under[points], (bottom[points] - low[points]) / w, -np.inf)
+    needed = np.nan_to_num(np.maximum(up, down), nan=-np.inf, posinf=np.inf, neginf=-np.inf)
+    # A run is `need` consecutive points beyond the band (fewer only where the window
+    # starts at the first point: the run so far), ending at a point of the learning window.
+    span = np.minimum(need, points + 1)
+    start = np.arange(points.size) - span + 1
+    whole = start >= 0
+    whole[whole] = points[start[whole]] == (points - span + 1)[whole]
+    whole &= points >= first
+    if not whole.any():
+        return -np.inf
+    run = needed.copy()
+    for back in range(1, min(need, needed.size)):
+        run[back:] = np.minimum(run[back:], needed[:-back])
+    return float(run[whole].max())
+
+
 class ZScore(Candidate):
     kind = "zscore"
     grid = (3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 30.0)
@@ -432,23 +476,9 @@ class Envelope(Candidate):
         ctx = self.ctx
         at = slice(max(0, ctx.learn_start - need + 1), ctx.learn_end)
         h, hi, lo = stat[at], top[at], bottom[at]
-        # The margin each point needs to stay quiet; a run of `need` points fires at every
-        # margin below the smallest of theirs, so one pass finds the widest one history needs.
-        with np.errstate(invalid="ignore", divide="ignore"):
-            width = hi - lo if scale is None else scale[at]
-            high, low = (h, h) if slack is None else (h - slack[at], h + slack[at])
-            up = np.where(high > hi, (high - hi) / width, -np.inf)
-            down = np.where(low < lo, (lo - low) / width, -np.inf)
-        up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
-        needed = (
-            np.maximum(up, down) if direction == "both" else (up if direction == "high" else down)
-        )
-        # The smallest over each run of `need` points ending at a point of the window.
-        run = needed.copy()
-        for back in range(1, min(need, needed.size)):
-            run[back:] = np.minimum(run[back:], needed[:-back])
-        seen = run[ctx.learn_start - at.start :]
-        worst = float(seen.max()) if seen.size else -np.inf
+        width = hi - lo if scale is None else scale[at]
+        high, low = (h, h) if slack is None else (h - slack[at], h + slack[at])
+        worst = widest_need(high, low, hi, lo, width, direction, need, ctx.learn_start - at.start)
         fits = [m for m in grid if m >= worst]
         return fits[0] if fits else None
 

@@ -311,3 +311,53 @@ def test_a_metric_stuck_at_one_value_with_samples_missing_never_pages() -> None:
     rule = series.rule
     assert (rule.warning, rule.low_warning) == (rule.critical, rule.low_critical) == (0.95, 0.95)
     assert not any("beyond" in note and "critical" in note for note in rule.notes)
+
+
+def _dense_need(  # noqa: PLR0917 (the test's oracle: the formula written point by point)
+    high: np.ndarray,
+    low: np.ndarray,
+    top: np.ndarray,
+    bottom: np.ndarray,
+    width: np.ndarray,
+    direction: str,
+    need: int,
+    first: int,
+) -> float:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        up = np.where(high > top, (high - top) / width, -np.inf)
+        down = np.where(low < bottom, (bottom - low) / width, -np.inf)
+    up, down = np.nan_to_num(up, nan=-np.inf), np.nan_to_num(down, nan=-np.inf)
+    needed = {"both": np.maximum(up, down), "high": up, "low": down}[direction]
+    run = needed.copy()
+    for back in range(1, min(need, needed.size)):
+        run[back:] = np.minimum(run[back:], needed[:-back])
+    seen = run[first:]
+    return float(seen.max()) if seen.size else -np.inf
+
+
+def test_the_widest_need_visits_only_points_beyond_the_band_and_agrees_with_every_point() -> None:
+    from ioncli.alerting.adaptive import widest_need
+
+    rng = np.random.default_rng(23)
+    grid = (0.1, 0.15, 0.25, 0.5, 1.0, 3.0)
+    for trial in range(400):
+        n = int(rng.integers(1, 60))
+        h = rng.normal(0, 1, n)
+        top = rng.normal(1.0 if trial % 3 else 0.2, 0.5, n)
+        bottom = top - rng.uniform(0, 2, n)
+        width = top - bottom if trial % 4 else rng.uniform(0, 1, n)
+        for arr in (h, top, bottom, width):
+            arr[rng.random(n) < 0.05] = np.nan
+        if trial % 7 == 0:
+            width[rng.random(n) < 0.2] = 0.0
+        slack = 1e-9 * np.abs(h) if trial % 2 else np.zeros(n)
+        high, low = h - slack, h + slack
+        for direction in ("both", "high", "low"):
+            for need in (1, 2, 3, 6):
+                first = int(rng.integers(0, min(need, n)))
+                args = (high, low, top, bottom, width, direction, need, first)
+                got, want = widest_need(*args), _dense_need(*args)
+                # The same margin is chosen: the two agree on every comparison with the grid.
+                assert [m >= got for m in grid] == [m >= want for m in grid], (trial, got, want)
+                if np.isfinite(want) and abs(want) < 1e300:
+                    assert got == want
