@@ -10,6 +10,7 @@ import pytest
 
 from ioncli.alerting.adaptive import LEVEL_GRID, SPREAD_GRID, Envelope
 from ioncli.alerting.backtest import fire_spans
+from ioncli.alerting.model import SeriesOut
 from ioncli.alerting.rulebase import Context
 from ioncli.alerting.stats import baseline
 from ioncli.alerting.tune import TuneOptions, tune_frame
@@ -31,13 +32,19 @@ def _hump(values: np.ndarray, at: int, hours: int) -> slice:
     return span
 
 
+def _tuned_envelope(values: np.ndarray, days: float, *, learn_days: int) -> SeriesOut:
+    """The envelope tuned end to end on one series, learning from its first `learn_days`."""
+    end = START + timedelta(days=learn_days)
+    f = frame({"mystery": values}, days)
+    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
+    (series,) = tuned.series
+    return series
+
+
 def test_a_lasting_hump_inside_the_range_pages_through_the_level_side_only() -> None:
     values = _bounded(6)
     span = _hump(values, 5 * PER_DAY, 3)
-    f = frame({"mystery": values}, 6)
-    end = START + timedelta(days=3)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, 6, learn_days=3)
     starts = [a.start for a in series.backtest.alerts]
     hump_start = START + timedelta(days=5)
     assert any(hump_start <= s <= hump_start + timedelta(hours=2) for s in starts)
@@ -62,10 +69,7 @@ def test_bursts_inside_the_range_coming_more_often_page_through_the_volume_side(
     dense = 5 * PER_DAY + PER_HOUR // 2
     span = slice(dense, dense + PER_HOUR)
     values[dense : dense + PER_HOUR : 4] = 20.0
-    f = frame({"mystery": values}, 6)
-    end = START + timedelta(days=3)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, 6, learn_days=3)
     starts = [a.start for a in series.backtest.alerts]
     onset = START + timedelta(days=5)
     assert any(onset <= s <= onset + timedelta(hours=2) for s in starts)
@@ -98,10 +102,7 @@ def test_a_hump_history_already_held_is_not_news() -> None:
     values = _bounded(6, seed=11)
     _hump(values, PER_DAY + PER_DAY // 2, 3)  # inside the learning window
     _hump(values, 5 * PER_DAY, 3)  # the same again later
-    f = frame({"mystery": values}, 6)
-    end = START + timedelta(days=3)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, 6, learn_days=3)
     assert series.backtest.alerts == []
 
 
@@ -132,10 +133,7 @@ def _oscillate(values: np.ndarray, at: int, hours: int) -> slice:
 def test_a_lasting_oscillation_inside_the_range_pages_through_the_spread_side_only() -> None:
     values = _bounded(7, seed=7)
     span = _oscillate(values, 5 * PER_DAY, 12)
-    f = frame({"mystery": values}, 7)
-    end = START + timedelta(days=3)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, 7, learn_days=3)
     starts = [a.start for a in series.backtest.alerts]
     onset = START + timedelta(days=5)
     assert any(onset <= s <= onset + timedelta(hours=6) for s in starts)
@@ -217,10 +215,7 @@ def test_a_missing_daily_peak_pages_through_the_same_hour_side_only() -> None:
     others = fire_spans(cand.condition(k), 1)[0]
     assert not ((others >= peak.start) & (others < peak.stop)).any()
 
-    f = frame({"mystery": values}, 8)
-    end = START + timedelta(days=3)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, 8, learn_days=3)
     assert "same hour of the last 7 days" in series.rule.explanation
     onset = START + timedelta(days=5, hours=3)
     assert any(onset <= a.start <= onset + timedelta(hours=4) for a in series.backtest.alerts)
@@ -302,10 +297,7 @@ def test_a_metric_stuck_at_one_value_with_samples_missing_never_pages() -> None:
     later = slice(17 * PER_DAY, None)
     assert (b["mn_max"][later] == b["mn_min"][later]).any(), "a band of no width"
     assert len(set(b["mean"][later].tolist())) > 1, "the rounding this test is about happens"
-    f = frame({"mystery": values}, days)
-    end = START + timedelta(days=15)
-    tuned = tune_frame(f, TuneOptions(baseline_end=end.to_pydatetime(), rule="envelope"))
-    (series,) = tuned.series
+    series = _tuned_envelope(values, days, learn_days=15)
     assert series.backtest.alerts == []
     # Its warning levels (on the hourly mean) are its critical ones, not "beyond" them.
     rule = series.rule
